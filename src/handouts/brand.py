@@ -1,0 +1,131 @@
+"""Branding: colours, the clinic logo and the website QR code, as ReportLab objects.
+
+Expensive objects (parsed logos, QR drawings) are cached per process: a batch run draws
+the same logo and QR code on thousands of pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.colors import Color, HexColor, white
+
+from .errors import HandoutsError
+
+INK = HexColor("#1A1A1A")  # body text: near-black reads softer than pure black
+MUTED = HexColor("#4A4A4A")  # footer and secondary text; 8.9:1 on white
+
+
+class LogoError(HandoutsError):
+    """The logo file exists but cannot be drawn."""
+
+
+def relative_luminance(colour: Color) -> float:
+    """WCAG 2.1 relative luminance of an sRGB colour."""
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(colour.red) + 0.7152 * channel(colour.green) + 0.0722 * channel(colour.blue)
+
+
+def contrast_ratio(a: Color, b: Color) -> float:
+    """WCAG contrast ratio between two colours (1.0 to 21.0)."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def mix(colour: Color, other: Color, amount: float) -> Color:
+    """``amount`` of ``other`` blended into ``colour`` (0 keeps ``colour``)."""
+    return Color(
+        colour.red + (other.red - colour.red) * amount,
+        colour.green + (other.green - colour.green) * amount,
+        colour.blue + (other.blue - colour.blue) * amount,
+    )
+
+
+def grey(colour: Color) -> Color:
+    """The colour as a grey of the same luminance (for grayscale printing)."""
+    y = relative_luminance(colour) ** (1 / 2.2)
+    return Color(y, y, y)
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The colours a handout uses, derived from the clinic's two brand colours."""
+
+    primary: Color
+    accent: Color
+    on_primary: Color  # text drawn on the primary band: white or ink, whichever contrasts more
+    heading: Color  # primary, darkened until it reads on white
+    tint: Color  # pale primary behind the Key points box
+    accent_tint: Color
+    ink: Color = INK
+    muted: Color = MUTED
+
+    @classmethod
+    def from_hex(cls, primary: str, accent: str) -> Palette:
+        p, a = HexColor(primary), HexColor(accent)
+        on_primary = white if contrast_ratio(white, p) >= contrast_ratio(INK, p) else INK
+        heading = p
+        # Headings are large text (>= 3:1) but we hold them to the body-text bar.
+        while contrast_ratio(heading, white) < 4.5:
+            heading = mix(heading, INK, 0.15)
+        return cls(
+            primary=p,
+            accent=a,
+            on_primary=on_primary,
+            heading=heading,
+            tint=mix(p, white, 0.88),
+            accent_tint=mix(a, white, 0.9),
+        )
+
+
+@lru_cache(maxsize=16)
+def read_logo(path: Path) -> Drawing | object:
+    """A drawable for the logo: a Drawing for SVG, an ImageReader for bitmaps."""
+    if path.suffix.lower() == ".svg":
+        from svglib.svglib import svg2rlg
+
+        try:
+            drawing = svg2rlg(str(path))
+        except Exception as exc:  # svglib raises lxml and parser errors of many kinds
+            raise LogoError(f"not a valid SVG ({exc.__class__.__name__})") from None
+        if drawing is None or not drawing.width or not drawing.height:
+            raise LogoError("not a valid SVG (no size or nothing to draw)")
+        return drawing
+    from reportlab.lib.utils import ImageReader
+
+    try:
+        reader = ImageReader(str(path))
+        width, height = reader.getSize()
+    except Exception as exc:  # PIL raises UnidentifiedImageError, OSError, ...
+        raise LogoError(f"not a readable image ({exc.__class__.__name__})") from None
+    if not width or not height:
+        raise LogoError("the image is empty")
+    return reader
+
+
+def logo_size(logo: object) -> tuple[float, float]:
+    """Natural width and height of a logo returned by :func:`read_logo`."""
+    if isinstance(logo, Drawing):
+        return float(logo.width), float(logo.height)
+    width, height = logo.getSize()  # type: ignore[attr-defined]
+    return float(width), float(height)
+
+
+@lru_cache(maxsize=64)
+def qr_drawing(url: str, size: float) -> Drawing:
+    """A QR code for ``url``, ``size`` points square.
+
+    Encoding is the slowest step of a whole handout build, hence the cache.
+    """
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+
+    widget = QrCodeWidget(url, barLevel="M", barWidth=size, barHeight=size)
+    drawing = Drawing(size, size)
+    drawing.add(widget)
+    return drawing

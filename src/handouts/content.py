@@ -1,0 +1,134 @@
+"""Procedures as data: discover them and read their ``procedure.toml`` metadata.
+
+A procedure is a folder under ``templates/`` (built-in, or a clinic's own) holding a
+``procedure.toml`` and the Jinja2 templates it names. Adding one needs no Python change.
+Folders whose names start with ``_`` hold shared layouts, not procedures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ContentError, UsageError
+from .resources import templates_dir
+
+METADATA_FILE = "procedure.toml"
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One bar of the "what to expect" timeline, in days after the visit.
+
+    ``end`` is None for an open-ended milestone ("no sooner than day 84").
+    ``label`` and ``when`` are English source strings, translated at render time;
+    ``when`` is shown when no visit date is known.
+    """
+
+    id: str
+    label: str
+    when: str
+    start: int
+    end: int | None
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A procedure's metadata; patient text lives in its templates."""
+
+    id: str
+    title: str
+    subtitle: str
+    review_date: dt.date
+    page_budget: int
+    template: str  # loader name, e.g. "botox-neck/handout.xml.j2"
+    timeline: tuple[Milestone, ...]
+    folder: Path
+
+
+def procedure_dirs(extra: Iterable[Path | None] = ()) -> list[Path]:
+    """Template roots in lookup order: a clinic's own first, then the built-in ones."""
+    roots = [p for p in extra if p is not None and p.is_dir()]
+    roots.append(templates_dir())
+    return roots
+
+
+def discover(roots: Sequence[Path]) -> dict[str, Path]:
+    """Procedure id -> folder; an earlier root wins (a clinic may replace a procedure)."""
+    found: dict[str, Path] = {}
+    for root in roots:
+        for folder in sorted(root.iterdir()):
+            if folder.name.startswith(("_", ".")) or not (folder / METADATA_FILE).is_file():
+                continue
+            found.setdefault(folder.name, folder)
+    return found
+
+
+def load_procedure(procedure_id: str, roots: Sequence[Path]) -> Procedure:
+    """Read and validate one procedure's metadata; unknown ids list the valid ones."""
+    available = discover(roots)
+    if procedure_id not in available:
+        names = ", ".join(sorted(available)) or "none"
+        raise UsageError(f"unknown procedure \"{procedure_id}\"; available: {names}")
+    return read_metadata(available[procedure_id])
+
+
+def read_metadata(folder: Path) -> Procedure:
+    """Parse ``folder/procedure.toml``, reporting every problem at once."""
+    path = folder / METADATA_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ContentError(f"{path}: cannot read procedure metadata: {exc}") from None
+
+    problems: list[str] = []
+
+    def need(key: str, kind: type, where: dict[str, Any] = data, prefix: str = "") -> Any:
+        value = where.get(key)
+        if value is None:
+            problems.append(f"{prefix}{key}: missing")
+        elif not isinstance(value, kind) or isinstance(value, bool):
+            problems.append(f"{prefix}{key}: expected {kind.__name__}, got {value!r}")
+            return None
+        return value
+
+    pid = need("id", str)
+    if pid is not None and pid != folder.name:
+        problems.append(f"id: \"{pid}\" must match the folder name \"{folder.name}\"")
+    title = need("title", str)
+    subtitle = data.get("subtitle", "")
+    review = need("content_review_date", dt.date)
+    budget = need("page_budget", int)
+    template = data.get("template", "handout.xml.j2")
+    if not (folder / template).is_file():
+        problems.append(f"template: {template} not found in {folder}")
+
+    milestones: list[Milestone] = []
+    for n, row in enumerate(data.get("timeline", []), start=1):
+        prefix = f"timeline[{n}]."
+        mid = need("id", str, row, prefix)
+        label = need("label", str, row, prefix)
+        when = need("when", str, row, prefix)
+        start = need("start", int, row, prefix)
+        end = row.get("end")
+        if end is not None and (not isinstance(end, int) or (start is not None and end < start)):
+            problems.append(f"{prefix}end: expected a whole number of days >= start, got {end!r}")
+        if None not in (mid, label, when, start):
+            milestones.append(Milestone(mid, label, when, start, end))
+
+    if problems:
+        raise ContentError(f"{path}: " + "; ".join(problems))
+    return Procedure(
+        id=pid,
+        title=title,
+        subtitle=subtitle,
+        review_date=review,
+        page_budget=budget,
+        template=f"{folder.name}/{template}",
+        timeline=tuple(milestones),
+        folder=folder,
+    )

@@ -1,0 +1,313 @@
+"""Custom ReportLab flowables: list items with drawn markers, the timeline graphic,
+side-effect tier headers, and ruled note lines.
+
+Markers and icons are drawn with vector graphics, not font glyphs: a tick box never
+depends on a font having U+2610, and every drawing mirrors for right-to-left pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportlab.lib.colors import Color, white
+from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus.paragraph import ParagraphStyle
+
+
+class Marked(Flowable):
+    """A paragraph with a marker (bullet, tick box) drawn in its gutter."""
+
+    def __init__(self, para: Paragraph, marker: str | None, gutter: float, colour: Color, rtl: bool = False) -> None:
+        super().__init__()
+        self.para = para
+        self.marker = marker
+        self.gutter = gutter
+        self.colour = colour
+        self.rtl = rtl
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        _, h = self.para.wrap(aw - self.gutter, ah)
+        self.width, self.height = aw, h
+        return aw, h
+
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        parts = self.para.split(aw - self.gutter, ah)
+        return [
+            Marked(p, self.marker if i == 0 else None, self.gutter, self.colour, self.rtl) for i, p in enumerate(parts)
+        ]
+
+    def getSpaceBefore(self) -> float:
+        return self.para.getSpaceBefore()
+
+    def getSpaceAfter(self) -> float:
+        return self.para.getSpaceAfter()
+
+    def draw(self) -> None:
+        canv = self.canv
+        style = self.para.style
+        self.para.drawOn(canv, 0 if self.rtl else self.gutter, 0)
+        if not self.marker:
+            return
+        size = style.fontSize
+        # Centre the marker on the first line's x-height.
+        cy = self.height - size + size * 0.36
+        box = size * 0.78
+        cx = self.width - self.gutter / 2 + 1 if self.rtl else self.gutter / 2 - 1
+        canv.saveState()
+        canv.setStrokeColor(self.colour)
+        canv.setFillColor(self.colour)
+        if self.marker == "check":
+            canv.setLineWidth(1.3)
+            canv.rect(cx - box / 2, cy - box / 2, box, box, stroke=1, fill=0)
+        else:
+            canv.circle(cx + (self.gutter * 0.1 if self.rtl else -self.gutter * 0.1), cy, size * 0.16, stroke=0, fill=1)
+        canv.restoreState()
+
+
+class Rules(Flowable):
+    """Ruled lines to write on, under an optional label paragraph."""
+
+    def __init__(self, label: Paragraph | None, lines: int, spacing: float, colour: Color) -> None:
+        super().__init__()
+        self.label = label
+        self.lines = lines
+        self.spacing = spacing
+        self.colour = colour
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self._label_h = self.label.wrap(aw, ah)[1] if self.label else 0
+        self.width, self.height = aw, self._label_h + self.lines * self.spacing + 2
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        if self.label:
+            self.label.drawOn(canv, 0, self.height - self._label_h)
+        canv.saveState()
+        canv.setStrokeColor(self.colour)
+        canv.setLineWidth(0.8)
+        for n in range(self.lines):
+            y = self.height - self._label_h - (n + 1) * self.spacing
+            canv.line(0, y, self.width, y)
+        canv.restoreState()
+
+
+class TierHeader(Flowable):
+    """A side-effect tier's heading: coloured bar, drawn icon, title, and a text label.
+
+    The three tiers differ by icon shape and words as well as colour, so the page still
+    reads when printed in grey.
+    """
+
+    def __init__(self, level: str, title: Paragraph, label: Paragraph | None, fill: Color, rtl: bool = False) -> None:
+        super().__init__()
+        self.level = level
+        self.title = title
+        self.label = label
+        self.fill = fill
+        self.rtl = rtl
+        self.pad = 6.0
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        size = self.title.style.fontSize
+        self.icon = size * 1.5
+        inner = aw - 3 * self.pad - self.icon
+        self._th = self.title.wrap(inner, ah)[1]
+        self._lh = self.label.wrap(inner, ah)[1] if self.label else 0
+        self.width = aw
+        self.height = max(self._th + self._lh, self.icon) + 2 * self.pad
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        canv.saveState()
+        canv.setFillColor(self.fill)
+        canv.roundRect(0, 0, self.width, self.height, 4, stroke=0, fill=1)
+        icon_x = self.width - self.pad - self.icon if self.rtl else self.pad
+        text_x = self.pad if self.rtl else 2 * self.pad + self.icon
+        top = self.height - self.pad
+        self.title.drawOn(canv, text_x, top - self._th)
+        if self.label:
+            self.label.drawOn(canv, text_x, top - self._th - self._lh)
+        _icon(canv, self.level, icon_x, self.height / 2 - self.icon / 2, self.icon, self.fill)
+        canv.restoreState()
+
+
+def _icon(canv, level: str, x: float, y: float, s: float, fill: Color) -> None:
+    """White icon on the tier colour: circled tick (mild), circled "!" (call),
+    warning triangle with "!" (emergency)."""
+    canv.setFillColor(white)
+    canv.setStrokeColor(white)
+    cx, cy = x + s / 2, y + s / 2
+    if level == "emergency":
+        p = canv.beginPath()
+        p.moveTo(cx, y + s * 0.98)
+        p.lineTo(x + s * 0.02, y + s * 0.08)
+        p.lineTo(x + s * 0.98, y + s * 0.08)
+        p.close()
+        canv.drawPath(p, stroke=0, fill=1)
+        canv.setFillColor(fill)
+        canv.rect(cx - s * 0.055, y + s * 0.38, s * 0.11, s * 0.36, stroke=0, fill=1)
+        canv.circle(cx, y + s * 0.25, s * 0.065, stroke=0, fill=1)
+        return
+    canv.circle(cx, cy, s * 0.48, stroke=0, fill=1)
+    canv.setStrokeColor(fill)
+    canv.setFillColor(fill)
+    if level == "mild":
+        canv.setLineWidth(s * 0.11)
+        canv.setLineCap(1)
+        canv.setLineJoin(1)
+        p = canv.beginPath()
+        p.moveTo(x + s * 0.27, cy)
+        p.lineTo(x + s * 0.44, y + s * 0.30)
+        p.lineTo(x + s * 0.74, y + s * 0.68)
+        canv.drawPath(p, stroke=1, fill=0)
+    else:  # call the clinic: a handset shape is fiddly at this size; "!" in a circle reads
+        canv.roundRect(cx - s * 0.06, cy - s * 0.08, s * 0.12, s * 0.36, s * 0.05, stroke=0, fill=1)
+        canv.circle(cx, cy - s * 0.22, s * 0.07, stroke=0, fill=1)
+
+
+class TimelineChart(Flowable):
+    """The "what to expect" timeline: one row per milestone, a text column (label and
+    when) and a bar on a shared axis of weeks. Mirrors for right-to-left pages."""
+
+    def __init__(
+        self,
+        rows: Sequence[tuple[Paragraph, Paragraph, int, int | None]],
+        ticks: Sequence[tuple[int, Paragraph]],
+        colours: tuple[Color, Color, Color],
+        rtl: bool = False,
+        text_share: float = 0.46,
+    ) -> None:
+        super().__init__()
+        self.rows = list(rows)
+        self.ticks = list(ticks)
+        self.bar, self.track, self.grid = colours
+        self.rtl = rtl
+        self.text_share = text_share
+        self.row_gap = 5.0
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.width = aw
+        self.text_w = aw * self.text_share
+        self.chart_w = aw - self.text_w - 12
+        self._row_h = []
+        for label, when, _, _ in self.rows:
+            h = label.wrap(self.text_w, ah)[1] + when.wrap(self.text_w, ah)[1]
+            self._row_h.append(h)
+        self._tick_h = max((p.wrap(80, ah)[1] for _, p in self.ticks), default=0)
+        self.height = sum(self._row_h) + self.row_gap * len(self.rows) + self._tick_h + 6
+        return self.width, self.height
+
+    def _x(self, day: float) -> float:
+        last = max(d for d, _ in self.ticks) if self.ticks else 1
+        frac = day / last
+        if self.rtl:
+            return self.chart_w * (1 - frac)
+        return self.text_w + 12 + self.chart_w * frac
+
+    def draw(self) -> None:
+        canv = self.canv
+        canv.saveState()
+        chart_x0 = 0 if self.rtl else self.text_w + 12
+        text_x = self.width - self.text_w if self.rtl else 0
+        top = self.height
+        axis_y = self._tick_h + 4
+        # Grid lines at each tick, behind the bars.
+        canv.setStrokeColor(self.grid)
+        canv.setLineWidth(0.6)
+        canv.setDash(2, 2)
+        for day, _ in self.ticks:
+            x = self._x(day) if not self.rtl else self._x(day)
+            canv.line(x, axis_y, x, top)
+        canv.setDash()
+        last = max(d for d, _ in self.ticks) if self.ticks else 1
+        y = top
+        for (label, when, start, end), h in zip(self.rows, self._row_h):
+            lh = label.wrap(self.text_w, top)[1]
+            label.drawOn(canv, text_x, y - lh)
+            when.drawOn(canv, text_x, y - h)
+            bar_h = 9.0
+            bar_y = y - h / 2 - bar_h / 2
+            canv.setFillColor(self.track)
+            canv.roundRect(chart_x0, bar_y, self.chart_w, bar_h, bar_h / 2, stroke=0, fill=1)
+            x0 = self._x(start)
+            if end is None:
+                # Open-ended ("no sooner than"): a bar to the axis end with an arrowhead.
+                x1 = self._x(last)
+            else:
+                x1 = self._x(max(end, start + 1.2))
+            lo, hi = min(x0, x1), max(x0, x1)
+            canv.setFillColor(self.bar)
+            canv.roundRect(lo, bar_y, hi - lo, bar_h, bar_h / 2, stroke=0, fill=1)
+            if end is None:
+                tip = x1
+                direction = -1 if self.rtl else 1
+                p = canv.beginPath()
+                p.moveTo(tip + direction * 7, bar_y + bar_h / 2)
+                p.lineTo(tip - direction * 1, bar_y + bar_h / 2 + 7)
+                p.lineTo(tip - direction * 1, bar_y + bar_h / 2 - 7)
+                p.close()
+                canv.drawPath(p, stroke=0, fill=1)
+            y -= h + self.row_gap
+        # Axis and tick labels.
+        canv.setStrokeColor(self.grid)
+        canv.setLineWidth(1)
+        canv.line(chart_x0, axis_y, chart_x0 + self.chart_w, axis_y)
+        for day, para in self.ticks:
+            w = para.wrap(80, self.height)[0]
+            x = self._x(day)
+            text_w = _text_width(para)
+            left = min(max(x - text_w / 2, chart_x0 - 6), chart_x0 + self.chart_w - text_w + 6)
+            para.drawOn(canv, left, 0)
+            del w
+        canv.restoreState()
+
+
+def _text_width(para: Paragraph) -> float:
+    """Width of a one-line paragraph's text (for centring tick labels)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    style: ParagraphStyle = para.style
+    return stringWidth(para.getPlainText(), style.fontName, style.fontSize)
+
+
+class Stack(Flowable):
+    """Flowables kept together in one frame or column (a heading with its first block,
+    a question with its answer). Works inside BalancedColumns, where platypus'
+    KeepTogether does not. A stack too tall to move whole is split into its parts."""
+
+    def __init__(self, content: Sequence[Flowable], movable: float = 300.0) -> None:
+        super().__init__()
+        self.content = list(content)
+        self.movable = movable
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.width = aw
+        self._heights = []
+        total = 0.0
+        for i, f in enumerate(self.content):
+            h = f.wrap(aw, ah)[1]
+            gap = 0.0 if i == 0 else max(self.content[i - 1].getSpaceAfter(), f.getSpaceBefore())
+            self._heights.append((h, gap))
+            total += h + gap
+        self.height = total
+        return aw, total
+
+    def getSpaceBefore(self) -> float:
+        return self.content[0].getSpaceBefore() if self.content else 0
+
+    def getSpaceAfter(self) -> float:
+        return self.content[-1].getSpaceAfter() if self.content else 0
+
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        height = self.wrap(aw, ah)[1]
+        if height <= ah:
+            return [self]
+        return [] if height < self.movable else list(self.content)
+
+    def draw(self) -> None:
+        y = self.height
+        for f, (h, gap) in zip(self.content, self._heights):
+            y -= gap + h
+            f.drawOn(self.canv, 0, y)

@@ -1,0 +1,141 @@
+"""Languages: gettext catalogs read straight from ``.po`` files, and CLDR formatting.
+
+Catalogs are compiled in memory from the ``.po`` a translator edited, keyed by the file's
+size and modification time, so there is no manual compile step and never a stale ``.mo``.
+English is the source language: it needs no catalog.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+from dataclasses import dataclass
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_interval
+from babel.support import Translations
+
+from .errors import HandoutsError, UsageError
+from .resources import locales_dir
+
+DOMAIN = "handouts"
+SOURCE_LANGUAGE = "en"
+
+# Common ways people write a language that CLDR spells differently.
+ALIASES = {
+    "zh-cn": "zh_Hans", "zh_cn": "zh_Hans", "zh-sg": "zh_Hans", "zh": "zh_Hans",
+    "zh-tw": "zh_Hant", "zh_tw": "zh_Hant", "zh-hk": "zh_Hant",
+    "pt-br": "pt_BR", "pt": "pt_BR",
+    "tl": "fil", "tagalog": "fil",
+    "ht": "ht",
+}
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language the project can render: its CLDR locale and catalog file (if any)."""
+
+    locale: Locale
+    catalog: Path | None
+
+    @property
+    def code(self) -> str:
+        return str(self.locale)
+
+    @property
+    def rtl(self) -> bool:
+        return self.locale.text_direction == "rtl"
+
+
+def catalog_path(code: str, root: Path | None = None) -> Path:
+    """Where the catalog for ``code`` lives."""
+    return (root or locales_dir()) / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def available_languages(root: Path | None = None) -> dict[str, Language]:
+    """Language code -> Language, for English and every language with a catalog."""
+    root = root or locales_dir()
+    found = {SOURCE_LANGUAGE: Language(Locale.parse(SOURCE_LANGUAGE), None)}
+    if root.is_dir():
+        for folder in sorted(root.iterdir()):
+            po = catalog_path(folder.name, root)
+            if po.is_file():
+                try:
+                    locale = Locale.parse(folder.name)
+                except (ValueError, UnknownLocaleError):
+                    continue
+                found[str(locale)] = Language(locale, po)
+    return found
+
+
+def resolve_language(code: str, root: Path | None = None) -> Language:
+    """Find the language for a user-supplied code (``es``, ``pt-BR``, ``zh-TW``...)."""
+    available = available_languages(root)
+    wanted = ALIASES.get(code.strip().lower(), code.strip()).replace("-", "_")
+    if wanted in available:
+        return available[wanted]
+    try:
+        parsed = str(Locale.parse(wanted))
+    except (ValueError, UnknownLocaleError):
+        parsed = None
+    if parsed in available:
+        return available[parsed]
+    raise UsageError(f"unknown language \"{code}\"; available: {', '.join(sorted(available))}")
+
+
+def translations_for(language: Language) -> gettext.NullTranslations:
+    """The gettext translations for a language; English gets the identity."""
+    if language.catalog is None:
+        return gettext.NullTranslations()
+    stat = language.catalog.stat()
+    return _compile(language.catalog, str(language.locale), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _compile(path: Path, locale: str, _mtime: int, _size: int) -> Translations:
+    """Compile a ``.po`` into an in-memory catalog (cached until the file changes)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import PoFileError, read_po
+
+    try:
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=locale, domain=DOMAIN, abort_invalid=True)
+    except (PoFileError, OSError, ValueError) as exc:
+        raise HandoutsError(f"{path}: cannot read catalog: {exc}") from None
+    buffer = BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)  # fuzzy entries are not translations
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+# --- CLDR formatting ---------------------------------------------------------------------
+
+
+def long_date(day: dt.date, locale: Locale) -> str:
+    """A date spelled out for the reader ("December 1, 2026")."""
+    return format_date(day, format="long", locale=locale)
+
+
+def date_range(start: dt.date, end: dt.date | None, locale: Locale) -> str:
+    """A CLDR date interval ("December 8 – 15, 2026"); a single date if equal."""
+    if end is None or end == start:
+        return long_date(start, locale)
+    return format_interval(start, end, skeleton="yMMMMd", locale=locale)
+
+
+def temperature(fahrenheit: float, celsius: float, locale: Locale, country: str) -> str:
+    """A fever threshold in the unit the reader knows first, the other in brackets."""
+    from babel.numbers import format_decimal
+    from babel.units import format_unit
+
+    def unit(value: float, name: str) -> str:
+        number = format_decimal(value, format="#,##0.#", locale=locale)
+        return format_unit(number, name, length="short", locale=locale)
+
+    f = unit(fahrenheit, "temperature-fahrenheit")
+    c = unit(celsius, "temperature-celsius")
+    # The US and a few territories use Fahrenheit; everyone else reads Celsius first.
+    return f"{f} ({c})" if country in {"US", "PR", "GU", "VI", "AS", "MP", "LR", "BS", "BZ", "KY", "PW"} else f"{c} ({f})"

@@ -1,0 +1,544 @@
+"""Lay out a document model as a branded PDF with ReportLab platypus.
+
+Page 1 carries a branded header band (logo, clinic name); later pages a lighter header.
+Every page has a footer with the clinic, the content review date and "Page X of Y".
+Sizes follow shared/print-guidelines.md: body 12 pt on 16 pt leading, headings 16 pt
+bold, left-aligned ragged text, margins of at least half an inch, no running text wider
+than six inches.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import partial
+from xml.sax.saxutils import escape
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.colors import Color, HexColor, white
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.flowables import BalancedColumns
+
+from . import model as m
+from .brand import Palette, logo_size, mix, qr_drawing, read_logo
+from .config import Clinic
+from .flowables import Marked, Rules, Stack, TierHeader, TimelineChart
+from .fonts import FontFamily
+
+PAGE_SIZES = {"letter": LETTER, "a4": A4}
+MAX_LINE = 6 * inch  # longest line of running text (36 CFR 1193 advisory)
+
+
+@dataclass(frozen=True)
+class LayoutOptions:
+    """How to lay out: paper, and the PDF's metadata."""
+
+    paper: str = "letter"
+    body_size: float = 12.0
+    margin: float = 0.6 * inch
+    author: str = ""
+    subject: str = ""
+    keywords: str = ""
+
+
+class Styles:
+    """Paragraph styles derived from the body size, palette and text direction."""
+
+    def __init__(self, family: FontFamily, palette: Palette, body: float, rtl: bool) -> None:
+        self.family, self.palette, self.rtl = family, palette, rtl
+        align = TA_RIGHT if rtl else TA_LEFT
+        lead = round(body * 1.34, 1)  # >= 1.25x (36 CFR 1193); a little more reads easier
+        base = ParagraphStyle(
+            "body", fontName=family.face(), fontSize=body, leading=lead, textColor=palette.ink,
+            alignment=align, spaceAfter=body * 0.4,
+        )
+        self.body = base
+        self.bold = ParagraphStyle("bold", base, fontName=family.face(bold=True))
+        self.item = ParagraphStyle("item", base, spaceAfter=body * 0.25)
+        self.heading = ParagraphStyle(
+            "heading", base, fontName=family.face(bold=True), fontSize=body + 4, leading=round((body + 4) * 1.25),
+            textColor=palette.heading, spaceBefore=body * 0.9, spaceAfter=body * 0.35,
+        )
+        self.title = ParagraphStyle(
+            "title", base, fontName=family.face(bold=True), fontSize=body * 2, leading=body * 2.4,
+            textColor=palette.heading, spaceAfter=2,
+        )
+        self.subtitle = ParagraphStyle("subtitle", base, fontSize=body + 1, leading=(body + 1) * 1.3, textColor=palette.muted, spaceAfter=body * 0.6)
+        self.on_band = ParagraphStyle("on_band", self.bold, textColor=palette.on_primary, spaceAfter=0)
+        self.tier_title = ParagraphStyle("tier_title", self.bold, textColor=white, spaceAfter=0, leading=lead)
+        self.tier_label = ParagraphStyle("tier_label", base, textColor=white, spaceAfter=0)
+        self.small = ParagraphStyle("small", base, fontSize=body, spaceAfter=0)
+        self.question = ParagraphStyle("question", self.bold, spaceAfter=1)
+        self.footer_size = 10.0
+
+
+def markup(runs: m.Inline) -> str:
+    """ReportLab paragraph markup for inline runs. All text is escaped here, once:
+    ``O'Brien & Sons <Spine>`` prints exactly like that."""
+    parts: list[str] = []
+    for run in runs:
+        if run.newline:
+            parts.append("<br/>")
+        text = escape(run.text)
+        if run.keep:
+            text = text.replace(" ", "\u00a0")  # phone numbers never break across lines
+        if run.bold:
+            text = f"<b>{text}</b>"
+        if run.italic:
+            text = f"<i>{text}</i>"
+        parts.append(text)
+    return "".join(parts)
+
+
+def text(value: str) -> str:
+    """Escape a plain string for paragraph markup."""
+    return escape(value)
+
+
+class Builder:
+    """Turns model blocks into flowables."""
+
+    def __init__(self, styles: Styles, clinic: Clinic) -> None:
+        self.s = styles
+        self.p = styles.palette
+        self.clinic = clinic
+        self.gutter = styles.body.fontSize * 1.5
+
+    # -- inline and lists
+    def para(self, runs: m.Inline, style: ParagraphStyle | None = None) -> Paragraph:
+        return Paragraph(markup(runs), style or self.s.body)
+
+    def items(self, block: m.ItemList) -> list[Flowable]:
+        out: list[Flowable] = []
+        for item in block.items:
+            out.append(Marked(self.para(item, self.s.item), block.kind, self.gutter, self.p.heading, self.s.rtl))
+        return out
+
+    def blocks(self, blocks: tuple[m.Block, ...], width: float) -> list[Flowable]:
+        out: list[Flowable] = []
+        for block in blocks:
+            out.extend(self.block(block, width))
+        return out
+
+    def block(self, block: m.Block, width: float) -> list[Flowable]:
+        if isinstance(block, m.Para):
+            style = self.s.bold if block.style == "action" else self.s.body
+            return [Narrow(self.para(block.runs, style), MAX_LINE, self.s.rtl)]
+        if isinstance(block, m.ItemList):
+            return self.items(block)
+        if isinstance(block, m.Timeline):
+            return [self.timeline(block)]
+        if isinstance(block, m.Tiers):
+            return [self.tiers(block, width)]
+        if isinstance(block, m.QA):
+            return [Stack([self.para(block.question, self.s.question), self.para(block.answer)])]
+        if isinstance(block, m.CareTeam):
+            return [self.care_team(block, width)]
+        if isinstance(block, m.Notes):
+            label = Paragraph(text(block.label), self.s.bold) if block.label else None
+            return [Rules(label, block.lines, self.s.body.leading * 1.6, self.p.muted)]
+        if isinstance(block, m.Note):
+            return [self.boxed(self.blocks(block.blocks, width - 20), self.p.tint, self.p.primary, width)]
+        raise TypeError(f"no layout for {type(block).__name__}")
+
+    # -- composite blocks
+    def section(self, section: m.Section, width: float) -> list[Flowable]:
+        heading = Paragraph(text(section.title), self.s.heading)
+        body = self.blocks(section.blocks, width)
+        if not body:
+            return [heading]
+        # Keep the heading with its first block (no orphaned headings).
+        return [Stack([heading, body[0]]), *body[1:]]
+
+    def boxed(self, flowables: list[Flowable], fill: Color, edge: Color, width: float, pad: float = 10) -> Table:
+        table = Table([[flowables]], colWidths=[width])
+        table.setStyle(
+            TableStyle([
+                ("BACKGROUND", (0, 0), (-1, -1), fill),
+                ("LINEBEFORE" if not self.s.rtl else "LINEAFTER", (0, 0), (-1, -1), 4, edge),
+                ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+                ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.3),
+            ])
+        )
+        return table
+
+    def key_points(self, block: m.KeyPoints, width: float) -> Flowable:
+        main = [b for b in block.blocks if not (isinstance(b, m.Para) and b.style == "action")]
+        actions = [b for b in block.blocks if isinstance(b, m.Para) and b.style == "action"]
+        left_w = width * 0.6 if actions else width
+        left = [Paragraph(text(block.title), ParagraphStyle("kp", self.s.heading, spaceBefore=0))]
+        left += self.blocks(tuple(main), left_w - 20)
+        cells = [left]
+        widths = [left_w]
+        if actions:
+            right_w = width - left_w
+            icon = TierHeader("emergency", Paragraph(text(block.action_title), self.s.tier_title), None, self.p.accent, self.s.rtl)
+            right = [icon, Spacer(1, 6)] + [self.para(a.runs, self.s.bold) for a in actions]
+            cells.append(right)
+            widths.append(right_w)
+        if self.s.rtl:
+            cells.reverse()
+            widths.reverse()
+        table = Table([cells], colWidths=widths)
+        style = [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+            ("TOPPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ]
+        main_col = len(cells) - 1 if self.s.rtl else 0
+        style.append(("BACKGROUND", (main_col, 0), (main_col, 0), self.p.tint))
+        if actions:
+            act_col = 0 if self.s.rtl else 1
+            style += [
+                ("BACKGROUND", (act_col, 0), (act_col, 0), self.p.accent_tint),
+                ("BOX", (act_col, 0), (act_col, 0), 2, self.p.accent),
+            ]
+        table.setStyle(TableStyle(style))
+        return table
+
+    def timeline(self, block: m.Timeline) -> Flowable:
+        label_style = ParagraphStyle("tl_label", self.s.bold, spaceAfter=0)
+        when_style = ParagraphStyle("tl_when", self.s.body, spaceAfter=0)
+        rows = [
+            (Paragraph(text(s.label), label_style), Paragraph(text(s.when), when_style), s.start, s.end)
+            for s in block.milestones
+        ]
+        ticks = [(day, Paragraph(text(label), self.s.small)) for day, label in block.ticks]
+        return TimelineChart(rows, ticks, (self.p.primary, mix(self.p.primary, white, 0.85), mix(self.p.muted, white, 0.4)), self.s.rtl)
+
+    def tiers(self, block: m.Tiers, width: float) -> Flowable:
+        fills = {"mild": self.p.heading, "call": HexColor("#7A4B00"), "emergency": self.p.accent}
+        n = len(block.tiers)
+        gap = 8
+        col_w = (width - gap * (n - 1)) / n
+        cells = []
+        for tier in block.tiers:
+            fill = fills.get(tier.level, self.p.heading)
+            header = TierHeader(
+                tier.level,
+                Paragraph(text(tier.title), self.s.tier_title),
+                Paragraph(text(tier.label), self.s.tier_label) if tier.label else None,
+                fill,
+                self.s.rtl,
+            )
+            cells.append([header, Spacer(1, 5), *self.blocks(tier.blocks, col_w)])
+        if self.s.rtl:
+            cells.reverse()
+        widths = []
+        row = []
+        for i, cell in enumerate(cells):
+            row.append(cell)
+            widths.append(col_w)
+            if i < n - 1:
+                row.append("")
+                widths.append(gap)
+        table = Table([row], colWidths=widths)
+        style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]
+        for i, tier in enumerate(block.tiers if not self.s.rtl else tuple(reversed(block.tiers))):
+            col = i * 2
+            weight = 2.5 if tier.level == "emergency" else 1
+            style.append(("BOX", (col, 0), (col, 0), weight, fills.get(tier.level, self.p.heading)))
+            style.append(("BOTTOMPADDING", (col, 0), (col, 0), 4))
+        table.setStyle(TableStyle(style))
+        return table
+
+    def care_team(self, block: m.CareTeam, width: float) -> Flowable:
+        qr_size = 0.95 * inch if block.qr_url else 0
+        text_w = width - qr_size - (10 if qr_size else 0)
+        rows: list[Flowable] = []
+        for label, value in block.rows:
+            rows.append(Paragraph(text(label), ParagraphStyle("ct_label", self.s.bold, spaceAfter=0)))
+            rows.append(self.para(value, ParagraphStyle("ct_value", self.s.body, spaceAfter=4)))
+        if not qr_size:
+            return Stack(rows)
+        qr: list[Flowable] = [QR(block.qr_url, qr_size), Paragraph(text(block.qr_caption), self.s.small)]
+        cells = [rows, qr] if not self.s.rtl else [qr, rows]
+        widths = [text_w, width - text_w] if not self.s.rtl else [width - text_w, text_w]
+        table = Table([cells], colWidths=widths)
+        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+        return table
+
+    def fields(self, block: m.Fields, width: float) -> Flowable:
+        cells = []
+        for label, value in block.fields:
+            cells.append(FieldLine(Paragraph(text(label) + ":", self.s.bold), Paragraph(text(value), self.s.body) if value else None, self.p.muted, self.s.rtl))
+        if self.s.rtl:
+            cells.reverse()
+        n = len(cells)
+        table = Table([cells], colWidths=[width / n] * n)
+        table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 12), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+        return table
+
+
+class Narrow(Flowable):
+    """Caps a paragraph's line length (long lines are hard to track back along)."""
+
+    def __init__(self, para: Paragraph, max_width: float, rtl: bool) -> None:
+        super().__init__()
+        self.para, self.max_width, self.rtl = para, max_width, rtl
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.width = aw
+        self._w, self.height = self.para.wrap(min(aw, self.max_width), ah)
+        return aw, self.height
+
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        return [Narrow(p, self.max_width, self.rtl) for p in self.para.split(min(aw, self.max_width), ah)]
+
+    def getSpaceAfter(self) -> float:
+        return self.para.getSpaceAfter()
+
+    def getSpaceBefore(self) -> float:
+        return self.para.getSpaceBefore()
+
+    def draw(self) -> None:
+        self.para.drawOn(self.canv, self.width - self._w if self.rtl else 0, 0)
+
+
+class FieldLine(Flowable):
+    """"Label: value" or "Label: ________" (a line to write on)."""
+
+    def __init__(self, label: Paragraph, value: Paragraph | None, colour: Color, rtl: bool) -> None:
+        super().__init__()
+        self.label, self.value, self.colour, self.rtl = label, value, colour, rtl
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.width = aw
+        self._lw = min(self.label.minWidth() + 4, aw * 0.6)
+        self.label.wrap(self._lw, ah)
+        self.height = self.label.height
+        if self.value:
+            self.value.wrap(aw - self._lw - 4, ah)
+            self.height = max(self.height, self.value.height)
+        return aw, self.height + 2
+
+    def draw(self) -> None:
+        canv = self.canv
+        top = self.height + 2
+        lx = self.width - self._lw if self.rtl else 0
+        self.label.drawOn(canv, lx, top - self.label.height)
+        vx0 = 0 if self.rtl else self._lw + 4
+        vx1 = self.width - self._lw - 4 if self.rtl else self.width
+        if self.value:
+            self.value.drawOn(canv, vx0 if not self.rtl else vx1 - self.value.width, top - self.value.height)
+        else:
+            canv.saveState()
+            canv.setStrokeColor(self.colour)
+            canv.setLineWidth(0.8)
+            canv.line(vx0, 3, vx1, 3)
+            canv.restoreState()
+
+
+class QR(Flowable):
+    """The clinic website as a QR code (cached drawing)."""
+
+    def __init__(self, url: str, size: float) -> None:
+        super().__init__()
+        self.url, self.size = url, size
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.width = self.height = self.size
+        return self.size, self.size
+
+    def draw(self) -> None:
+        renderPDF.draw(qr_drawing(self.url, self.size), self.canv, 0, 0)
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def _numbered_canvas(page_pattern: str, draw_footer, lang: str):
+    """A canvas class that knows the page count when drawing footers ("Page 1 of 2")."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args, **kwargs) -> None:
+            kwargs.setdefault("lang", lang)
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                draw_footer(self, page_pattern % {"page": self._pageNumber, "total": total})
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+    return NumberedCanvas
+
+
+class Pages:
+    """Page templates: branded first page, lighter later pages, footer on each."""
+
+    def __init__(self, doc: m.Document, clinic: Clinic, styles: Styles, options: LayoutOptions) -> None:
+        self.doc, self.clinic, self.s, self.options = doc, clinic, styles, options
+        self.size = PAGE_SIZES[options.paper]
+        self.margin = options.margin
+        self.band_h = 0.95 * inch
+        self.light_h = 0.45 * inch
+        self.footer_h = 0.45 * inch
+
+    def frames(self) -> tuple[Frame, Frame]:
+        w, h = self.size
+        content_w = w - 2 * self.margin
+        first = Frame(self.margin, self.margin + self.footer_h, content_w, h - self.margin - self.footer_h - self.band_h - 0.2 * inch, id="first", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        later = Frame(self.margin, self.margin + self.footer_h, content_w, h - 2 * self.margin - self.footer_h - self.light_h, id="later", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        return first, later
+
+    def templates(self) -> list[PageTemplate]:
+        first, later = self.frames()
+        return [
+            PageTemplate(id="first", frames=[first], onPage=self.first_header, autoNextPageTemplate="later"),
+            PageTemplate(id="later", frames=[later], onPage=self.later_header),
+        ]
+
+    def first_header(self, canv: Canvas, _doc) -> None:
+        w, h = self.size
+        p = self.s.palette
+        canv.saveState()
+        canv.setFillColor(p.primary)
+        canv.rect(0, h - self.band_h, w, self.band_h, stroke=0, fill=1)
+        x = self.margin
+        logo_box = self.band_h - 0.25 * inch
+        if self.clinic.brand.logo is not None:
+            logo = read_logo(self.clinic.brand.logo)
+            lw, lh = logo_size(logo)
+            scale = min(logo_box / lw, logo_box / lh)
+            ly = h - self.band_h + (self.band_h - lh * scale) / 2
+            lx = w - self.margin - lw * scale if self.s.rtl else x
+            if isinstance(logo, Drawing):
+                canv.saveState()
+                canv.translate(lx, ly)
+                canv.scale(scale, scale)
+                renderPDF.draw(logo, canv, 0, 0)
+                canv.restoreState()
+            else:
+                canv.drawImage(logo, lx, ly, lw * scale, lh * scale, mask="auto")
+            if not self.s.rtl:
+                x += logo_box + 0.18 * inch
+        text_w = w - self.margin - x - (logo_box + 0.18 * inch if self.s.rtl and self.clinic.brand.logo else 0)
+        name = Paragraph(text(self.clinic.name), ParagraphStyle("band_name", self.s.on_band, fontSize=16, leading=19))
+        contact = Paragraph(text(f"{self.clinic.phone}  ·  {self.clinic.website or ''}".strip(" ·")), ParagraphStyle("band_contact", self.s.body, textColor=p.on_primary, spaceAfter=0))
+        _, nh = name.wrap(text_w, self.band_h)
+        _, ch = contact.wrap(text_w, self.band_h)
+        top = h - (self.band_h - nh - ch) / 2
+        name.drawOn(canv, x if not self.s.rtl else self.margin, top - nh)
+        contact.drawOn(canv, x if not self.s.rtl else self.margin, top - nh - ch)
+        canv.restoreState()
+
+    def later_header(self, canv: Canvas, _doc) -> None:
+        w, h = self.size
+        p = self.s.palette
+        canv.saveState()
+        canv.setFillColor(p.primary)
+        canv.rect(0, h - 0.12 * inch, w, 0.12 * inch, stroke=0, fill=1)
+        style = ParagraphStyle("later", self.s.body, fontSize=self.s.footer_size + 1, leading=14, textColor=p.muted, spaceAfter=0)
+        para = Paragraph(text(f"{self.doc.title}  ·  {self.clinic.name}"), style)
+        _, ph = para.wrap(w - 2 * self.margin, self.light_h)
+        para.drawOn(canv, self.margin, h - self.margin - ph + 0.05 * inch)
+        canv.setStrokeColor(mix(p.primary, white, 0.6))
+        canv.setLineWidth(0.8)
+        canv.line(self.margin, h - self.margin - self.light_h + 0.12 * inch, w - self.margin, h - self.margin - self.light_h + 0.12 * inch)
+        canv.restoreState()
+
+    def footer(self, canv: Canvas, page_text: str) -> None:
+        w, _ = self.size
+        p = self.s.palette
+        canv.saveState()
+        canv.setStrokeColor(mix(p.primary, white, 0.6))
+        canv.setLineWidth(0.8)
+        y = self.margin + self.footer_h - 0.12 * inch
+        canv.line(self.margin, y, w - self.margin, y)
+        size = self.s.footer_size
+        style = ParagraphStyle("footer", self.s.body, fontSize=size, leading=size * 1.25, textColor=p.muted, spaceAfter=0)
+        left = Paragraph(text(f"{self.clinic.name}  ·  {self.doc.footer}"), style)
+        right = Paragraph(text(page_text), ParagraphStyle("footer_r", style, alignment=TA_LEFT if self.s.rtl else TA_RIGHT))
+        avail = w - 2 * self.margin
+        rw = 1.4 * inch
+        left.wrap(avail - rw, self.footer_h)
+        right.wrap(rw, self.footer_h)
+        base = self.margin + 0.06 * inch
+        if self.s.rtl:
+            left = Paragraph(left.text, ParagraphStyle("footer_rtl", style, alignment=TA_RIGHT))
+            left.wrap(avail - rw, self.footer_h)
+            left.drawOn(canv, self.margin + rw, base)
+            right.drawOn(canv, self.margin, base)
+        else:
+            left.drawOn(canv, self.margin, base)
+            right.drawOn(canv, w - self.margin - rw, base)
+        canv.restoreState()
+
+
+def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowable]:
+    """The flowables of the whole handout, in reading order."""
+    s = builder.s
+    story: list[Flowable] = [
+        Paragraph(text(doc.title), s.title),
+    ]
+    if doc.subtitle:
+        story.append(Paragraph(text(doc.subtitle), s.subtitle))
+    for notice in doc.notices:
+        story.append(builder.boxed([Paragraph(text(notice), s.bold)], builder.p.accent_tint, builder.p.accent, width))
+        story.append(Spacer(1, 6))
+    col_gap = 0.3 * inch
+    col_w = (width - col_gap) / 2
+    for block in doc.blocks:
+        if isinstance(block, m.Fields):
+            story += [builder.fields(block, width), Spacer(1, 10)]
+        elif isinstance(block, m.KeyPoints):
+            story += [builder.key_points(block, width), Spacer(1, 2)]
+        elif isinstance(block, m.Columns):
+            flow: list[Flowable] = []
+            for section in block.sections:
+                flow += builder.section(section, col_w)
+            story.append(BalancedColumns(flow, nCols=2, innerPadding=col_gap, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, name=f"cols-{len(story)}"))
+        elif isinstance(block, m.Section):
+            story += builder.section(block, width)
+    return story
+
+
+def build_pdf(doc: m.Document, clinic: Clinic, family: FontFamily, palette: Palette, options: LayoutOptions) -> tuple[bytes, int]:
+    """Lay out the document; returns the PDF bytes and the page count."""
+    styles = Styles(family, palette, options.body_size, doc.rtl)
+    builder = Builder(styles, clinic)
+    pages = Pages(doc, clinic, styles, options)
+    buffer = io.BytesIO()
+    template = BaseDocTemplate(
+        buffer,
+        pagesize=pages.size,
+        leftMargin=options.margin, rightMargin=options.margin, topMargin=options.margin, bottomMargin=options.margin,
+        title=doc.title,
+        author=options.author,
+        subject=options.subject,
+        keywords=options.keywords,
+        creator="handouts",
+        invariant=1,  # byte-identical output for identical input
+        pageCompression=1,
+    )
+    template.addPageTemplates(pages.templates())
+    width = pages.frames()[0].width
+    story = build_story(doc, builder, width)
+    canvasmaker = _numbered_canvas(doc.page_pattern, pages.footer, doc.lang.replace("_", "-"))
+    template.build(story, canvasmaker=canvasmaker)
+    return buffer.getvalue(), template.page
+

@@ -1,0 +1,175 @@
+"""The document model that sits between templates and layout.
+
+Templates render to a small XML vocabulary; :mod:`handouts.render` parses it into these
+frozen dataclasses; :mod:`handouts.layout` turns them into ReportLab flowables. Text is
+held as plain strings (never ReportLab markup), so escaping happens in one place: layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of text with one style. ``keep`` marks text that must not break
+    (phone numbers); ``ltr`` marks text that stays left-to-right in RTL languages."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    keep: bool = False
+    ltr: bool = False
+    newline: bool = False  # a forced line break before this run's text
+
+
+Inline = tuple[Run, ...]
+
+
+def plain(inline: Inline) -> str:
+    """The text of an inline sequence without styling (for checks and metadata)."""
+    return "".join(("\n" if r.newline else "") + r.text for r in inline)
+
+
+@dataclass(frozen=True)
+class Para:
+    runs: Inline
+    style: str = "body"  # body | action
+
+
+@dataclass(frozen=True)
+class ItemList:
+    items: tuple[Inline, ...]
+    kind: str = "bullet"  # bullet | check
+
+
+@dataclass(frozen=True)
+class Milestone:
+    id: str
+    label: str
+    when: str
+    start: int
+    end: int | None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    milestones: tuple[Milestone, ...]
+    ticks: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class Tier:
+    level: str  # mild | call | emergency
+    title: str
+    label: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Tiers:
+    tiers: tuple[Tier, ...]
+
+
+@dataclass(frozen=True)
+class QA:
+    question: Inline
+    answer: Inline
+
+
+@dataclass(frozen=True)
+class CareTeam:
+    rows: tuple[tuple[str, Inline], ...]
+    qr_url: str | None = None
+    qr_caption: str = ""
+
+
+@dataclass(frozen=True)
+class Notes:
+    label: str
+    lines: int
+
+
+@dataclass(frozen=True)
+class Note:
+    blocks: tuple[Block, ...]
+
+
+Block = Para | ItemList | Timeline | Tiers | QA | CareTeam | Notes | Note
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    blocks: tuple[Block, ...]
+    full_width: bool = False
+
+
+@dataclass(frozen=True)
+class KeyPoints:
+    title: str
+    blocks: tuple[Block, ...]
+    action_title: str = ""  # heading of the call-to-action panel beside the points
+
+
+@dataclass(frozen=True)
+class Columns:
+    sections: tuple[Section, ...]
+
+
+@dataclass(frozen=True)
+class Fields:
+    fields: tuple[tuple[str, str], ...]  # (label, value); empty value = blank line to write on
+
+
+TopBlock = Fields | KeyPoints | Columns | Section
+
+
+@dataclass(frozen=True)
+class Document:
+    """A rendered handout, ready for layout."""
+
+    lang: str
+    rtl: bool
+    title: str
+    subtitle: str
+    blocks: tuple[TopBlock, ...]
+    footer: str = ""
+    page_pattern: str = "Page %(page)s of %(total)s"
+    notices: tuple[str, ...] = field(default=())
+
+    def sections(self) -> Iterator[Section]:
+        """Every section in reading order, wherever it sits."""
+        for block in self.blocks:
+            if isinstance(block, Columns):
+                yield from block.sections
+            elif isinstance(block, Section):
+                yield block
+
+    def texts(self) -> Iterator[str]:
+        """Every piece of text the layout will draw (for glyph checks)."""
+        yield self.title
+        yield self.subtitle
+        yield self.footer
+        yield from self.notices
+        for block in self.blocks:
+            yield from _texts(block)
+
+
+def _texts(node: object) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, Run):
+        yield node.text
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from _texts(item)
+    elif hasattr(node, "__dataclass_fields__"):
+        for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
+            value = getattr(node, name)
+            if isinstance(value, (str, tuple, Run)) or hasattr(value, "__dataclass_fields__"):
+                if name in ("id", "level", "kind", "style", "qr_url"):
+                    continue
+                yield from _texts(value)

@@ -1,0 +1,125 @@
+"""One handout, end to end: resolve the request, render, check glyphs, lay out, write.
+
+This is the library entry point the CLI (and later batch and print) call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .brand import Palette
+from .config import Clinic
+from .content import Procedure, discover, load_procedure, procedure_dirs
+from .errors import OutputError, UsageError
+from .fonts import atkinson, check_coverage, register
+from .i18n import Language, resolve_language
+from .layout import PAGE_SIZES, LayoutOptions, build_pdf
+from .render import Request, render_document
+
+
+@dataclass(frozen=True)
+class Handout:
+    """A built handout, still in memory."""
+
+    pdf: bytes
+    pages: int
+    procedure: Procedure
+    language: Language
+    paper: str
+
+
+def template_roots(clinic: Clinic) -> list[Path]:
+    """Where this clinic's procedures come from (its own folder first)."""
+    return procedure_dirs([clinic.templates_dir])
+
+
+def procedures(clinic: Clinic) -> dict[str, Path]:
+    """Every procedure this clinic can generate, by id."""
+    return discover(template_roots(clinic))
+
+
+def make_request(
+    clinic: Clinic,
+    procedure_id: str,
+    lang: str = "en",
+    provider_id: str | None = None,
+    patient: str | None = None,
+    visit_date: dt.date | None = None,
+) -> Request:
+    """Check the front desk's choices against the clinic and the content."""
+    procedure = load_procedure(procedure_id, template_roots(clinic))
+    language = resolve_language(lang)
+    provider = None
+    if provider_id is not None:
+        provider = clinic.provider(provider_id)
+        if provider is None:
+            ids = ", ".join(p.id for p in clinic.providers) or "none configured"
+            raise UsageError(f"unknown provider \"{provider_id}\"; available: {ids}")
+        if procedure.id not in provider.procedures:
+            raise UsageError(f"provider \"{provider.id}\" does not perform \"{procedure.id}\"; they perform: {', '.join(provider.procedures)}")
+    if patient is not None:
+        patient = " ".join(patient.split()) or None
+    return Request(procedure, clinic, language, provider, patient, visit_date)
+
+
+def build(request: Request, paper: str | None = None) -> Handout:
+    """Render and lay out one handout in memory."""
+    clinic = request.clinic
+    paper = (paper or clinic.paper or "letter").lower()
+    if paper not in PAGE_SIZES:
+        raise UsageError(f"unknown paper size \"{paper}\"; expected one of: {', '.join(PAGE_SIZES)}")
+    document = render_document(request, template_roots(clinic))
+    family = register(atkinson())
+    # Everything the page will show, including clinic data drawn by page templates.
+    check_coverage([*document.texts(), clinic.name, clinic.phone, clinic.website or ""], family)
+    options = LayoutOptions(
+        paper=paper,
+        author=clinic.name,
+        subject=f"Patient handout: {request.procedure.id} ({request.language.code})",
+        keywords=f"patient education, {request.procedure.id}, {request.language.code}",
+    )
+    palette = Palette.from_hex(clinic.brand.primary, clinic.brand.accent)
+    pdf, pages = build_pdf(document, clinic, family, palette, options)
+    return Handout(pdf, pages, request.procedure, request.language, paper)
+
+
+def default_output(request: Request, output_dir: Path = Path("output")) -> Path:
+    """``output/<procedure>.<lang>[.<provider>].pdf``; never the patient's name or date."""
+    parts = [request.procedure.id, request.language.code]
+    if request.provider is not None:
+        parts.append(request.provider.id)
+    return output_dir / (".".join(parts) + ".pdf")
+
+
+def write_atomic(data: bytes, path: Path) -> Path:
+    """Write via a temporary file in the same folder and rename: never a partial PDF."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot create folder {folder} ({exc.strerror})") from None
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; expected a file name ending in .pdf")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".handout-", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write in {folder} ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

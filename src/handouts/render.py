@@ -1,0 +1,304 @@
+"""Fill a procedure's Jinja2 templates and parse the result into the document model.
+
+Templates run in Jinja2's sandbox (a clinic may supply its own), with StrictUndefined
+(a typo is an error, not an empty string) and autoescaping (clinic and patient data
+cannot inject markup). Patient text is translated through gettext's ``{% trans %}``.
+The output is a small XML vocabulary, documented in :func:`parse_document`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from . import model as m
+from .config import Clinic, Provider
+from .content import Procedure
+from .errors import ContentError
+from .i18n import Language, date_range, long_date, temperature, translations_for
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the front desk asked for: everything that varies per handout."""
+
+    procedure: Procedure
+    clinic: Clinic
+    language: Language
+    provider: Provider | None = None
+    patient: str | None = None
+    visit_date: dt.date | None = None
+
+
+@lru_cache(maxsize=8)
+def environment(roots: tuple[Path, ...]) -> jinja2.Environment:
+    """One sandboxed environment per template search path.
+
+    ``roots`` is the lookup order (a clinic's folder first). A clinic template can extend
+    the built-in one of the same name as ``builtin:<name>``.
+    """
+    builtin = jinja2.FileSystemLoader(str(roots[-1]))
+    loader = jinja2.ChoiceLoader(
+        [jinja2.FileSystemLoader([str(r) for r in roots]), jinja2.PrefixLoader({"builtin": builtin}, delimiter=":")]
+    )
+    env = ImmutableSandboxedEnvironment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.policies["ext.i18n.trimmed"] = True  # msgids without layout whitespace
+    return env
+
+
+def render_xml(request: Request, roots: Sequence[Path]) -> str:
+    """Run the procedure's template for this request; returns the XML text."""
+    env = environment(tuple(roots))
+    translations = translations_for(request.language)
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    try:
+        template = env.get_template(request.procedure.template)
+        return template.render(_context(request, translations))
+    except jinja2.TemplateSyntaxError as exc:
+        raise ContentError(f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: {exc.message}") from None
+    except SecurityError as exc:
+        raise ContentError(f"{_where(exc)}template tried something unsafe and was stopped: {exc}") from None
+    except jinja2.UndefinedError as exc:
+        raise ContentError(f"{_where(exc)}template uses an undefined value: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise ContentError(f"template not found: {exc.name}") from None
+
+
+def _where(exc: BaseException) -> str:
+    """``file:line: `` of the innermost template frame of a runtime error, if known."""
+    tb = exc.__traceback__
+    where = ""
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.endswith(".j2"):
+            template = tb.tb_frame.f_globals.get("__jinja_template__")
+            lineno = template.get_corresponding_lineno(tb.tb_lineno) if template else tb.tb_lineno
+            where = f"{code.co_filename}:{lineno}: "
+        tb = tb.tb_next
+    return where
+
+
+def _context(request: Request, translations: gettext.NullTranslations) -> dict[str, Any]:
+    """Everything a template can use. Values are plain data, never markup."""
+    locale = request.language.locale
+    _ = translations.gettext
+    visit = request.visit_date
+    timeline = []
+    for stone in request.procedure.timeline:
+        if visit is None:
+            when = _(stone.when)
+        elif stone.end is None:
+            when = _("On or after %(date)s") % {"date": long_date(visit + dt.timedelta(days=stone.start), locale)}
+        else:
+            when = date_range(visit + dt.timedelta(days=stone.start), visit + dt.timedelta(days=stone.end), locale)
+        timeline.append(
+            {"id": stone.id, "label": _(stone.label), "when": when, "start": stone.start, "end": stone.end}
+        )
+    last_day = max((s.end or s.start for s in request.procedure.timeline), default=0)
+    return {
+        "clinic": request.clinic,
+        "provider": request.provider,
+        "patient": request.patient,
+        "procedure": request.procedure,
+        "lang": request.language.code,
+        "visit_date_text": long_date(visit, locale) if visit else None,
+        "timeline": timeline,
+        "timeline_weeks": list(range(0, last_day // 7 + 2, 4)),
+        "fever": temperature(100.4, 38, locale, request.clinic.country),
+    }
+
+
+# --- XML -> model ------------------------------------------------------------------------
+
+_SPACE = re.compile(r"\s+")
+_INLINE_STYLES = {"b": "bold", "i": "italic", "phone": "keep", "url": "ltr"}
+
+
+def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
+    """Parse template output into a :class:`~handouts.model.Document`.
+
+    Vocabulary: ``<handout>`` holds ``<fields>``, ``<keypoints>``, ``<columns>`` and
+    ``<section>``. Sections hold ``<p>``, ``<ul>``/``<checklist>`` of ``<li>``,
+    ``<timeline>``, ``<tiers>``, ``<qa>``, ``<careteam>``, ``<notes>`` and ``<note>``.
+    Inline text may use ``<b>``, ``<i>``, ``<br/>``, ``<phone>`` and ``<url>``.
+    """
+    try:
+        root = ET.fromstring(xml_text)
+    except ET.ParseError as exc:
+        line = exc.position[0] if exc.position else "?"
+        raise ContentError(f"{source}: template output is not well-formed at line {line}: {exc}") from None
+    parser = _Parser(source)
+    blocks = tuple(parser.top(child) for child in root)
+    _ = translations_for(request.language).gettext
+    return m.Document(
+        lang=request.language.code,
+        rtl=request.language.rtl,
+        title=_(request.procedure.title),
+        subtitle=_(request.procedure.subtitle) if request.procedure.subtitle else "",
+        blocks=blocks,
+        page_pattern=_("Page %(page)s of %(total)s"),
+        footer=_("Content reviewed %(date)s") % {"date": long_date(request.procedure.review_date, request.language.locale)},
+    )
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, el: ET.Element, message: str) -> ContentError:
+        return ContentError(f"{self.source}: <{el.tag}>: {message}")
+
+    def attr(self, el: ET.Element, name: str, default: str | None = None) -> str:
+        value = el.get(name, default)
+        if value is None:
+            raise self.fail(el, f"missing attribute \"{name}\"")
+        return _SPACE.sub(" ", value).strip()
+
+    def top(self, el: ET.Element) -> m.TopBlock:
+        if el.tag == "fields":
+            return m.Fields(tuple((self.attr(f, "label"), _text(f)) for f in el))
+        if el.tag == "keypoints":
+            return m.KeyPoints(self.attr(el, "title"), self.blocks(el), self.attr(el, "action_title", ""))
+        if el.tag == "columns":
+            return m.Columns(tuple(self.section(s) for s in el))
+        if el.tag == "section":
+            return self.section(el)
+        raise self.fail(el, "not allowed at the top level")
+
+    def section(self, el: ET.Element) -> m.Section:
+        if el.tag != "section":
+            raise self.fail(el, "only <section> is allowed inside <columns>")
+        return m.Section(
+            id=self.attr(el, "id"),
+            title=self.attr(el, "title"),
+            blocks=self.blocks(el),
+            full_width=el.get("span") == "full",
+        )
+
+    def blocks(self, parent: ET.Element) -> tuple[m.Block, ...]:
+        """Child blocks; consecutive bare ``<li>`` become one bullet list."""
+        out: list[m.Block] = []
+        loose: list[m.Inline] = []
+        for el in parent:
+            if el.tag == "li":
+                loose.append(self.inline(el))
+                continue
+            if loose:
+                out.append(m.ItemList(tuple(loose)))
+                loose = []
+            out.append(self.block(el))
+        if loose:
+            out.append(m.ItemList(tuple(loose)))
+        return tuple(out)
+
+    def block(self, el: ET.Element) -> m.Block:
+        tag = el.tag
+        if tag == "p":
+            return m.Para(self.inline(el))
+        if tag == "action":
+            return m.Para(self.inline(el), style="action")
+        if tag in ("ul", "checklist"):
+            items = tuple(self.inline(li) for li in el if li.tag == "li")
+            return m.ItemList(items, kind="check" if tag == "checklist" else "bullet")
+        if tag == "timeline":
+            stones = tuple(
+                m.Milestone(
+                    id=self.attr(s, "id"),
+                    label=self.attr(s, "label"),
+                    when=_text(s),
+                    start=int(self.attr(s, "start")),
+                    end=int(s.get("end")) if s.get("end") else None,
+                )
+                for s in el.iter("milestone")
+            )
+            ticks = tuple((int(self.attr(t, "day")), self.attr(t, "label")) for t in el.iter("tick"))
+            return m.Timeline(stones, ticks)
+        if tag == "tiers":
+            return m.Tiers(
+                tuple(
+                    m.Tier(self.attr(t, "level"), self.attr(t, "title"), self.attr(t, "label", ""), self.blocks(t))
+                    for t in el
+                )
+            )
+        if tag == "qa":
+            q, a = el.find("q"), el.find("a")
+            if q is None or a is None:
+                raise self.fail(el, "needs a <q> and an <a>")
+            return m.QA(self.inline(q), self.inline(a))
+        if tag == "careteam":
+            rows = tuple((self.attr(r, "label"), self.inline(r)) for r in el.iter("row"))
+            return m.CareTeam(rows, el.get("qr") or None, self.attr(el, "qr_caption", ""))
+        if tag == "notes":
+            return m.Notes(self.attr(el, "label", ""), int(el.get("lines", "3")))
+        if tag == "note":
+            return m.Note(self.blocks(el))
+        raise self.fail(el, "unknown element")
+
+    def inline(self, el: ET.Element) -> m.Inline:
+        """Flatten mixed content into runs, collapsing layout whitespace."""
+        runs: list[m.Run] = []
+
+        def walk(node: ET.Element, style: dict[str, bool]) -> None:
+            if node.text:
+                runs.append(m.Run(node.text, **style))
+            for child in node:
+                if child.tag == "br":
+                    runs.append(m.Run("", newline=True, **style))
+                elif child.tag in _INLINE_STYLES:
+                    walk(child, {**style, _INLINE_STYLES[child.tag]: True, **({"ltr": True} if child.tag == "phone" else {})})
+                else:
+                    raise self.fail(child, f"unknown inline element inside <{el.tag}>")
+                if child.tail:
+                    runs.append(m.Run(child.tail, **style))
+
+        walk(el, {})
+        return _tidy(runs)
+
+
+def _text(el: ET.Element) -> str:
+    return _SPACE.sub(" ", "".join(el.itertext())).strip()
+
+
+def _tidy(runs: list[m.Run]) -> m.Inline:
+    """Collapse whitespace across runs and trim the ends, as a browser would."""
+    out: list[m.Run] = []
+    prev_space = True
+    for run in runs:
+        text = _SPACE.sub(" ", run.text)
+        if run.newline:
+            prev_space = True
+            if out and out[-1].text.endswith(" "):
+                last = out[-1]
+                out[-1] = m.Run(last.text.rstrip(), last.bold, last.italic, last.keep, last.ltr, last.newline)
+        if prev_space:
+            text = text.lstrip()
+        if text or run.newline:
+            out.append(m.Run(text, run.bold, run.italic, run.keep, run.ltr, run.newline))
+            prev_space = text.endswith(" ") if text else prev_space
+    if out and out[-1].text.endswith(" "):
+        last = out[-1]
+        out[-1] = m.Run(last.text.rstrip(), last.bold, last.italic, last.keep, last.ltr, last.newline)
+    return tuple(out)
+
+
+def render_document(request: Request, roots: Sequence[Path]) -> m.Document:
+    """Templates -> XML -> document model."""
+    xml_text = render_xml(request, roots)
+    return parse_document(xml_text, request, request.procedure.template)
