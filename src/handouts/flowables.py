@@ -65,30 +65,39 @@ class Marked(Flowable):
 
 
 class Rules(Flowable):
-    """Ruled lines to write on, under an optional label paragraph."""
+    """Ruled lines to write on; the label, if any, starts the first line ("Notes: ____")."""
 
-    def __init__(self, label: Paragraph | None, lines: int, spacing: float, colour: Color) -> None:
+    def __init__(self, label: Paragraph | None, lines: int, spacing: float, colour: Color, rtl: bool = False) -> None:
         super().__init__()
         self.label = label
         self.lines = lines
         self.spacing = spacing
         self.colour = colour
+        self.rtl = rtl
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
-        self._label_h = self.label.wrap(aw, ah)[1] if self.label else 0
-        self.width, self.height = aw, self._label_h + self.lines * self.spacing + 2
+        if self.label:
+            self._lw = min(_text_width(self.label) + 4, aw * 0.6)
+            self.label.wrap(self._lw + 2, ah)
+        self.width, self.height = aw, self.lines * self.spacing + 2
         return self.width, self.height
 
     def draw(self) -> None:
         canv = self.canv
-        if self.label:
-            self.label.drawOn(canv, 0, self.height - self._label_h)
         canv.saveState()
         canv.setStrokeColor(self.colour)
         canv.setLineWidth(0.8)
         for n in range(self.lines):
-            y = self.height - self._label_h - (n + 1) * self.spacing
-            canv.line(0, y, self.width, y)
+            y = self.height - (n + 1) * self.spacing
+            x0, x1 = 0.0, self.width
+            if n == 0 and self.label:
+                if self.rtl:
+                    self.label.drawOn(canv, self.width - self._lw, y + 3)
+                    x1 -= self._lw + 4
+                else:
+                    self.label.drawOn(canv, 0, y + 3)
+                    x0 += self._lw + 4
+            canv.line(x0, y, x1, y)
         canv.restoreState()
 
 
@@ -168,99 +177,90 @@ def _icon(canv, level: str, x: float, y: float, s: float, fill: Color) -> None:
 
 
 class TimelineChart(Flowable):
-    """The "what to expect" timeline: one row per milestone, a text column (label and
-    when) and a bar on a shared axis of weeks. Mirrors for right-to-left pages."""
+    """The "what to expect" timeline, sized for one column.
+
+    Each milestone is a line of text ("Relief begins: December 8 – 15, 2026") over a bar
+    on a shared axis of weeks; open-ended milestones end in an arrow. Dotted grid lines
+    and the week axis tie the bars together. Mirrors for right-to-left pages.
+    """
 
     def __init__(
         self,
-        rows: Sequence[tuple[Paragraph, Paragraph, int, int | None]],
+        rows: Sequence[tuple[Paragraph, int, int | None]],
         ticks: Sequence[tuple[int, Paragraph]],
+        axis: Paragraph | None,
         colours: tuple[Color, Color, Color],
         rtl: bool = False,
-        text_share: float = 0.46,
     ) -> None:
         super().__init__()
         self.rows = list(rows)
         self.ticks = list(ticks)
+        self.axis = axis
         self.bar, self.track, self.grid = colours
         self.rtl = rtl
-        self.text_share = text_share
-        self.row_gap = 5.0
+        self.bar_h = 7.0
+        self.bar_gap = 2.0  # text to bar
+        self.row_gap = 4.0  # bar to next row's text
+        self.inset = 6.0  # room for the tick labels at both ends
+        self.last_day = max((d for d, _ in self.ticks), default=1) or 1
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self.width = aw
-        self.text_w = aw * self.text_share
-        self.chart_w = aw - self.text_w - 12
-        self._row_h = []
-        for label, when, _, _ in self.rows:
-            h = label.wrap(self.text_w, ah)[1] + when.wrap(self.text_w, ah)[1]
-            self._row_h.append(h)
-        self._tick_h = max((p.wrap(80, ah)[1] for _, p in self.ticks), default=0)
-        self.height = sum(self._row_h) + self.row_gap * len(self.rows) + self._tick_h + 6
+        self._row_h = [para.wrap(aw, ah)[1] for para, _, _ in self.rows]
+        self._tick_h = max((p.wrap(aw, ah)[1] for _, p in self.ticks), default=0)
+        self._axis_h = self.axis.wrap(aw, ah)[1] if self.axis else 0
+        per_row = self.bar_gap + self.bar_h + self.row_gap
+        self.height = sum(self._row_h) + per_row * len(self.rows) + self._tick_h + self._axis_h
         return self.width, self.height
 
     def _x(self, day: float) -> float:
-        last = max(d for d, _ in self.ticks) if self.ticks else 1
-        frac = day / last
-        if self.rtl:
-            return self.chart_w * (1 - frac)
-        return self.text_w + 12 + self.chart_w * frac
+        frac = min(day / self.last_day, 1.0)
+        span = self.width - 2 * self.inset
+        return self.inset + span * ((1 - frac) if self.rtl else frac)
 
     def draw(self) -> None:
         canv = self.canv
         canv.saveState()
-        chart_x0 = 0 if self.rtl else self.text_w + 12
-        text_x = self.width - self.text_w if self.rtl else 0
+        axis_y = self._tick_h + self._axis_h
         top = self.height
-        axis_y = self._tick_h + 4
-        # Grid lines at each tick, behind the bars.
-        canv.setStrokeColor(self.grid)
-        canv.setLineWidth(0.6)
-        canv.setDash(2, 2)
-        for day, _ in self.ticks:
-            x = self._x(day) if not self.rtl else self._x(day)
-            canv.line(x, axis_y, x, top)
-        canv.setDash()
-        last = max(d for d, _ in self.ticks) if self.ticks else 1
         y = top
-        for (label, when, start, end), h in zip(self.rows, self._row_h):
-            lh = label.wrap(self.text_w, top)[1]
-            label.drawOn(canv, text_x, y - lh)
-            when.drawOn(canv, text_x, y - h)
-            bar_h = 9.0
-            bar_y = y - h / 2 - bar_h / 2
+        left, right = self._x(0), self._x(self.last_day)
+        lo_edge, hi_edge = min(left, right), max(left, right)
+        for (para, start, end), h in zip(self.rows, self._row_h):
+            para.drawOn(canv, 0, y - h)
+            bar_y = y - h - self.bar_gap - self.bar_h
             canv.setFillColor(self.track)
-            canv.roundRect(chart_x0, bar_y, self.chart_w, bar_h, bar_h / 2, stroke=0, fill=1)
+            canv.roundRect(lo_edge, bar_y, hi_edge - lo_edge, self.bar_h, self.bar_h / 2, stroke=0, fill=1)
+            # Tick marks on each track (not through the text) tie the bars to the axis.
+            canv.setStrokeColor(self.grid)
+            canv.setLineWidth(0.8)
+            for day, _ in self.ticks:
+                canv.line(self._x(day), bar_y - 2, self._x(day), bar_y + self.bar_h + 2)
             x0 = self._x(start)
-            if end is None:
-                # Open-ended ("no sooner than"): a bar to the axis end with an arrowhead.
-                x1 = self._x(last)
-            else:
-                x1 = self._x(max(end, start + 1.2))
+            x1 = self._x(self.last_day if end is None else max(end, start + 1.5))
             lo, hi = min(x0, x1), max(x0, x1)
             canv.setFillColor(self.bar)
-            canv.roundRect(lo, bar_y, hi - lo, bar_h, bar_h / 2, stroke=0, fill=1)
-            if end is None:
-                tip = x1
-                direction = -1 if self.rtl else 1
+            canv.roundRect(lo, bar_y, hi - lo, self.bar_h, self.bar_h / 2, stroke=0, fill=1)
+            if end is None:  # open-ended ("no sooner than"): an arrow onwards
+                d = -1 if self.rtl else 1
+                tip = x1 + d * 3
+                mid = bar_y + self.bar_h / 2
                 p = canv.beginPath()
-                p.moveTo(tip + direction * 7, bar_y + bar_h / 2)
-                p.lineTo(tip - direction * 1, bar_y + bar_h / 2 + 7)
-                p.lineTo(tip - direction * 1, bar_y + bar_h / 2 - 7)
+                p.moveTo(tip, mid)
+                p.lineTo(tip - d * 8, mid + 7)
+                p.lineTo(tip - d * 8, mid - 7)
                 p.close()
                 canv.drawPath(p, stroke=0, fill=1)
-            y -= h + self.row_gap
-        # Axis and tick labels.
+            y = bar_y - self.row_gap
         canv.setStrokeColor(self.grid)
         canv.setLineWidth(1)
-        canv.line(chart_x0, axis_y, chart_x0 + self.chart_w, axis_y)
+        canv.line(lo_edge, axis_y, hi_edge, axis_y)
         for day, para in self.ticks:
-            w = para.wrap(80, self.height)[0]
+            w = _text_width(para)
             x = self._x(day)
-            text_w = _text_width(para)
-            left = min(max(x - text_w / 2, chart_x0 - 6), chart_x0 + self.chart_w - text_w + 6)
-            para.drawOn(canv, left, 0)
-            del w
+            para.drawOn(canv, min(max(x - w / 2, 0), self.width - w), self._axis_h)
+        if self.axis:
+            self.axis.drawOn(canv, 0, 0)
         canv.restoreState()
 
 

@@ -120,10 +120,45 @@ def long_date(day: dt.date, locale: Locale) -> str:
 
 
 def date_range(start: dt.date, end: dt.date | None, locale: Locale) -> str:
-    """A CLDR date interval ("December 8 – 15, 2026"); a single date if equal."""
+    """A CLDR date interval with the month spelled out ("December 8 – 15, 2026").
+
+    Many locales have interval patterns only for the abbreviated-month skeleton
+    ``yMMMd``. UTS #35 says to adjust the matched pattern's field widths to the
+    requested skeleton; Babel does not, so we widen the month here.
+    """
     if end is None or end == start:
         return long_date(start, locale)
-    return format_interval(start, end, skeleton="yMMMMd", locale=locale)
+    from babel.dates import match_skeleton, parse_pattern
+
+    formats = locale.interval_formats
+    skeleton = "yMMMMd" if "yMMMMd" in formats else match_skeleton("yMMMMd", formats)
+    if not skeleton:
+        return format_interval(start, end, skeleton="yMMMMd", locale=locale)
+    field = "y" if start.year != end.year else "M" if start.month != end.month else "d"
+    parts = formats[skeleton].get(field) if hasattr(formats[skeleton], "get") else None
+    if not parts:
+        return format_interval(start, end, skeleton="yMMMMd", locale=locale)
+    return "".join(parse_pattern(_widen_month(p)).apply(day, locale) for p, day in zip(parts, (start, end)))
+
+
+def _widen_month(pattern: str) -> str:
+    """``MMM`` -> ``MMMM`` (and ``LLL`` -> ``LLLL``) outside quoted literals."""
+    out, quoted, i = [], False, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "'":
+            quoted = not quoted
+        if not quoted and ch in "ML":
+            j = i
+            while j < len(pattern) and pattern[j] == ch:
+                j += 1
+            run = j - i
+            out.append(ch * (4 if run == 3 else run))
+            i = j
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def temperature(fahrenheit: float, celsius: float, locale: Locale, country: str) -> str:

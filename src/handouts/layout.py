@@ -17,10 +17,11 @@ from xml.sax.saxutils import escape
 from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import Color, HexColor, white
-from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -42,6 +43,7 @@ from .flowables import Marked, Rules, Stack, TierHeader, TimelineChart
 from .fonts import FontFamily
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
+CALL_COLOUR = HexColor("#7A4B00")  # 7.9:1 with white text
 MAX_LINE = 6 * inch  # longest line of running text (36 CFR 1193 advisory)
 
 
@@ -51,7 +53,7 @@ class LayoutOptions:
 
     paper: str = "letter"
     body_size: float = 12.0
-    margin: float = 0.6 * inch
+    margin: float = 0.5 * inch  # the guidelines' floor; 2 pages at 12 pt need the room
     author: str = ""
     subject: str = ""
     keywords: str = ""
@@ -63,17 +65,18 @@ class Styles:
     def __init__(self, family: FontFamily, palette: Palette, body: float, rtl: bool) -> None:
         self.family, self.palette, self.rtl = family, palette, rtl
         align = TA_RIGHT if rtl else TA_LEFT
-        lead = round(body * 1.34, 1)  # >= 1.25x (36 CFR 1193); a little more reads easier
+        lead = round(body * 1.25, 1)  # 1.25x: the floor of 36 CFR 1193, and what fits 2 pages
         base = ParagraphStyle(
             "body", fontName=family.face(), fontSize=body, leading=lead, textColor=palette.ink,
-            alignment=align, spaceAfter=body * 0.4,
+            alignment=align, spaceAfter=body * 0.35,
+            allowWidows=0, allowOrphans=0,  # no lone line at the top or bottom of a column
         )
         self.body = base
         self.bold = ParagraphStyle("bold", base, fontName=family.face(bold=True))
-        self.item = ParagraphStyle("item", base, spaceAfter=body * 0.25)
+        self.item = ParagraphStyle("item", base, spaceAfter=body * 0.2)
         self.heading = ParagraphStyle(
             "heading", base, fontName=family.face(bold=True), fontSize=body + 4, leading=round((body + 4) * 1.25),
-            textColor=palette.heading, spaceBefore=body * 0.9, spaceAfter=body * 0.35,
+            textColor=palette.heading, spaceBefore=body * 0.6, spaceAfter=body * 0.25,
         )
         self.title = ParagraphStyle(
             "title", base, fontName=family.face(bold=True), fontSize=body * 2, leading=body * 2.4,
@@ -144,15 +147,15 @@ class Builder:
             return self.items(block)
         if isinstance(block, m.Timeline):
             return [self.timeline(block)]
-        if isinstance(block, m.Tiers):
-            return [self.tiers(block, width)]
+        if isinstance(block, m.Tier):
+            return [self.tier(block, width)]
         if isinstance(block, m.QA):
             return [Stack([self.para(block.question, self.s.question), self.para(block.answer)])]
         if isinstance(block, m.CareTeam):
             return [self.care_team(block, width)]
         if isinstance(block, m.Notes):
-            label = Paragraph(text(block.label), self.s.bold) if block.label else None
-            return [Rules(label, block.lines, self.s.body.leading * 1.6, self.p.muted)]
+            label = Paragraph(text(block.label) + ":", ParagraphStyle("notes", self.s.bold, spaceAfter=0)) if block.label else None
+            return [Rules(label, block.lines, self.s.body.leading * 1.5, self.p.muted, self.s.rtl)]
         if isinstance(block, m.Note):
             return [self.boxed(self.blocks(block.blocks, width - 20), self.p.tint, self.p.primary, width)]
         raise TypeError(f"no layout for {type(block).__name__}")
@@ -163,8 +166,10 @@ class Builder:
         body = self.blocks(section.blocks, width)
         if not body:
             return [heading]
-        # Keep the heading with its first block (no orphaned headings).
-        return [Stack([heading, body[0]]), *body[1:]]
+        # Keep the heading with its first block (no orphaned headings); a short lead-in
+        # paragraph ("Tell your provider if you:") also stays with what it introduces.
+        keep = 2 if len(body) > 1 and isinstance(section.blocks[0], m.Para) and len(body[0].para.getPlainText()) < 60 else 1
+        return [Stack([heading, *body[:keep]]), *body[keep:]]
 
     def boxed(self, flowables: list[Flowable], fill: Color, edge: Color, width: float, pad: float = 10) -> Table:
         table = Table([[flowables]], colWidths=[width])
@@ -213,66 +218,71 @@ class Builder:
         return table
 
     def timeline(self, block: m.Timeline) -> Flowable:
-        label_style = ParagraphStyle("tl_label", self.s.bold, spaceAfter=0)
-        when_style = ParagraphStyle("tl_when", self.s.body, spaceAfter=0)
+        style = ParagraphStyle("tl_row", self.s.body, spaceAfter=0)
         rows = [
-            (Paragraph(text(s.label), label_style), Paragraph(text(s.when), when_style), s.start, s.end)
+            (Paragraph(f"<b>{text(s.label)}</b>: {text(s.when)}", style), s.start, s.end)
             for s in block.milestones
         ]
         ticks = [(day, Paragraph(text(label), self.s.small)) for day, label in block.ticks]
-        return TimelineChart(rows, ticks, (self.p.primary, mix(self.p.primary, white, 0.85), mix(self.p.muted, white, 0.4)), self.s.rtl)
+        axis = Paragraph(text(block.axis_label), ParagraphStyle("tl_axis", self.s.small, alignment=TA_CENTER)) if block.axis_label else None
+        colours = (self.p.primary, mix(self.p.primary, white, 0.85), mix(self.p.muted, white, 0.4))
+        return TimelineChart(rows, ticks, axis, colours, self.s.rtl)
 
-    def tiers(self, block: m.Tiers, width: float) -> Flowable:
-        fills = {"mild": self.p.heading, "call": HexColor("#7A4B00"), "emergency": self.p.accent}
-        n = len(block.tiers)
-        gap = 8
-        col_w = (width - gap * (n - 1)) / n
-        cells = []
-        for tier in block.tiers:
-            fill = fills.get(tier.level, self.p.heading)
-            header = TierHeader(
-                tier.level,
-                Paragraph(text(tier.title), self.s.tier_title),
-                Paragraph(text(tier.label), self.s.tier_label) if tier.label else None,
-                fill,
-                self.s.rtl,
-            )
-            cells.append([header, Spacer(1, 5), *self.blocks(tier.blocks, col_w)])
-        if self.s.rtl:
-            cells.reverse()
-        widths = []
-        row = []
-        for i, cell in enumerate(cells):
-            row.append(cell)
-            widths.append(col_w)
-            if i < n - 1:
-                row.append("")
-                widths.append(gap)
-        table = Table([row], colWidths=widths)
-        style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]
-        for i, tier in enumerate(block.tiers if not self.s.rtl else tuple(reversed(block.tiers))):
-            col = i * 2
-            weight = 2.5 if tier.level == "emergency" else 1
-            style.append(("BOX", (col, 0), (col, 0), weight, fills.get(tier.level, self.p.heading)))
-            style.append(("BOTTOMPADDING", (col, 0), (col, 0), 4))
-        table.setStyle(TableStyle(style))
+    def tier(self, tier: m.Tier, width: float) -> Flowable:
+        """A side-effect tier: coloured header with icon and words, items in a box."""
+        fill = self.tier_colour(tier.level)
+        pad = 7
+        header = TierHeader(
+            tier.level,
+            Paragraph(text(tier.title), self.s.tier_title),
+            Paragraph(text(tier.label), self.s.tier_label) if tier.label else None,
+            fill,
+            self.s.rtl,
+        )
+        inner = self.blocks(tier.blocks, width - 2 * pad)
+        # One row per item so a long tier can continue in the next column; the header
+        # row repeats there, so a continuation is never without its heading.
+        table = Table([[header], *[[f] for f in inner]], colWidths=[width], repeatRows=1)
+        weight = 2.5 if tier.level == "emergency" else 1.2  # heavier frame reads in grey too
+        table.setStyle(TableStyle([
+            ("BOX", (0, 0), (-1, -1), weight, fill),
+            ("LEFTPADDING", (0, 0), (-1, 0), 0), ("RIGHTPADDING", (0, 0), (-1, 0), 0),
+            ("TOPPADDING", (0, 0), (-1, 0), 0), ("BOTTOMPADDING", (0, 0), (-1, 0), 0),
+            ("LEFTPADDING", (0, 1), (-1, -1), pad), ("RIGHTPADDING", (0, 1), (-1, -1), pad),
+            ("TOPPADDING", (0, 1), (-1, -1), 0), ("BOTTOMPADDING", (0, 1), (-1, -1), 2),
+            ("TOPPADDING", (0, 1), (-1, 1), pad),
+            ("BOTTOMPADDING", (0, -1), (-1, -1), 3),
+        ]))
+        table.spaceAfter = self.s.body.fontSize * 0.6
         return table
+
+    def tier_colour(self, level: str) -> Color:
+        """Mild in the brand colour, "call" in amber-brown, emergency in the accent."""
+        return {"mild": self.p.heading, "call": CALL_COLOUR, "emergency": self.p.accent}[level]
 
     def care_team(self, block: m.CareTeam, width: float) -> Flowable:
-        qr_size = 0.95 * inch if block.qr_url else 0
-        text_w = width - qr_size - (10 if qr_size else 0)
+        qr_size = 0.85 * inch if block.qr_url else 0
         rows: list[Flowable] = []
+        row_style = ParagraphStyle("ct_row", self.s.body, spaceAfter=3)
         for label, value in block.rows:
-            rows.append(Paragraph(text(label), ParagraphStyle("ct_label", self.s.bold, spaceAfter=0)))
-            rows.append(self.para(value, ParagraphStyle("ct_value", self.s.body, spaceAfter=4)))
+            rows.append(Paragraph(f"<b>{text(label)}:</b> {markup(value)}", row_style))
         if not qr_size:
             return Stack(rows)
-        qr: list[Flowable] = [QR(block.qr_url, qr_size), Paragraph(text(block.qr_caption), self.s.small)]
-        cells = [rows, qr] if not self.s.rtl else [qr, rows]
-        widths = [text_w, width - text_w] if not self.s.rtl else [width - text_w, text_w]
+        # The QR code sits beside the rows; its caption, with the address in words, runs
+        # under both at full width (a web address must never break mid-word in a cell).
+        qr_w = qr_size + 8
+        cells, widths = [rows, QR(block.qr_url, qr_size)], [width - qr_w, qr_w]
+        if self.s.rtl:
+            cells.reverse()
+            widths.reverse()
         table = Table([cells], colWidths=widths)
-        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-        return table
+        table.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("ALIGN", (0, 0), (-1, -1), "RIGHT" if not self.s.rtl else "LEFT"),
+        ]))
+        caption = Paragraph(f"{text(block.qr_caption)} {text(block.qr_text)}", self.s.body)
+        return Stack([table, caption])
 
     def fields(self, block: m.Fields, width: float) -> Flowable:
         cells = []
@@ -281,7 +291,10 @@ class Builder:
         if self.s.rtl:
             cells.reverse()
         n = len(cells)
-        table = Table([cells], colWidths=[width / n] * n)
+        widths = [width / n] * n
+        if self.s.rtl:
+            widths.reverse()
+        table = Table([cells], colWidths=widths)
         table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 12), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
         return table
 
@@ -320,7 +333,7 @@ class FieldLine(Flowable):
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self.width = aw
-        self._lw = min(self.label.minWidth() + 4, aw * 0.6)
+        self._lw = min(stringWidth(self.label.getPlainText(), self.label.style.fontName, self.label.style.fontSize) + 2, aw * 0.6)
         self.label.wrap(self._lw, ah)
         self.height = self.label.height
         if self.value:
@@ -394,14 +407,14 @@ class Pages:
         self.doc, self.clinic, self.s, self.options = doc, clinic, styles, options
         self.size = PAGE_SIZES[options.paper]
         self.margin = options.margin
-        self.band_h = 0.95 * inch
-        self.light_h = 0.45 * inch
-        self.footer_h = 0.45 * inch
+        self.light_h = 0.3 * inch
+        self.footer_h = 0.32 * inch
 
     def frames(self) -> tuple[Frame, Frame]:
         w, h = self.size
         content_w = w - 2 * self.margin
-        first = Frame(self.margin, self.margin + self.footer_h, content_w, h - self.margin - self.footer_h - self.band_h - 0.2 * inch, id="first", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        band_h = self._band_layout()[0]
+        first = Frame(self.margin, self.margin + self.footer_h, content_w, h - self.margin - self.footer_h - band_h - 0.15 * inch, id="first", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         later = Frame(self.margin, self.margin + self.footer_h, content_w, h - 2 * self.margin - self.footer_h - self.light_h, id="later", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         return first, later
 
@@ -412,20 +425,40 @@ class Pages:
             PageTemplate(id="later", frames=[later], onPage=self.later_header),
         ]
 
+    def _band_paragraphs(self, text_w: float) -> list[Paragraph]:
+        """Clinic name, handout title and subtitle, in the on-primary colour."""
+        s, p = self.s, self.s.palette
+        body = s.body.fontSize
+        paras = [
+            Paragraph(text(self.clinic.name), ParagraphStyle("band_clinic", s.on_band, fontSize=body + 1, leading=(body + 1) * 1.25)),
+            Paragraph(text(self.doc.title), ParagraphStyle("band_title", s.on_band, fontSize=body * 2, leading=body * 2.3)),
+        ]
+        if self.doc.subtitle:
+            paras.append(Paragraph(text(self.doc.subtitle), ParagraphStyle("band_sub", s.body, textColor=p.on_primary, spaceAfter=0)))
+        for para in paras:
+            para.wrap(text_w, self.size[1])
+        return paras
+
+    def _band_layout(self) -> tuple[float, float, float]:
+        """(band height, logo box size, text width) for page 1's header band."""
+        w, _ = self.size
+        logo_box = 0.9 * inch if self.clinic.brand.logo is not None else 0.0
+        text_w = w - 2 * self.margin - (logo_box + 0.2 * inch if logo_box else 0)
+        text_h = sum(p.height for p in self._band_paragraphs(text_w))
+        return max(text_h, logo_box) + 0.36 * inch, logo_box, text_w
+
     def first_header(self, canv: Canvas, _doc) -> None:
         w, h = self.size
-        p = self.s.palette
+        band_h, logo_box, text_w = self._band_layout()
         canv.saveState()
-        canv.setFillColor(p.primary)
-        canv.rect(0, h - self.band_h, w, self.band_h, stroke=0, fill=1)
-        x = self.margin
-        logo_box = self.band_h - 0.25 * inch
-        if self.clinic.brand.logo is not None:
+        canv.setFillColor(self.s.palette.primary)
+        canv.rect(0, h - band_h, w, band_h, stroke=0, fill=1)
+        if logo_box:
             logo = read_logo(self.clinic.brand.logo)
             lw, lh = logo_size(logo)
             scale = min(logo_box / lw, logo_box / lh)
-            ly = h - self.band_h + (self.band_h - lh * scale) / 2
-            lx = w - self.margin - lw * scale if self.s.rtl else x
+            ly = h - band_h / 2 - lh * scale / 2
+            lx = w - self.margin - lw * scale if self.s.rtl else self.margin
             if isinstance(logo, Drawing):
                 canv.saveState()
                 canv.translate(lx, ly)
@@ -434,16 +467,12 @@ class Pages:
                 canv.restoreState()
             else:
                 canv.drawImage(logo, lx, ly, lw * scale, lh * scale, mask="auto")
-            if not self.s.rtl:
-                x += logo_box + 0.18 * inch
-        text_w = w - self.margin - x - (logo_box + 0.18 * inch if self.s.rtl and self.clinic.brand.logo else 0)
-        name = Paragraph(text(self.clinic.name), ParagraphStyle("band_name", self.s.on_band, fontSize=16, leading=19))
-        contact = Paragraph(text(f"{self.clinic.phone}  ·  {self.clinic.website or ''}".strip(" ·")), ParagraphStyle("band_contact", self.s.body, textColor=p.on_primary, spaceAfter=0))
-        _, nh = name.wrap(text_w, self.band_h)
-        _, ch = contact.wrap(text_w, self.band_h)
-        top = h - (self.band_h - nh - ch) / 2
-        name.drawOn(canv, x if not self.s.rtl else self.margin, top - nh)
-        contact.drawOn(canv, x if not self.s.rtl else self.margin, top - nh - ch)
+        x = self.margin if self.s.rtl or not logo_box else self.margin + logo_box + 0.2 * inch
+        paras = self._band_paragraphs(text_w)
+        y = h - band_h / 2 + sum(p.height for p in paras) / 2
+        for para in paras:
+            y -= para.height
+            para.drawOn(canv, x, y)
         canv.restoreState()
 
     def later_header(self, canv: Canvas, _doc) -> None:
@@ -492,11 +521,7 @@ class Pages:
 def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowable]:
     """The flowables of the whole handout, in reading order."""
     s = builder.s
-    story: list[Flowable] = [
-        Paragraph(text(doc.title), s.title),
-    ]
-    if doc.subtitle:
-        story.append(Paragraph(text(doc.subtitle), s.subtitle))
+    story: list[Flowable] = []  # title and subtitle are drawn in page 1's header band
     for notice in doc.notices:
         story.append(builder.boxed([Paragraph(text(notice), s.bold)], builder.p.accent_tint, builder.p.accent, width))
         story.append(Spacer(1, 6))

@@ -57,6 +57,7 @@ class Milestone:
 class Timeline:
     milestones: tuple[Milestone, ...]
     ticks: tuple[tuple[int, str], ...]
+    axis_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,6 @@ class Tier:
     title: str
     label: str
     blocks: tuple[Block, ...]
-
-
-@dataclass(frozen=True)
-class Tiers:
-    tiers: tuple[Tier, ...]
 
 
 @dataclass(frozen=True)
@@ -83,6 +79,7 @@ class CareTeam:
     rows: tuple[tuple[str, Inline], ...]
     qr_url: str | None = None
     qr_caption: str = ""
+    qr_text: str = ""  # the address in words, under the code
 
 
 @dataclass(frozen=True)
@@ -96,7 +93,7 @@ class Note:
     blocks: tuple[Block, ...]
 
 
-Block = Para | ItemList | Timeline | Tiers | QA | CareTeam | Notes | Note
+Block = Para | ItemList | Timeline | Tier | QA | CareTeam | Notes | Note
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,13 @@ def environment(roots: tuple[Path, ...]) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.policies["ext.i18n.trimmed"] = True  # msgids without layout whitespace
+    env.filters["display_url"] = display_url
     return env
+
+
+def display_url(url: str) -> str:
+    """A web address as people write it: no scheme, no trailing slash."""
+    return re.sub(r"^https?://(www\.)?", "", url).rstrip("/")
 
 
 def render_xml(request: Request, roots: Sequence[Path]) -> str:
@@ -120,7 +126,8 @@ def _context(request: Request, translations: gettext.NullTranslations) -> dict[s
         "lang": request.language.code,
         "visit_date_text": long_date(visit, locale) if visit else None,
         "timeline": timeline,
-        "timeline_weeks": list(range(0, last_day // 7 + 2, 4)),
+        # Axis ticks every 4 weeks, far enough to show the last milestone.
+        "timeline_weeks": list(range(0, -(-last_day // 28) * 4 + 1, 4)),
         "fever": temperature(100.4, 38, locale, request.clinic.country),
     }
 
@@ -136,7 +143,7 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
 
     Vocabulary: ``<handout>`` holds ``<fields>``, ``<keypoints>``, ``<columns>`` and
     ``<section>``. Sections hold ``<p>``, ``<ul>``/``<checklist>`` of ``<li>``,
-    ``<timeline>``, ``<tiers>``, ``<qa>``, ``<careteam>``, ``<notes>`` and ``<note>``.
+    ``<timeline>``, ``<tier>``, ``<qa>``, ``<careteam>``, ``<notes>`` and ``<note>``.
     Inline text may use ``<b>``, ``<i>``, ``<br/>``, ``<phone>`` and ``<url>``.
     """
     try:
@@ -229,14 +236,13 @@ class _Parser:
                 for s in el.iter("milestone")
             )
             ticks = tuple((int(self.attr(t, "day")), self.attr(t, "label")) for t in el.iter("tick"))
-            return m.Timeline(stones, ticks)
-        if tag == "tiers":
-            return m.Tiers(
-                tuple(
-                    m.Tier(self.attr(t, "level"), self.attr(t, "title"), self.attr(t, "label", ""), self.blocks(t))
-                    for t in el
-                )
-            )
+            axis = el.find("axis")
+            return m.Timeline(stones, ticks, self.attr(axis, "label") if axis is not None else "")
+        if tag == "tier":
+            level = self.attr(el, "level")
+            if level not in ("mild", "call", "emergency"):
+                raise self.fail(el, f"level \"{level}\" is not one of: mild, call, emergency")
+            return m.Tier(level, self.attr(el, "title"), self.attr(el, "label", ""), self.blocks(el))
         if tag == "qa":
             q, a = el.find("q"), el.find("a")
             if q is None or a is None:
@@ -244,7 +250,7 @@ class _Parser:
             return m.QA(self.inline(q), self.inline(a))
         if tag == "careteam":
             rows = tuple((self.attr(r, "label"), self.inline(r)) for r in el.iter("row"))
-            return m.CareTeam(rows, el.get("qr") or None, self.attr(el, "qr_caption", ""))
+            return m.CareTeam(rows, el.get("qr") or None, self.attr(el, "qr_caption", ""), self.attr(el, "qr_text", ""))
         if tag == "notes":
             return m.Notes(self.attr(el, "label", ""), int(el.get("lines", "3")))
         if tag == "note":
