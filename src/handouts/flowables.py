@@ -115,7 +115,7 @@ class TierHeader(Flowable):
         self.label = label
         self.fill = fill
         self.rtl = rtl
-        self.pad = 6.0
+        self.pad = 5.0
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         size = self.title.style.fontSize
@@ -213,6 +213,26 @@ class TimelineChart(Flowable):
         self.height = sum(self._row_h) + per_row * len(self.rows) + self._tick_h + self._axis_h
         return self.width, self.height
 
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        """Split between milestones; each part keeps its own week axis so it reads alone.
+        At least two milestones go on each side, or the chart moves whole."""
+        self.wrap(aw, ah)
+        per_row = self.bar_gap + self.bar_h + self.row_gap
+        used = self._tick_h + self._axis_h
+        fit = 0
+        for h in self._row_h:
+            if used + h + per_row > ah:
+                break
+            used += h + per_row
+            fit += 1
+        if fit == len(self.rows):
+            return [self]
+        fit = min(fit, len(self.rows) - 2)  # never leave one milestone on its own
+        if fit < 2:
+            return []
+        make = lambda rows: TimelineChart(rows, self.ticks, self.axis, (self.bar, self.track, self.grid), self.rtl)  # noqa: E731
+        return [make(self.rows[:fit]), make(self.rows[fit:])]
+
     def _x(self, day: float) -> float:
         frac = min(day / self.last_day, 1.0)
         span = self.width - 2 * self.inset
@@ -273,26 +293,32 @@ def _text_width(para: Paragraph) -> float:
 
 
 class Stack(Flowable):
-    """Flowables kept together in one frame or column (a heading with its first block,
-    a question with its answer). Works inside BalancedColumns, where platypus'
-    KeepTogether does not. A stack too tall to move whole is split into its parts."""
+    """Flowables kept together in one frame or column: a heading with its first block,
+    a question with its answer. Works inside BalancedColumns, where platypus'
+    KeepTogether does not.
 
-    def __init__(self, content: Sequence[Flowable], movable: float = 300.0) -> None:
+    When the stack does not fit, its last member may split (a long list, a timeline):
+    the leading members then travel with the first part. If the last member cannot
+    split usefully, the whole stack moves on.
+    """
+
+    def __init__(self, content: Sequence[Flowable]) -> None:
         super().__init__()
         self.content = list(content)
-        self.movable = movable
 
-    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
-        self.width = aw
-        self._heights = []
-        total = 0.0
+    def _measure(self, aw: float, ah: float) -> list[tuple[float, float]]:
+        sizes = []
         for i, f in enumerate(self.content):
             h = f.wrap(aw, ah)[1]
             gap = 0.0 if i == 0 else max(self.content[i - 1].getSpaceAfter(), f.getSpaceBefore())
-            self._heights.append((h, gap))
-            total += h + gap
-        self.height = total
-        return aw, total
+            sizes.append((h, gap))
+        return sizes
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.width = aw
+        self._heights = self._measure(aw, ah)
+        self.height = sum(h + gap for h, gap in self._heights)
+        return aw, self.height
 
     def getSpaceBefore(self) -> float:
         return self.content[0].getSpaceBefore() if self.content else 0
@@ -301,10 +327,18 @@ class Stack(Flowable):
         return self.content[-1].getSpaceAfter() if self.content else 0
 
     def split(self, aw: float, ah: float) -> list[Flowable]:
-        height = self.wrap(aw, ah)[1]
-        if height <= ah:
+        if self.wrap(aw, ah)[1] <= ah:
             return [self]
-        return [] if height < self.movable else list(self.content)
+        if len(self.content) < 2:
+            return self.content[0].split(aw, ah) if self.content else []
+        *lead, last = self.content
+        lead_h = sum(h + gap for h, gap in self._heights[:-1]) + self._heights[-1][1]
+        if lead_h >= ah:
+            return []
+        parts = last.split(aw, ah - lead_h)
+        if len(parts) < 2:
+            return []
+        return [Stack([*lead, parts[0]]), *parts[1:]]
 
     def draw(self) -> None:
         y = self.height

@@ -62,21 +62,24 @@ class LayoutOptions:
 class Styles:
     """Paragraph styles derived from the body size, palette and text direction."""
 
-    def __init__(self, family: FontFamily, palette: Palette, body: float, rtl: bool) -> None:
-        self.family, self.palette, self.rtl = family, palette, rtl
+    def __init__(self, family: FontFamily, palette: Palette, body: float, rtl: bool, density: float = 1.0) -> None:
+        # ``density`` scales the space between blocks (1 = roomy, 0 = tight). Type size
+        # and leading never shrink: a handout that runs long gets tighter gaps first.
+        self.family, self.palette, self.rtl, self.density = family, palette, rtl, density
+        d = density
         align = TA_RIGHT if rtl else TA_LEFT
         lead = round(body * 1.25, 1)  # 1.25x: the floor of 36 CFR 1193, and what fits 2 pages
         base = ParagraphStyle(
             "body", fontName=family.face(), fontSize=body, leading=lead, textColor=palette.ink,
-            alignment=align, spaceAfter=body * 0.35,
+            alignment=align, spaceAfter=body * (0.15 + 0.2 * d),
             allowWidows=0, allowOrphans=0,  # no lone line at the top or bottom of a column
         )
         self.body = base
         self.bold = ParagraphStyle("bold", base, fontName=family.face(bold=True))
-        self.item = ParagraphStyle("item", base, spaceAfter=body * 0.2)
+        self.item = ParagraphStyle("item", base, spaceAfter=body * (0.05 + 0.15 * d))
         self.heading = ParagraphStyle(
-            "heading", base, fontName=family.face(bold=True), fontSize=body + 4, leading=round((body + 4) * 1.25),
-            textColor=palette.heading, spaceBefore=body * 0.6, spaceAfter=body * 0.25,
+            "heading", base, fontName=family.face(bold=True), fontSize=body + 4, leading=round((body + 4) * 1.2, 1),
+            textColor=palette.heading, spaceBefore=body * (0.3 + 0.3 * d), spaceAfter=body * 0.25,
         )
         self.title = ParagraphStyle(
             "title", base, fontName=family.face(bold=True), fontSize=body * 2, leading=body * 2.4,
@@ -253,7 +256,7 @@ class Builder:
             ("TOPPADDING", (0, 1), (-1, 1), pad),
             ("BOTTOMPADDING", (0, -1), (-1, -1), 3),
         ]))
-        table.spaceAfter = self.s.body.fontSize * 0.6
+        table.spaceAfter = self.s.body.fontSize * (0.3 + 0.3 * self.s.density)
         return table
 
     def tier_colour(self, level: str) -> Color:
@@ -263,7 +266,7 @@ class Builder:
     def care_team(self, block: m.CareTeam, width: float) -> Flowable:
         qr_size = 0.85 * inch if block.qr_url else 0
         rows: list[Flowable] = []
-        row_style = ParagraphStyle("ct_row", self.s.body, spaceAfter=3)
+        row_style = ParagraphStyle("ct_row", self.s.body, spaceAfter=1 + 2 * self.s.density)
         for label, value in block.rows:
             rows.append(Paragraph(f"<b>{text(label)}:</b> {markup(value)}", row_style))
         if not qr_size:
@@ -285,17 +288,34 @@ class Builder:
         return Stack([table, caption])
 
     def fields(self, block: m.Fields, width: float) -> Flowable:
-        cells = []
+        """"For: ___  Visit date: ___  Provider: ___" on one line where it fits.
+
+        Each field gets its natural width (label plus value, or room to write by hand);
+        what is left over is shared out, so a long name does not push a date to two lines.
+        """
+        style = self.s.body
+        blank = 1.3 * inch  # room to write a date or a name by hand
+        cells, natural = [], []
         for label, value in block.fields:
-            cells.append(FieldLine(Paragraph(text(label) + ":", self.s.bold), Paragraph(text(value), self.s.body) if value else None, self.p.muted, self.s.rtl))
+            label_p = Paragraph(text(label) + ":", self.s.bold)
+            value_p = Paragraph(text(value), style) if value else None
+            cells.append(FieldLine(label_p, value_p, self.p.muted, self.s.rtl))
+            label_w = stringWidth(label + ":", self.s.bold.fontName, style.fontSize)
+            value_w = stringWidth(value, style.fontName, style.fontSize) if value else blank
+            natural.append(label_w + 6 + value_w + 14)
+        spare = width - sum(natural)
+        if spare >= 0:
+            widths = [w + spare / len(natural) for w in natural]
+        else:  # squeeze the widest field first; FieldLine wraps its value if it must
+            widths = list(natural)
+            while sum(widths) > width + 0.5:
+                i = widths.index(max(widths))
+                widths[i] -= min(sum(widths) - width, widths[i] * 0.1)
         if self.s.rtl:
             cells.reverse()
-        n = len(cells)
-        widths = [width / n] * n
-        if self.s.rtl:
             widths.reverse()
         table = Table([cells], colWidths=widths)
-        table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 12), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+        table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 14), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
         return table
 
 
@@ -426,15 +446,14 @@ class Pages:
         ]
 
     def _band_paragraphs(self, text_w: float) -> list[Paragraph]:
-        """Clinic name, handout title and subtitle, in the on-primary colour."""
+        """Clinic name and handout title, in the on-primary colour. (The subtitle goes
+        into the PDF metadata; the page has no room to spare for it.)"""
         s, p = self.s, self.s.palette
         body = s.body.fontSize
         paras = [
             Paragraph(text(self.clinic.name), ParagraphStyle("band_clinic", s.on_band, fontSize=body + 1, leading=(body + 1) * 1.25)),
-            Paragraph(text(self.doc.title), ParagraphStyle("band_title", s.on_band, fontSize=body * 2, leading=body * 2.3)),
+            Paragraph(text(self.doc.title), ParagraphStyle("band_title", s.on_band, fontSize=body * (1.75 + 0.25 * s.density), leading=body * (1.75 + 0.25 * s.density) * 1.15)),
         ]
-        if self.doc.subtitle:
-            paras.append(Paragraph(text(self.doc.subtitle), ParagraphStyle("band_sub", s.body, textColor=p.on_primary, spaceAfter=0)))
         for para in paras:
             para.wrap(text_w, self.size[1])
         return paras
@@ -442,10 +461,10 @@ class Pages:
     def _band_layout(self) -> tuple[float, float, float]:
         """(band height, logo box size, text width) for page 1's header band."""
         w, _ = self.size
-        logo_box = 0.9 * inch if self.clinic.brand.logo is not None else 0.0
+        logo_box = 0.75 * inch if self.clinic.brand.logo is not None else 0.0
         text_w = w - 2 * self.margin - (logo_box + 0.2 * inch if logo_box else 0)
         text_h = sum(p.height for p in self._band_paragraphs(text_w))
-        return max(text_h, logo_box) + 0.36 * inch, logo_box, text_w
+        return max(text_h, logo_box) + 0.3 * inch, logo_box, text_w
 
     def first_header(self, canv: Canvas, _doc) -> None:
         w, h = self.size
@@ -542,9 +561,29 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
     return story
 
 
-def build_pdf(doc: m.Document, clinic: Clinic, family: FontFamily, palette: Palette, options: LayoutOptions) -> tuple[bytes, int]:
-    """Lay out the document; returns the PDF bytes and the page count."""
-    styles = Styles(family, palette, options.body_size, doc.rtl)
+def build_pdf(
+    doc: m.Document, clinic: Clinic, family: FontFamily, palette: Palette, options: LayoutOptions, page_budget: int | None = None
+) -> tuple[bytes, int]:
+    """Lay out the document; returns the PDF bytes and the page count.
+
+    When the handout runs past its page budget (a long provider name, dates that cross a
+    year), it is laid out again with tighter gaps between blocks; type size and leading
+    stay as they are. If it still does not fit, the longer version is kept.
+    """
+    result = _build_once(doc, clinic, family, palette, options, density=1.0)
+    if page_budget is None:
+        return result
+    for density in (0.5, 0.0):
+        if result[1] <= page_budget:
+            break
+        result = _build_once(doc, clinic, family, palette, options, density=density)
+    return result
+
+
+def _build_once(
+    doc: m.Document, clinic: Clinic, family: FontFamily, palette: Palette, options: LayoutOptions, density: float
+) -> tuple[bytes, int]:
+    styles = Styles(family, palette, options.body_size, doc.rtl, density)
     builder = Builder(styles, clinic)
     pages = Pages(doc, clinic, styles, options)
     buffer = io.BytesIO()
@@ -557,6 +596,7 @@ def build_pdf(doc: m.Document, clinic: Clinic, family: FontFamily, palette: Pale
         subject=options.subject,
         keywords=options.keywords,
         creator="handouts",
+        lang=doc.lang.replace("_", "-"),
         invariant=1,  # byte-identical output for identical input
         pageCompression=1,
     )
@@ -566,4 +606,3 @@ def build_pdf(doc: m.Document, clinic: Clinic, family: FontFamily, palette: Pale
     canvasmaker = _numbered_canvas(doc.page_pattern, pages.footer, doc.lang.replace("_", "-"))
     template.build(story, canvasmaker=canvasmaker)
     return buffer.getvalue(), template.page
-

@@ -83,7 +83,7 @@ def build(request: Request, paper: str | None = None) -> Handout:
         keywords=f"patient education, {request.procedure.id}, {request.language.code}",
     )
     palette = Palette.from_hex(clinic.brand.primary, clinic.brand.accent)
-    pdf, pages = build_pdf(document, clinic, family, palette, options)
+    pdf, pages = build_pdf(document, clinic, family, palette, options, request.procedure.page_budget)
     return Handout(pdf, pages, request.procedure, request.language, paper)
 
 
