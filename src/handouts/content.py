@@ -8,6 +8,7 @@ Folders whose names start with ``_`` hold shared layouts, not procedures.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -73,7 +74,9 @@ def load_procedure(procedure_id: str, roots: Sequence[Path]) -> Procedure:
     available = discover(roots)
     if procedure_id not in available:
         names = ", ".join(sorted(available)) or "none"
-        raise UsageError(f"unknown procedure \"{procedure_id}\"; available: {names}")
+        hint = difflib.get_close_matches(procedure_id, list(available), n=1)
+        guess = f" (did you mean \"{hint[0]}\"?)" if hint else ""
+        raise UsageError(f"unknown procedure \"{procedure_id}\"{guess}; available: {names}")
     return read_metadata(available[procedure_id])
 
 

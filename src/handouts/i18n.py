@@ -174,3 +174,35 @@ def temperature(fahrenheit: float, celsius: float, locale: Locale, country: str)
     c = unit(celsius, "temperature-celsius")
     # The US and a few territories use Fahrenheit; everyone else reads Celsius first.
     return f"{f} ({c})" if country in {"US", "PR", "GU", "VI", "AS", "MP", "LR", "BS", "BZ", "KY", "PW"} else f"{c} ({f})"
+
+
+# --- extraction ------------------------------------------------------------------------
+
+#: Keys of procedure.toml whose values are patient-facing English source strings.
+PROCEDURE_STRINGS = ("title", "subtitle")
+MILESTONE_STRINGS = ("label", "when")
+
+
+def extract_procedure(fileobj, keywords, comment_tags, options):  # noqa: ANN001, ANN201
+    """Babel extractor for ``procedure.toml``: yields its patient-facing strings.
+
+    Registered in pyproject.toml's ``[tool.babel.mappings]`` so that ``pybabel extract``
+    collects metadata text (title, timeline labels) with the template text.
+    """
+    import tomllib
+
+    raw = fileobj.read().decode("utf-8")
+    data = tomllib.loads(raw)
+    lines = raw.splitlines()
+
+    def line_of(value: str) -> int:
+        quoted = f'"{value}"'
+        return next((n for n, line in enumerate(lines, start=1) if quoted in line), 0)
+
+    for key in PROCEDURE_STRINGS:
+        if isinstance(data.get(key), str) and data[key]:
+            yield line_of(data[key]), "gettext", data[key], [f"procedure {key}"]
+    for row in data.get("timeline", []):
+        for key in MILESTONE_STRINGS:
+            if isinstance(row.get(key), str):
+                yield line_of(row[key]), "gettext", row[key], [f"timeline {row.get('id', '?')}: {key}"]

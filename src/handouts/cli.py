@@ -1,0 +1,161 @@
+"""The ``handouts`` command line. Thin: parse options, call the library, report.
+
+Heavy modules (ReportLab, Babel data, Jinja2) are imported inside the commands so that
+``handouts --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import HandoutsError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class VisitDate(click.ParamType):
+    """A calendar date written as YYYY-MM-DD."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError as exc:
+            # fromisoformat says "day is out of range for month" for 2026-02-30.
+            real = "range" in str(exc) or "must be in" in str(exc)
+            reason = f"not a real date ({exc})" if real else "not a date"
+            self.fail(f"{text!r} is {reason}; expected YYYY-MM-DD, e.g. 2026-12-01", param, ctx)
+
+
+def reports_errors(func: F) -> F:
+    """Turn library errors into one ``Error: ...`` line and the right exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except HandoutsError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # a bug: still one line, unless debugging
+            if os.environ.get("HANDOUTS_DEBUG"):
+                raise
+            click.echo(
+                f"Error: internal error ({exc.__class__.__name__}: {exc}); "
+                "set HANDOUTS_DEBUG=1 for details and please report it",
+                err=True,
+            )
+            sys.exit(70)
+
+    return wrapper  # type: ignore[return-value]
+
+
+clinic_option = click.option(
+    "--clinic",
+    "clinic_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The clinic's clinic.toml. Without it, the built-in demo clinic is used.",
+)
+
+
+def _load_clinic(clinic_path: Path | None):
+    from .config import load_clinic
+    from .content import discover, procedure_dirs
+
+    known = None
+    if clinic_path is not None:
+        extra = clinic_path.parent / "templates"
+        known = discover(procedure_dirs([extra]))
+    return load_clinic(clinic_path, known_procedures=known)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="handouts")
+def main() -> None:
+    """Printable, branded, translated patient handouts (PDF).
+
+    Handouts support, and never replace, the clinician and the FDA Medication Guide.
+    Clinics review the content, and every translation, before use.
+    """
+
+
+@main.command()
+@click.argument("procedure")
+@clinic_option
+@click.option("--provider", "provider_id", metavar="ID", help="Provider id from clinic.toml (see: handouts list providers).")
+@click.option("--lang", default="en", show_default=True, metavar="CODE", help="Language of the handout (see: handouts list languages).")
+@click.option("--patient", metavar="NAME", help="Patient's name, printed on the handout only (never in file names or logs).")
+@click.option("--visit-date", type=VisitDate(), help="Visit date: the timeline then shows calendar dates.")
+@click.option("--paper", type=click.Choice(["letter", "a4"], case_sensitive=False), help="Paper size (default: the clinic's setting, else letter).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write the PDF (default: output/<procedure>.<lang>[.<provider>].pdf).")
+@reports_errors
+def generate(
+    procedure: str,
+    clinic_path: Path | None,
+    provider_id: str | None,
+    lang: str,
+    patient: str | None,
+    visit_date: dt.date | None,
+    paper: str | None,
+    output: Path | None,
+) -> None:
+    """Make one handout PDF for PROCEDURE (e.g. botox-neck)."""
+    from .pipeline import build, default_output, make_request, write_atomic
+
+    clinic = _load_clinic(clinic_path)
+    request = make_request(clinic, procedure, lang, provider_id, patient, visit_date)
+    handout = build(request, paper)
+    path = write_atomic(handout.pdf, output or default_output(request))
+    budget = request.procedure.page_budget
+    if handout.pages > budget:
+        click.echo(f"Warning: {handout.pages} pages, over the procedure's budget of {budget}", err=True)
+    click.echo(f"Wrote {path} ({handout.pages} pages, {handout.paper.capitalize() if handout.paper == 'letter' else 'A4'})")
+
+
+@main.command("list")
+@click.argument("what", type=click.Choice(["procedures", "providers", "languages"]))
+@clinic_option
+@reports_errors
+def list_(what: str, clinic_path: Path | None) -> None:
+    """List the PROCEDURES, PROVIDERS or LANGUAGES available."""
+    clinic = _load_clinic(clinic_path)
+    if what == "procedures":
+        from .content import read_metadata
+        from .pipeline import procedures
+
+        for pid, folder in sorted(procedures(clinic).items()):
+            meta = read_metadata(folder)
+            click.echo(f"{pid}\t{meta.title} (reviewed {meta.review_date.isoformat()})")
+    elif what == "providers":
+        if not clinic.providers:
+            click.echo("No providers configured.", err=True)
+        for p in clinic.providers:
+            click.echo(f"{p.id}\t{p.name}\t{', '.join(p.procedures)}")
+    else:
+        from .i18n import available_languages
+
+        offered = {str(loc) for loc in clinic.languages}
+        for code, language in sorted(available_languages().items()):
+            name = language.locale.get_display_name("en")
+            native = language.locale.get_display_name(language.locale)
+            mark = "  (offered by this clinic)" if code in offered else ""
+            click.echo(f"{code}\t{name} / {native}{mark}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
