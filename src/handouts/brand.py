@@ -6,6 +6,8 @@ the same logo and QR code on thousands of pages.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -129,3 +131,29 @@ def qr_drawing(url: str, size: float) -> Drawing:
     drawing = Drawing(size, size)
     drawing.add(widget)
     return drawing
+
+
+@contextmanager
+def _drawing_font(font: str) -> Iterator[None]:
+    """Make ``font`` the default of ReportLab graphics while drawing.
+
+    renderPDF opens every drawing by selecting its default font, Helvetica, which then
+    sits in the PDF unembedded even though no text uses it.
+    """
+    from reportlab.graphics import shapes
+
+    defaults = shapes.STATE_DEFAULTS
+    old = dict.__getitem__(defaults, "fontName")
+    defaults["fontName"] = font
+    try:
+        yield
+    finally:
+        defaults["fontName"] = old
+
+
+def draw_drawing(drawing: Drawing, canv, x: float, y: float, font: str) -> None:  # noqa: ANN001
+    """Draw a ReportLab Drawing (QR code, SVG logo) without pulling in Helvetica."""
+    from reportlab.graphics import renderPDF
+
+    with _drawing_font(font):
+        renderPDF.draw(drawing, canv, x, y)

@@ -94,7 +94,11 @@ def main() -> None:
     """
 
 
+version_option = click.version_option(__version__, prog_name="handouts")
+
+
 @main.command()
+@version_option
 @click.argument("procedure")
 @clinic_option
 @click.option("--provider", "provider_id", metavar="ID", help="Provider id from clinic.toml (see: handouts list providers).")
@@ -128,6 +132,7 @@ def generate(
 
 
 @main.command("list")
+@version_option
 @click.argument("what", type=click.Choice(["procedures", "providers", "languages"]))
 @clinic_option
 @reports_errors

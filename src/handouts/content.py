@@ -2,7 +2,7 @@
 
 A procedure is a folder under ``templates/`` (built-in, or a clinic's own) holding a
 ``procedure.toml`` and the Jinja2 templates it names. Adding one needs no Python change.
-Folders whose names start with ``_`` hold shared layouts, not procedures.
+Folders without a ``procedure.toml`` (such as ``layouts/``) hold shared parts.
 """
 
 from __future__ import annotations

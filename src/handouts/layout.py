@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import partial
 from xml.sax.saxutils import escape
 
-from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
@@ -37,7 +36,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import BalancedColumns
 
 from . import model as m
-from .brand import Palette, logo_size, mix, qr_drawing, read_logo
+from .brand import Palette, draw_drawing, logo_size, mix, qr_drawing, read_logo
 from .config import Clinic
 from .flowables import Marked, Rules, Stack, TierHeader, TimelineChart
 from .fonts import FontFamily
@@ -274,7 +273,7 @@ class Builder:
         # The QR code sits beside the rows; its caption, with the address in words, runs
         # under both at full width (a web address must never break mid-word in a cell).
         qr_w = qr_size + 8
-        cells, widths = [rows, QR(block.qr_url, qr_size)], [width - qr_w, qr_w]
+        cells, widths = [rows, QR(block.qr_url, qr_size, self.s.family.face())], [width - qr_w, qr_w]
         if self.s.rtl:
             cells.reverse()
             widths.reverse()
@@ -381,27 +380,30 @@ class FieldLine(Flowable):
 class QR(Flowable):
     """The clinic website as a QR code (cached drawing)."""
 
-    def __init__(self, url: str, size: float) -> None:
+    def __init__(self, url: str, size: float, font: str) -> None:
         super().__init__()
-        self.url, self.size = url, size
+        self.url, self.size, self.font = url, size, font
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self.width = self.height = self.size
         return self.size, self.size
 
     def draw(self) -> None:
-        renderPDF.draw(qr_drawing(self.url, self.size), self.canv, 0, 0)
+        draw_drawing(qr_drawing(self.url, self.size), self.canv, 0, 0, self.font)
 
 
 # --- pages ----------------------------------------------------------------------------------
 
 
-def _numbered_canvas(page_pattern: str, draw_footer, lang: str):
+def _numbered_canvas(page_pattern: str, draw_footer, lang: str, font: str):
     """A canvas class that knows the page count when drawing footers ("Page 1 of 2")."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args, **kwargs) -> None:
             kwargs.setdefault("lang", lang)
+            # ReportLab otherwise starts every page in Helvetica, a font it never embeds
+            # (BaseDocTemplate passes initialFontName=None explicitly).
+            kwargs["initialFontName"] = kwargs.get("initialFontName") or font
             super().__init__(*args, **kwargs)
             self._pages: list[dict] = []
 
@@ -482,7 +484,7 @@ class Pages:
                 canv.saveState()
                 canv.translate(lx, ly)
                 canv.scale(scale, scale)
-                renderPDF.draw(logo, canv, 0, 0)
+                draw_drawing(logo, canv, 0, 0, self.s.family.face())
                 canv.restoreState()
             else:
                 canv.drawImage(logo, lx, ly, lw * scale, lh * scale, mask="auto")
@@ -603,6 +605,6 @@ def _build_once(
     template.addPageTemplates(pages.templates())
     width = pages.frames()[0].width
     story = build_story(doc, builder, width)
-    canvasmaker = _numbered_canvas(doc.page_pattern, pages.footer, doc.lang.replace("_", "-"))
+    canvasmaker = _numbered_canvas(doc.page_pattern, pages.footer, doc.lang.replace("_", "-"), family.face())
     template.build(story, canvasmaker=canvasmaker)
     return buffer.getvalue(), template.page

@@ -1,0 +1,156 @@
+"""The CLI as the front desk uses it: exit codes, messages, files written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from handouts import __version__
+
+from .conftest import DEMO_DATE, pdf_text
+
+COMMANDS = [[], ["generate"], ["list"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(cli, command):
+    result = cli(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage: handouts" in result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_version(cli, command):
+    result = cli(*command, "--version")
+    assert result.exit_code == 0
+    assert result.output.strip() == f"handouts, version {__version__}"
+
+
+def test_generate_demo_writes_default_path_and_says_so(cli, tmp_path):
+    result = cli("generate", "botox-neck")
+    assert result.exit_code == 0, result.stderr
+    out = tmp_path / "output" / "botox-neck.en.pdf"
+    assert out.is_file()
+    assert f"Wrote {Path('output') / 'botox-neck.en.pdf'}" in result.stdout
+    assert "2 pages" in result.stdout
+    assert len(PdfReader(str(out)).pages) == 2
+
+
+def test_generate_personalised(cli, tmp_path):
+    result = cli(
+        "generate", "botox-neck", "--provider", "dr-okafor", "--patient", "Jane Q. Patient",
+        "--visit-date", DEMO_DATE, "--paper", "a4", "-o", "out/jane.pdf",
+    )
+    assert result.exit_code == 0, result.stderr
+    text = pdf_text(tmp_path / "out" / "jane.pdf")
+    assert "Jane Q. Patient" in text
+    assert "Chidi Okafor, DO" in text
+    assert "December 1, 2026" in text
+
+
+def test_patient_name_stays_out_of_default_file_name_and_output(cli, tmp_path):
+    result = cli("generate", "botox-neck", "--provider", "dr-rivera", "--patient", "Zebulon Quux", "--visit-date", DEMO_DATE)
+    assert result.exit_code == 0
+    files = [p.name for p in (tmp_path / "output").iterdir()]
+    assert files == ["botox-neck.en.dr-rivera.pdf"]
+    assert "Zebulon" not in result.stdout + result.stderr
+    assert DEMO_DATE not in result.stdout + result.stderr
+
+
+def test_list_procedures_providers_languages(cli):
+    procs = cli("list", "procedures")
+    assert procs.exit_code == 0 and procs.stdout.startswith("botox-neck\t")
+    provs = cli("list", "providers")
+    assert provs.exit_code == 0
+    assert [line.split("\t")[0] for line in provs.stdout.splitlines()] == ["dr-rivera", "dr-okafor", "np-lindqvist"]
+    langs = cli("list", "languages")
+    assert langs.exit_code == 0 and langs.stdout.startswith("en\tEnglish")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["generate", "botox-nek"], 2, 'unknown procedure "botox-nek" (did you mean "botox-neck"?); available: botox-neck'),
+        (["generate", "botox-neck", "--provider", "dr-who"], 2, 'unknown provider "dr-who"; available: dr-rivera, dr-okafor, np-lindqvist'),
+        (["generate", "botox-neck", "--lang", "xx"], 2, 'unknown language "xx"; available: en'),
+        (["generate", "botox-neck", "--visit-date", "2026-02-30"], 2, "'2026-02-30' is not a real date"),
+        (["generate", "botox-neck", "--visit-date", "12/01/2026"], 2, "expected YYYY-MM-DD"),
+        (["generate", "botox-neck", "--paper", "legal"], 2, "'legal' is not one of 'letter', 'a4'"),
+        (["list", "things"], 2, "'things' is not one of"),
+    ],
+)
+def test_bad_usage_is_one_clear_error(cli, args, code, message):
+    result = cli(*args)
+    assert result.exit_code == code
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_unwritable_output_path(cli, tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    result = cli("generate", "botox-neck", "-o", str(blocker / "sub" / "h.pdf"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ")
+    assert "cannot create folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_output_path_that_is_a_folder(cli, tmp_path):
+    result = cli("generate", "botox-neck", "-o", str(tmp_path))
+    assert result.exit_code == 1
+    assert "is a folder" in result.stderr
+
+
+def test_malformed_toml_reports_line(cli, make_clinic):
+    path = make_clinic(text='[clinic]\nname = "Unclosed\nphone = "1"\n')
+    result = cli("generate", "botox-neck", "--clinic", str(path))
+    assert result.exit_code == 1
+    assert "invalid TOML" in result.stderr and "line 2" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_unknown_key_gets_a_suggestion(cli, make_clinic):
+    path = make_clinic(extra='\n[brand.extra]\n')
+    path.write_text(path.read_text().replace("after_hours_phone", "after_hour_phone"))
+    result = cli("generate", "botox-neck", "--clinic", str(path))
+    assert result.exit_code == 1
+    assert 'clinic.after_hour_phone: unknown key (did you mean "after_hours_phone"?)' in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('logo = "logo.png"', 'logo = "missing.png"'), "clinic.logo: file not found"),
+        (('logo = "logo.png"', 'logo = "broken.png"'), "clinic.logo: cannot read image"),
+        (('primary = "#2E5E4E"', 'primary = "teal"'), "brand.primary: 'teal' is not a colour; expected \"#RRGGBB\""),
+        (('phone = "(555) 010-4111"', ""), "providers[1].phone: missing"),
+    ],
+)
+def test_bad_clinic_values(cli, make_clinic, change, message):
+    path = make_clinic()
+    (path.parent / "broken.png").write_bytes(b"this is not a PNG")
+    path.write_text(path.read_text().replace(*change))
+    result = cli("generate", "botox-neck", "--clinic", str(path))
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert not (path.parent / "output").exists()
+
+
+def test_provider_must_perform_the_procedure(cli, make_clinic):
+    path = make_clinic()
+    path.write_text(path.read_text().replace('procedures = ["botox-neck"]', 'procedures = []'))
+    result = cli("generate", "botox-neck", "--clinic", str(path), "--provider", "dr-test")
+    assert result.exit_code == 2
+    assert 'provider "dr-test" does not perform "botox-neck"' in result.stderr
+
+
+def test_glyph_the_font_lacks_is_an_error_naming_it(cli, make_clinic, tmp_path):
+    path = make_clinic(name='"Clínica 診療所"')
+    result = cli("generate", "botox-neck", "--clinic", str(path), "-o", "x.pdf")
+    assert result.exit_code == 1
+    assert "'診' (U+8A3A" in result.stderr
+    assert "Atkinson Hyperlegible" in result.stderr
+    assert not (tmp_path / "x.pdf").exists()
