@@ -125,6 +125,11 @@ class Builder:
         self.clinic = clinic
         self.gutter = styles.body.fontSize * 1.5
 
+    def table_style(self, commands: list) -> TableStyle:
+        """Table commands, starting from our font: a Table otherwise selects Helvetica
+        (unembedded) for its cells even when every cell holds a flowable."""
+        return TableStyle([("FONT", (0, 0), (-1, -1), self.s.family.face(), self.s.body.fontSize), *commands])
+
     # -- inline and lists
     def para(self, runs: m.Inline, style: ParagraphStyle | None = None) -> Paragraph:
         return Paragraph(markup(runs), style or self.s.body)
@@ -176,7 +181,7 @@ class Builder:
     def boxed(self, flowables: list[Flowable], fill: Color, edge: Color, width: float, pad: float = 10) -> Table:
         table = Table([[flowables]], colWidths=[width])
         table.setStyle(
-            TableStyle([
+            self.table_style([
                 ("BACKGROUND", (0, 0), (-1, -1), fill),
                 ("LINEBEFORE" if not self.s.rtl else "LINEAFTER", (0, 0), (-1, -1), 4, edge),
                 ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
@@ -216,7 +221,7 @@ class Builder:
                 ("BACKGROUND", (act_col, 0), (act_col, 0), self.p.accent_tint),
                 ("BOX", (act_col, 0), (act_col, 0), 2, self.p.accent),
             ]
-        table.setStyle(TableStyle(style))
+        table.setStyle(self.table_style(style))
         return table
 
     def timeline(self, block: m.Timeline) -> Flowable:
@@ -246,7 +251,7 @@ class Builder:
         # row repeats there, so a continuation is never without its heading.
         table = Table([[header], *[[f] for f in inner]], colWidths=[width], repeatRows=1)
         weight = 2.5 if tier.level == "emergency" else 1.2  # heavier frame reads in grey too
-        table.setStyle(TableStyle([
+        table.setStyle(self.table_style([
             ("BOX", (0, 0), (-1, -1), weight, fill),
             ("LEFTPADDING", (0, 0), (-1, 0), 0), ("RIGHTPADDING", (0, 0), (-1, 0), 0),
             ("TOPPADDING", (0, 0), (-1, 0), 0), ("BOTTOMPADDING", (0, 0), (-1, 0), 0),
@@ -278,7 +283,7 @@ class Builder:
             cells.reverse()
             widths.reverse()
         table = Table([cells], colWidths=widths)
-        table.setStyle(TableStyle([
+        table.setStyle(self.table_style([
             ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
             ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
             ("ALIGN", (0, 0), (-1, -1), "RIGHT" if not self.s.rtl else "LEFT"),
@@ -314,7 +319,7 @@ class Builder:
             cells.reverse()
             widths.reverse()
         table = Table([cells], colWidths=widths)
-        table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 14), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+        table.setStyle(self.table_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 14), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
         return table
 
 
