@@ -63,6 +63,7 @@ class Palette:
     accent: Color
     on_primary: Color  # text drawn on the primary band: white or ink, whichever contrasts more
     heading: Color  # primary, darkened until it reads on white
+    alert: Color  # accent, darkened until white text on it reads (emergency panels)
     tint: Color  # pale primary behind the Key points box
     accent_tint: Color
     ink: Color = INK
@@ -72,18 +73,25 @@ class Palette:
     def from_hex(cls, primary: str, accent: str) -> Palette:
         p, a = HexColor(primary), HexColor(accent)
         on_primary = white if contrast_ratio(white, p) >= contrast_ratio(INK, p) else INK
-        heading = p
-        # Headings are large text (>= 3:1) but we hold them to the body-text bar.
-        while contrast_ratio(heading, white) < 4.5:
-            heading = mix(heading, INK, 0.15)
+        # Headings are large text (>= 3:1) but we hold them to the body-text bar, and
+        # white text on the emergency panel likewise; pale brand colours get darkened.
+        heading, alert = _readable_on_white(p), _readable_on_white(a)
         return cls(
             primary=p,
             accent=a,
             on_primary=on_primary,
             heading=heading,
+            alert=alert,
             tint=mix(p, white, 0.88),
             accent_tint=mix(a, white, 0.9),
         )
+
+
+def _readable_on_white(colour: Color) -> Color:
+    """The colour, darkened towards ink until it has 4.5:1 contrast with white."""
+    while contrast_ratio(colour, white) < 4.5:
+        colour = mix(colour, INK, 0.15)
+    return colour
 
 
 @lru_cache(maxsize=16)

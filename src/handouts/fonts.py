@@ -20,7 +20,22 @@ from reportlab.pdfbase.ttfonts import TTFont
 from .errors import GlyphError, HandoutsError
 
 # Characters that never reach the page as glyphs (line breaks, soft hyphens, joiners).
-_INVISIBLE = {"\n", "\r", "\t", "\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
+_INVISIBLE = {" ", "\n", "\r", "\t", "\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
+
+# CLDR puts thin and narrow no-break spaces in dates and numbers ("December 8 – 15").
+# Few text fonts carry them, and ReportLab would draw a missing one as a box, so they
+# become the no-break space every font has; wide spaces become plain spaces.
+_SPACES = str.maketrans({
+    "\u2009": "\u00a0", "\u202f": "\u00a0", "\u2007": "\u00a0", "\u2008": "\u00a0",
+    "\u200a": "\u00a0", "\u2006": "\u00a0", "\u2005": " ", "\u2004": " ",
+    "\u2002": " ", "\u2003": " ", "\u3000": " ",
+})
+
+
+def typeset(text: str) -> str:
+    """Text as it goes on the page: NFC-normalised (one code point per accented letter,
+    as fonts expect), with spaces a font may lack replaced."""
+    return unicodedata.normalize("NFC", text).translate(_SPACES)
 
 
 @dataclass(frozen=True)
@@ -103,8 +118,8 @@ def missing_characters(texts: Iterable[str], family: FontFamily) -> list[str]:
     """Characters in ``texts`` that some face of ``family`` cannot draw, in order found."""
     needed: dict[str, None] = {}
     for text in texts:
-        for char in text:
-            if char not in _INVISIBLE and not char.isspace():
+        for char in typeset(text):
+            if char not in _INVISIBLE:
                 needed.setdefault(char)
     faces = [family.regular, family.bold, family.italic, family.bold_italic]
     cmaps = [_cmap(face) for face in faces]

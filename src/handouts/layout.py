@@ -39,7 +39,7 @@ from . import model as m
 from .brand import Palette, draw_drawing, logo_size, mix, qr_drawing, read_logo
 from .config import Clinic
 from .flowables import Marked, Rules, Stack, TierHeader, TimelineChart
-from .fonts import FontFamily
+from .fonts import FontFamily, typeset
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
 CALL_COLOUR = HexColor("#7A4B00")  # 7.9:1 with white text
@@ -100,7 +100,7 @@ def markup(runs: m.Inline) -> str:
     for run in runs:
         if run.newline:
             parts.append("<br/>")
-        text = escape(run.text)
+        text = escape(typeset(run.text))
         if run.keep:
             text = text.replace(" ", "\u00a0")  # phone numbers never break across lines
         if run.bold:
@@ -113,7 +113,7 @@ def markup(runs: m.Inline) -> str:
 
 def text(value: str) -> str:
     """Escape a plain string for paragraph markup."""
-    return escape(value)
+    return escape(typeset(value))
 
 
 class Builder:
@@ -200,7 +200,7 @@ class Builder:
         widths = [left_w]
         if actions:
             right_w = width - left_w
-            icon = TierHeader("emergency", Paragraph(text(block.action_title), self.s.tier_title), None, self.p.accent, self.s.rtl)
+            icon = TierHeader("emergency", Paragraph(text(block.action_title), self.s.tier_title), None, self.p.alert, self.s.rtl)
             right = [icon, Spacer(1, 6)] + [self.para(a.runs, self.s.bold) for a in actions]
             cells.append(right)
             widths.append(right_w)
@@ -219,7 +219,7 @@ class Builder:
             act_col = 0 if self.s.rtl else 1
             style += [
                 ("BACKGROUND", (act_col, 0), (act_col, 0), self.p.accent_tint),
-                ("BOX", (act_col, 0), (act_col, 0), 2, self.p.accent),
+                ("BOX", (act_col, 0), (act_col, 0), 2, self.p.alert),
             ]
         table.setStyle(self.table_style(style))
         return table
@@ -265,7 +265,7 @@ class Builder:
 
     def tier_colour(self, level: str) -> Color:
         """Mild in the brand colour, "call" in amber-brown, emergency in the accent."""
-        return {"mild": self.p.heading, "call": CALL_COLOUR, "emergency": self.p.accent}[level]
+        return {"mild": self.p.heading, "call": CALL_COLOUR, "emergency": self.p.alert}[level]
 
     def care_team(self, block: m.CareTeam, width: float) -> Flowable:
         qr_size = 0.85 * inch if block.qr_url else 0

@@ -1,0 +1,112 @@
+"""gettext catalogs read straight from .po files, and CLDR formatting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.frontend import _parse_mapping_toml
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import write_po
+
+from handouts import model as m
+from handouts.config import load_clinic
+from handouts.errors import UsageError
+from handouts.i18n import Language, date_range, long_date, resolve_language, temperature, translations_for
+from handouts.pipeline import make_request, template_roots
+from handouts.render import Request, render_document
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_cldr_dates():
+    en = Locale.parse("en")
+    assert long_date(dt.date(2026, 12, 1), en) == "December 1, 2026"
+    assert date_range(dt.date(2026, 12, 8), dt.date(2026, 12, 15), en) == "December 8\u2009–\u200915, 2026"
+    assert date_range(dt.date(2026, 12, 29), dt.date(2027, 1, 12), en) == "December 29, 2026\u2009–\u2009January 12, 2027"
+    assert date_range(dt.date(2026, 12, 8), dt.date(2026, 12, 15), Locale.parse("es")) == "8–15 de diciembre de 2026"
+    assert date_range(dt.date(2026, 12, 8), dt.date(2026, 12, 8), en) == "December 8, 2026"
+
+
+def test_temperature_unit_order_follows_country():
+    en = Locale.parse("en")
+    assert temperature(100.4, 38, en, "US") == "100.4°F (38°C)"
+    assert temperature(100.4, 38, Locale.parse("en_GB"), "GB") == "38°C (100.4°F)"
+
+
+def test_unknown_language_lists_the_available_ones():
+    with pytest.raises(UsageError, match='unknown language "tlh"; available: en'):
+        resolve_language("tlh")
+
+
+def _extract_catalog() -> Catalog:
+    """Run the project's own extraction mapping (pyproject.toml) over the repo."""
+    with open(ROOT / "pyproject.toml", "rb") as fh:
+        method_map, options_map = _parse_mapping_toml(fh, style="pyproject.toml")
+    catalog = Catalog(locale="eo", domain="handouts")
+    for _file, _line, message, _comments, _ctx in extract_from_dir(str(ROOT), method_map, options_map):
+        catalog.add(message)
+    return catalog
+
+
+def test_extraction_finds_template_metadata_and_code_strings():
+    ids = {msg.id for msg in _extract_catalog() if msg.id}
+    for expected in ["Key points", "Relief begins", "Week 12 or later", "Your care team", "Page %(page)s of %(total)s"]:
+        assert expected in ids
+
+
+def test_every_patient_facing_string_is_marked_for_translation(tmp_path):
+    """Pseudo-translate every extracted message; anything left untouched is unmarked."""
+    catalog = _extract_catalog()
+    for msg in catalog:
+        if msg.id:
+            msg.string = f"[[{msg.id}]]"
+    po = tmp_path / "eo" / "LC_MESSAGES" / "handouts.po"
+    po.parent.mkdir(parents=True)
+    with po.open("wb") as fh:
+        write_po(fh, catalog)
+    clinic = load_clinic(None)
+    base = make_request(clinic, "botox-neck", "en", "dr-rivera", "Pat", dt.date(2026, 12, 1))
+    request = Request(base.procedure, clinic, Language(Locale.parse("eo"), po), base.provider, base.patient, base.visit_date)
+    doc = render_document(request, template_roots(clinic))
+
+    def marked(text: str) -> bool:
+        return text.startswith("[[") and text.endswith("]]")
+
+    assert marked(doc.title) and marked(doc.footer) and marked(doc.page_pattern)
+    for section in doc.sections():
+        assert marked(section.title), section.title
+        if section.id == "care-team":
+            continue  # clinic data, not translatable text
+        blocks = [b for blk in section.blocks for b in (blk.blocks if isinstance(blk, (m.Tier, m.Note)) else (blk,))]
+        for block in blocks:
+            if isinstance(block, m.Para):
+                assert marked(m.plain(block.runs)), m.plain(block.runs)
+            elif isinstance(block, m.ItemList):
+                assert all(marked(m.plain(item)) for item in block.items)
+            elif isinstance(block, m.QA):
+                assert marked(m.plain(block.question)) and marked(m.plain(block.answer))
+            elif isinstance(block, m.Timeline):
+                assert all(marked(s.label) for s in block.milestones)
+
+
+def test_edited_po_is_used_without_a_compile_step(tmp_path):
+    po = tmp_path / "handouts.po"
+    catalog = Catalog(locale="es", domain="handouts")
+    catalog.add("Key points", "Puntos clave")
+    catalog.add("Side effects", "Efectos secundarios", flags=["fuzzy"])
+    with po.open("wb") as fh:
+        write_po(fh, catalog)
+    language = Language(Locale.parse("es"), po)
+    assert translations_for(language).gettext("Key points") == "Puntos clave"
+    assert translations_for(language).gettext("Side effects") == "Side effects"  # fuzzy is not a translation
+    catalog.get("Key points").string = "Lo más importante"
+    with po.open("wb") as fh:
+        write_po(fh, catalog)
+    import os
+
+    os.utime(po, ns=(po.stat().st_atime_ns, po.stat().st_mtime_ns + 1_000_000))
+    assert translations_for(language).gettext("Key points") == "Lo más importante"

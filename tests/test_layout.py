@@ -1,0 +1,196 @@
+"""Open the generated PDF and check what a reader (or a print shop) would check."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+
+from .conftest import DEMO_DATE, page_texts, pdf_text
+
+SECTION_HEADINGS = [
+    "Key points",
+    "How the treatment works",
+    "Who it may help",
+    "Before your visit",
+    "During the procedure",
+    "After: what to expect",
+    "Side effects",
+    "Common and mild",
+    "Call the clinic",
+    "Get emergency help now",
+    "Treatments that work well with it",
+    "Questions patients ask",
+    "Your Medication Guide",
+    "Your care team",
+    "Check your understanding",
+]
+
+
+@pytest.fixture(scope="module")
+def demo_pdf(tmp_path_factory) -> Path:
+    from click.testing import CliRunner
+
+    from handouts.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "demo.pdf"
+    result = CliRunner().invoke(
+        main,
+        ["generate", "botox-neck", "--provider", "dr-rivera", "--patient", "Pat Example", "--visit-date", DEMO_DATE, "-o", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.mark.parametrize(("paper", "size"), [("letter", (612, 792)), ("a4", (595.28, 841.89))])
+def test_two_pages_of_the_right_size(cli, tmp_path, paper, size):
+    assert cli("generate", "botox-neck", "--visit-date", DEMO_DATE, "--paper", paper, "-o", "h.pdf").exit_code == 0
+    reader = PdfReader(str(tmp_path / "h.pdf"))
+    assert len(reader.pages) == 2
+    for page in reader.pages:
+        assert (round(float(page.mediabox.width), 2), round(float(page.mediabox.height), 2)) == size
+
+
+def test_every_section_heading_is_there_in_order(demo_pdf):
+    text = pdf_text(demo_pdf)
+    positions = [text.find(h) for h in SECTION_HEADINGS]
+    assert all(p >= 0 for p in positions), [h for h, p in zip(SECTION_HEADINGS, positions) if p < 0]
+
+
+def test_clinic_provider_and_patient_details(demo_pdf):
+    text = pdf_text(demo_pdf)
+    for expected in [
+        "Sample Neck & Spine Clinic (demo)",
+        "Ana Rivera, MD",
+        "(555) 010-0111",  # provider's direct line
+        "(555) 010-0100",  # daytime
+        "(555) 010-0199",  # after hours
+        "100 Example Avenue, Suite 200",
+        "clinic.example.org/neck-care",
+        "Pat Example",
+        "call 911",
+    ]:
+        assert expected in text, expected
+
+
+def test_timeline_has_cldr_dates_marked_typical(demo_pdf):
+    text = pdf_text(demo_pdf)
+    assert "Visit date: December 1, 2026" in text
+    assert "Relief begins: December 8 – 15, 2026" in text
+    assert "Strongest effect: December 29, 2026 – January 12, 2027" in text
+    assert "Next treatment: On or after February 23, 2027" in text
+    assert "typical times, not promises" in text
+
+
+def test_without_a_visit_date_there_are_lines_to_write_on(cli, tmp_path):
+    assert cli("generate", "botox-neck", "-o", "blank.pdf").exit_code == 0
+    text = pdf_text(tmp_path / "blank.pdf")
+    assert "Relief begins: Week 1 to week 2" in text
+    assert "2026" not in text.split("Content reviewed")[0]  # no calendar dates invented
+    with pdfplumber.open(tmp_path / "blank.pdf") as pdf:
+        page = pdf.pages[0]
+        label = page.search("Visit date:")[0]
+        # A ruled line to write on, to the right of the label, on the same baseline.
+        rules = [ln for ln in page.lines if abs(ln["top"] - label["bottom"]) < 6 and ln["x0"] >= label["x1"]]
+        assert rules and rules[0]["x1"] - rules[0]["x0"] > 72
+
+
+def test_footer_on_every_page(demo_pdf):
+    pages = page_texts(demo_pdf)
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text
+        assert "Content reviewed November 20, 2026" in text
+        assert "Sample Neck & Spine Clinic (demo)" in text
+
+
+def test_fonts_embedded_and_subset(demo_pdf):
+    reader = PdfReader(str(demo_pdf))
+    fonts = {}
+    for page in reader.pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            fonts[font["/BaseFont"]] = font
+    assert fonts
+    for name, font in fonts.items():
+        assert "+" in name, f"{name} is not subset"
+        assert "AtkinsonHyperlegible" in name
+        assert "/FontFile2" in font["/FontDescriptor"], f"{name} is not embedded"
+
+
+def test_pdffonts_and_qpdf_agree(demo_pdf):
+    fonts = subprocess.run(["pdffonts", str(demo_pdf)], capture_output=True, text=True, check=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert rows and all(row.split()[-5] == "yes" for row in rows), fonts
+    check = subprocess.run(["qpdf", "--check", str(demo_pdf)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "No syntax or stream encoding errors" in check.stdout
+
+
+def test_body_text_is_at_least_12_point(demo_pdf):
+    with pdfplumber.open(demo_pdf) as pdf:
+        sizes = [round(c["size"], 1) for page in pdf.pages for c in page.chars]
+        footer_top = pdf.pages[0].height - 0.9 * 72
+        body = [round(c["size"], 1) for page in pdf.pages for c in page.chars if c["top"] < footer_top and c["top"] > 0.5 * 72]
+    assert min(body) >= 12, sorted(set(sizes))
+    assert min(sizes) >= 10  # the running header and footer
+
+
+def test_metadata(demo_pdf):
+    reader = PdfReader(str(demo_pdf))
+    meta = reader.metadata
+    assert meta.title == "Botox injections for neck pain"
+    assert meta.author == "Sample Neck & Spine Clinic (demo)"
+    assert "botox-neck" in meta.subject
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert "Pat Example" not in str(dict(meta))
+
+
+def test_left_aligned_and_within_margins(demo_pdf):
+    with pdfplumber.open(demo_pdf) as pdf:
+        for page in pdf.pages:
+            xs = [c["x0"] for c in page.chars]
+            assert min(xs) >= 36 - 0.5 and max(c["x1"] for c in page.chars) <= page.width - 36 + 0.5
+            bottoms = [c["bottom"] for c in page.chars]
+            assert max(bottoms) <= page.height - 36
+
+
+def test_no_text_in_all_caps(demo_pdf):
+    words = pdf_text(demo_pdf).split()
+    shouty = [w for w in words if len(w) > 4 and w.isalpha() and w.isupper()]
+    assert not shouty
+
+
+def test_user_data_is_escaped_not_interpreted(cli, make_clinic, tmp_path):
+    path = make_clinic(name="\"O'Brien & Sons <Spine> Clinic\"")
+    result = cli("generate", "botox-neck", "--clinic", str(path), "--patient", "<b>Ann</b> & Co", "-o", "esc.pdf")
+    assert result.exit_code == 0, result.stderr
+    text = pdf_text(tmp_path / "esc.pdf")
+    assert "O'Brien & Sons <Spine> Clinic" in text
+    assert "<b>Ann</b> & Co" in text
+    assert PdfReader(str(tmp_path / "esc.pdf")).metadata.author == "O'Brien & Sons <Spine> Clinic"
+
+
+def test_same_inputs_give_identical_bytes(cli, tmp_path):
+    args = ["generate", "botox-neck", "--provider", "dr-okafor", "--patient", "A B", "--visit-date", DEMO_DATE]
+    assert cli(*args, "-o", "one.pdf").exit_code == 0
+    assert cli(*args, "-o", "two.pdf").exit_code == 0
+    assert (tmp_path / "one.pdf").read_bytes() == (tmp_path / "two.pdf").read_bytes()
+    assert cli(*args[:-1], "2026-12-02", "-o", "three.pdf").exit_code == 0
+    assert (tmp_path / "one.pdf").read_bytes() != (tmp_path / "three.pdf").read_bytes()
+
+
+def test_clinic_png_logo_and_paper_setting(cli, make_clinic, tmp_path):
+    path = make_clinic(paper="a4")
+    assert cli("generate", "botox-neck", "--clinic", str(path), "-o", "c.pdf").exit_code == 0
+    reader = PdfReader(str(tmp_path / "c.pdf"))
+    assert round(float(reader.pages[0].mediabox.height)) == 842
+    assert "/XObject" in reader.pages[0]["/Resources"]  # the PNG logo
+    assert "Test Spine Clinic" in pdf_text(tmp_path / "c.pdf")
+
+
+def test_renders_to_png(demo_pdf, tmp_path):
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(demo_pdf), str(tmp_path / "p")], check=True)
+    assert sorted(p.name for p in tmp_path.glob("p-*.png")) == ["p-1.png", "p-2.png"]

@@ -1,0 +1,55 @@
+"""Writing files: atomically, and never with patient data in the name."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from handouts import pipeline
+from handouts.config import load_clinic
+from handouts.errors import OutputError
+from handouts.pipeline import build, default_output, make_request, write_atomic
+
+
+def test_default_output_never_names_the_patient():
+    clinic = load_clinic(None)
+    request = make_request(clinic, "botox-neck", "en", "dr-okafor", "Secret Person", dt.date(2026, 12, 1))
+    path = default_output(request)
+    assert str(path) == "output/botox-neck.en.dr-okafor.pdf"
+
+
+def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    target = tmp_path / "h.pdf"
+    target.write_bytes(b"old complete file")
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline.os, "replace", broken_replace)
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_atomic(b"%PDF-new", target)
+    assert target.read_bytes() == b"old complete file"
+    assert [p.name for p in tmp_path.iterdir()] == ["h.pdf"]  # temp file cleaned up
+
+
+def test_failed_build_writes_nothing(cli, tmp_path, monkeypatch):
+    import handouts.layout
+
+    def explode(*args, **kwargs):
+        raise OutputError("simulated failure in layout")
+
+    monkeypatch.setattr(handouts.layout, "build_pdf", explode)
+    monkeypatch.setattr(pipeline, "build_pdf", explode)
+    result = cli("generate", "botox-neck", "-o", "x.pdf")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: simulated failure in layout\n"
+    assert not (tmp_path / "x.pdf").exists()
+    assert not list(tmp_path.glob(".handout-*"))
+
+
+def test_written_file_is_readable_pdf(tmp_path):
+    handout = build(make_request(load_clinic(None), "botox-neck"))
+    path = write_atomic(handout.pdf, tmp_path / "sub" / "h.pdf")
+    assert path.read_bytes().startswith(b"%PDF-")
+    assert oct(path.stat().st_mode & 0o777) == "0o644"
