@@ -84,6 +84,23 @@ def test_syntax_error_names_file_and_line(tmp_path, make_clinic):
         render_document(make_request(clinic, "botox-neck"), template_roots(clinic))
 
 
+def test_clinic_override_needs_only_the_template(cli, make_clinic, tmp_path):
+    path = make_clinic()
+    folder = path.parent / "templates" / "botox-neck"
+    folder.mkdir(parents=True)
+    (folder / "handout.xml.j2").write_text(
+        '{% extends "builtin:botox-neck/handout.xml.j2" %}\n'
+        "{% block before_visit_extra %}<p>Bring your parking ticket: we validate it.</p>{% endblock %}"
+    )
+    result = cli("generate", "botox-neck", "--clinic", str(path), "-o", "o.pdf")
+    assert result.exit_code == 0, result.stderr
+    from .conftest import pdf_text
+
+    text = pdf_text(tmp_path / "o.pdf")
+    assert "Bring your parking ticket: we validate it." in text
+    assert "We will not give the shots where the skin is infected." in text
+
+
 def test_clinic_override_extends_builtin_block(tmp_path, make_clinic):
     body = (
         '{% extends "builtin:botox-neck/handout.xml.j2" %}\n'
