@@ -108,14 +108,14 @@ class TierHeader(Flowable):
     reads when printed in grey.
     """
 
-    def __init__(self, level: str, title: Paragraph, label: Paragraph | None, fill: Color, rtl: bool = False) -> None:
+    def __init__(self, level: str, title: Paragraph, label: Paragraph | None, fill: Color, rtl: bool = False, pad: float = 5.0) -> None:
         super().__init__()
         self.level = level
         self.title = title
         self.label = label
         self.fill = fill
         self.rtl = rtl
-        self.pad = 5.0
+        self.pad = pad
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         size = self.title.style.fontSize

@@ -77,7 +77,7 @@ class Styles:
         self.bold = ParagraphStyle("bold", base, fontName=family.face(bold=True))
         self.item = ParagraphStyle("item", base, spaceAfter=body * (0.05 + 0.15 * d))
         self.heading = ParagraphStyle(
-            "heading", base, fontName=family.face(bold=True), fontSize=body + 4, leading=round((body + 4) * 1.2, 1),
+            "heading", base, fontName=family.face(bold=True), fontSize=body + 4, leading=round((body + 4) * 1.25, 1),
             textColor=palette.heading, spaceBefore=body * (0.3 + 0.3 * d), spaceAfter=body * 0.25,
         )
         self.title = ParagraphStyle(
@@ -211,7 +211,7 @@ class Builder:
         style = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
-            ("TOPPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ("TOPPADDING", (0, 0), (-1, -1), 5 + 3 * self.s.density), ("BOTTOMPADDING", (0, 0), (-1, -1), 2 + 2 * self.s.density),
         ]
         main_col = len(cells) - 1 if self.s.rtl else 0
         style.append(("BACKGROUND", (main_col, 0), (main_col, 0), self.p.tint))
@@ -245,6 +245,7 @@ class Builder:
             Paragraph(text(tier.label), self.s.tier_label) if tier.label else None,
             fill,
             self.s.rtl,
+            pad=3 + 2 * self.s.density,
         )
         inner = self.blocks(tier.blocks, width - 2 * pad)
         # One row per item so a long tier can continue in the next column; the header
@@ -551,11 +552,11 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
     for notice in doc.notices:
         story.append(builder.boxed([Paragraph(text(notice), s.bold)], builder.p.accent_tint, builder.p.accent, width))
         story.append(Spacer(1, 6))
-    col_gap = 0.3 * inch
+    col_gap = 0.28 * inch
     col_w = (width - col_gap) / 2
     for block in doc.blocks:
         if isinstance(block, m.Fields):
-            story += [builder.fields(block, width), Spacer(1, 10)]
+            story += [builder.fields(block, width), Spacer(1, 6 + 4 * s.density)]
         elif isinstance(block, m.KeyPoints):
             story += [builder.key_points(block, width), Spacer(1, 2)]
         elif isinstance(block, m.Columns):
