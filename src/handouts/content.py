@@ -16,25 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ContentError, UsageError
+from .model import Milestone  # in metadata its label and when are English source strings
 from .resources import templates_dir
 
 METADATA_FILE = "procedure.toml"
-
-
-@dataclass(frozen=True)
-class Milestone:
-    """One bar of the "what to expect" timeline, in days after the visit.
-
-    ``end`` is None for an open-ended milestone ("no sooner than day 84").
-    ``label`` and ``when`` are English source strings, translated at render time;
-    ``when`` is shown when no visit date is known.
-    """
-
-    id: str
-    label: str
-    when: str
-    start: int
-    end: int | None
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,12 @@ class ItemList:
 
 @dataclass(frozen=True)
 class Milestone:
+    """One bar of the "what to expect" timeline, in days after the visit.
+
+    ``end`` is None for an open-ended milestone ("no sooner than day 84"). ``when`` is
+    the text beside the bar: calendar dates, or words when no visit date is known.
+    """
+
     id: str
     label: str
     when: str
