@@ -161,6 +161,29 @@ def _widen_month(pattern: str) -> str:
     return "".join(out)
 
 
+def duration(value: int, unit: str, locale: Locale) -> str:
+    """A duration in words, pluralised by CLDR ("2 weeks", "2 semanas", "2周").
+
+    Babel's data lacks the long form for some locales (it inherits by alias in CLDR) and
+    then prints the unit's id; fall back to the short and narrow forms.
+    """
+    from babel.units import format_unit
+
+    name = f"duration-{unit}"
+    for length in ("long", "short", "narrow"):
+        text = format_unit(value, name, length=length, locale=locale)
+        if name not in text:
+            return text
+    raise HandoutsError(f"no CLDR wording for {name} in {locale}")
+
+
+def number(value: float, locale: Locale) -> str:
+    """A number in the locale's digits and separators."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=locale)
+
+
 def temperature(fahrenheit: float, celsius: float, locale: Locale, country: str) -> str:
     """A fever threshold in the unit the reader knows first, the other in brackets."""
     from babel.numbers import format_decimal

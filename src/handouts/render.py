@@ -25,7 +25,7 @@ from . import model as m
 from .config import Clinic, Provider
 from .content import Procedure
 from .errors import ContentError
-from .i18n import Language, date_range, long_date, temperature, translations_for
+from .i18n import Language, date_range, duration, long_date, number, temperature, translations_for
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,20 @@ def _context(request: Request, translations: gettext.NullTranslations) -> dict[s
         # Axis ticks every 4 weeks, far enough to show the last milestone.
         "timeline_weeks": list(range(0, -(-last_day // 28) * 4 + 1, 4)),
         "fever": temperature(100.4, 38, locale, request.clinic.country),
+        # Values in running text go through CLDR: "{{ duration(2, 'week') }}".
+        "duration": lambda value, unit: duration(value, unit, locale),
+        "number": lambda value: number(value, locale),
     }
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it here."""
+    return message
+
+
+#: Printed, in the handout's language and in English, on a handout whose catalog no
+#: qualified reviewer has signed off.
+DRAFT_NOTICE = N_("Draft translation — not yet reviewed by a qualified medical translator")
 
 
 # --- XML -> model ------------------------------------------------------------------------
@@ -160,7 +173,9 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
         title=_(request.procedure.title),
         subtitle=_(request.procedure.subtitle) if request.procedure.subtitle else "",
         blocks=blocks,
+        # Translators: footer of every page, e.g. "Page 1 of 2".
         page_pattern=_("Page %(page)s of %(total)s"),
+        # Translators: footer; %(date)s is the date the medical content was last reviewed.
         footer=_("Content reviewed %(date)s") % {"date": long_date(request.procedure.review_date, request.language.locale)},
     )
 
