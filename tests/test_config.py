@@ -22,7 +22,7 @@ def test_defaults(make_clinic):
     path = make_clinic()
     path.write_text(path.read_text().replace('website = "https://clinic.example.org/"\n', ""))
     clinic = load_clinic(path)
-    assert clinic.emergency == "call 911"
+    assert clinic.emergency is None and clinic.emergency_number == "911"
     assert clinic.website is None
     assert clinic.country == "US"
     assert not clinic.is_demo

@@ -53,7 +53,8 @@ class Clinic:
     address: tuple[str, ...]
     phone: str
     after_hours_phone: str
-    emergency: str
+    emergency: str | None  # the clinic's own wording; None = "call <emergency_number>", translated
+    emergency_number: str
     website: str | None
     brand: Brand
     paper: str | None
@@ -159,6 +160,7 @@ _CLINIC_KEYS: dict[str, tuple[bool, Checker]] = {
     "phone": (True, _phone),
     "after_hours_phone": (True, _phone),
     "emergency": (False, _text),
+    "emergency_number": (False, _phone),
     "website": (False, _website),
     "logo": (False, _text),
     "paper": (False, _paper),
@@ -296,7 +298,8 @@ def parse_clinic(
         address=clinic["address"],
         phone=clinic["phone"],
         after_hours_phone=clinic["after_hours_phone"],
-        emergency=clinic.get("emergency", "call 911"),
+        emergency=clinic.get("emergency"),
+        emergency_number=clinic.get("emergency_number", "911"),
         website=clinic.get("website"),
         brand=Brand(logo=logo, **brand),
         paper=clinic.get("paper"),

@@ -129,6 +129,8 @@ def _context(request: Request, translations: gettext.NullTranslations) -> dict[s
         # Axis ticks every 4 weeks, far enough to show the last milestone.
         "timeline_weeks": list(range(0, -(-last_day // 28) * 4 + 1, 4)),
         "fever": temperature(100.4, 38, locale, request.clinic.country),
+        # Translators: the emergency instruction, e.g. "call 911" (the number is the clinic's).
+        "emergency": request.clinic.emergency or _("call %(number)s") % {"number": request.clinic.emergency_number},
         # Values in running text go through CLDR: "{{ duration(2, 'week') }}".
         "duration": lambda value, unit: duration(value, unit, locale),
         "number": lambda value: number(value, locale),
