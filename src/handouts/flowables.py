@@ -284,12 +284,10 @@ class TimelineChart(Flowable):
         canv.restoreState()
 
 
-def _text_width(para: Paragraph) -> float:
+def _text_width(para: Flowable) -> float:
     """Width of a one-line paragraph's text (for centring tick labels)."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    style: ParagraphStyle = para.style
-    return stringWidth(para.getPlainText(), style.fontName, style.fontSize)
+    para.wrap(1e6, 1e6)
+    return max(para.getActualLineWidths0() or [0.0])
 
 
 class Stack(Flowable):

@@ -1,14 +1,23 @@
-"""Fonts: register TrueType faces with ReportLab and check glyph coverage before building.
+"""Fonts: families, per-language font stacks, registration with ReportLab, and the
+glyph-coverage pre-flight.
 
-ReportLab draws a missing glyph as an empty box without a word of warning, so every
-character of a handout is checked against the font's character map first; a gap is an
-error that names the character and the font.
+ReportLab has no font fallback and draws a missing glyph as an empty box without a word
+of warning. So each language has a *stack* of families; text is split into runs by which
+family covers each character (see :meth:`FontStack.segments`), and before anything is
+drawn every character is checked against the stack: a gap is an error naming the
+character and the fonts.
+
+All faces are static TrueType-outline fonts: ReportLab cannot embed CFF/OpenType outlines
+and draws only the default instance of a variable font (so "bold" would silently be
+regular). Where a PyPI package ships static faces it is a dependency; CJK fonts come from
+Debian packages, found on disk.
 """
 
 from __future__ import annotations
 
+import os
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,10 +28,11 @@ from reportlab.pdfbase.ttfonts import TTFont
 
 from .errors import GlyphError, HandoutsError
 
-# Characters that never reach the page as glyphs (line breaks, soft hyphens, joiners).
-_INVISIBLE = {" ", "\n", "\r", "\t", "\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
+# Characters that never reach the page as glyphs (spaces, line breaks, soft hyphens, joiners,
+# bidi controls).
+_INVISIBLE = set(" \n\r\t\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
-# CLDR puts thin and narrow no-break spaces in dates and numbers ("December 8 – 15").
+# CLDR puts thin and narrow no-break spaces in dates and numbers ("December 8\u2009–\u200915").
 # Few text fonts carry them, and ReportLab would draw a missing one as a box, so they
 # become the no-break space every font has; wide spaces become plain spaces.
 _SPACES = str.maketrans({
@@ -31,68 +41,232 @@ _SPACES = str.maketrans({
     "\u2002": " ", "\u2003": " ", "\u3000": " ",
 })
 
+# Where fonts from system packages live. HANDOUTS_FONT_DIRS (colon-separated) adds more,
+# for systems that are not Debian.
+_SYSTEM_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "/Library/Fonts")
+
 
 def typeset(text: str) -> str:
     """Text as it goes on the page: NFC-normalised (one code point per accented letter,
-    as fonts expect), with spaces a font may lack replaced."""
+    as fonts expect; Vietnamese needs it), with spaces a font may lack replaced."""
     return unicodedata.normalize("NFC", text).translate(_SPACES)
 
 
 @dataclass(frozen=True)
 class FontFamily:
-    """Four static faces of one family, registered under ReportLab names."""
+    """Up to four static faces of one family, registered under ReportLab names.
+
+    A family without a bold or italic face uses its regular face for it: honest about
+    what is drawn, rather than a synthetic bold.
+    """
 
     name: str  # e.g. "Atkinson Hyperlegible"
     regular: Path
-    bold: Path
-    italic: Path
-    bold_italic: Path
+    bold: Path | None
+    italic: Path | None
+    bold_italic: Path | None
     licence: str
+    subfont: int = 0  # index in a .ttc collection
 
     @property
     def key(self) -> str:
         return self.name.replace(" ", "")
 
     def face(self, bold: bool = False, italic: bool = False) -> str:
-        """The ReportLab font name of a face."""
+        """The ReportLab font name of a face (the nearest one the family has)."""
+        has = {(False, False): True, (True, False): self.bold, (False, True): self.italic, (True, True): self.bold_italic}
+        if not has[(bold, italic)]:
+            if bold and italic and self.bold:
+                italic = False
+            else:
+                bold = italic = False
         suffix = {(False, False): "", (True, False): "-Bold", (False, True): "-Italic", (True, True): "-BoldItalic"}
         return self.key + suffix[(bold, italic)]
+
+    def files(self) -> dict[str, Path]:
+        """ReportLab face name -> file, for the faces the family really has."""
+        out = {self.face(): self.regular}
+        for (b, i), path in {(True, False): self.bold, (False, True): self.italic, (True, True): self.bold_italic}.items():
+            if path is not None:
+                out[self.face(b, i)] = path
+        return out
+
+
+class FontMissing(HandoutsError):
+    """A font a language needs is not installed."""
+
+
+# --- families ----------------------------------------------------------------------------
+
+
+def _pypi_family(module: str, package: str, name: str, files: dict[str, str | None], licence: str) -> FontFamily:
+    try:
+        root = Path(__import__(module).ROOT) / "files"
+    except ImportError:
+        raise FontMissing(f"the font {name} is not installed; install it with: pip install {package}") from None
+    paths = {k: (root / v if v else None) for k, v in files.items()}
+    return FontFamily(name=name, licence=licence, **paths)  # type: ignore[arg-type]
+
+
+def _system_font(filename: str, family: str, debian_package: str) -> Path:
+    dirs = [d for d in os.environ.get("HANDOUTS_FONT_DIRS", "").split(":") if d] + list(_SYSTEM_FONT_DIRS)
+    for folder in dirs:
+        root = Path(folder).expanduser()
+        if not root.is_dir():
+            continue
+        for path in root.rglob(filename):
+            return path
+    raise FontMissing(
+        f"the font {family} ({filename}) is not installed; on Debian or Ubuntu: "
+        f"apt-get install {debian_package}; elsewhere put {filename} in a folder named in HANDOUTS_FONT_DIRS"
+    )
 
 
 @cache
 def atkinson() -> FontFamily:
-    """Atkinson Hyperlegible (Braille Institute, OFL-1.1), from its PyPI package."""
-    try:
-        from fontpkg_atkinson_hyperlegible import ROOT
-    except ImportError:
-        raise HandoutsError(
-            "the font Atkinson Hyperlegible is missing; install it with: pip install fontpkg-atkinson-hyperlegible"
-        ) from None
-    files = Path(ROOT) / "files"
-    return FontFamily(
-        name="Atkinson Hyperlegible",
-        regular=files / "AtkinsonHyperlegible-Regular.ttf",
-        bold=files / "AtkinsonHyperlegible-Bold.ttf",
-        italic=files / "AtkinsonHyperlegible-Italic.ttf",
-        bold_italic=files / "AtkinsonHyperlegible-BoldItalic.ttf",
-        licence="OFL-1.1",
+    """Atkinson Hyperlegible (Braille Institute): Latin-script languages."""
+    return _pypi_family(
+        "fontpkg_atkinson_hyperlegible", "fontpkg-atkinson-hyperlegible", "Atkinson Hyperlegible",
+        {"regular": "AtkinsonHyperlegible-Regular.ttf", "bold": "AtkinsonHyperlegible-Bold.ttf",
+         "italic": "AtkinsonHyperlegible-Italic.ttf", "bold_italic": "AtkinsonHyperlegible-BoldItalic.ttf"},
+        "OFL-1.1",
     )
+
+
+@cache
+def fira() -> FontFamily:
+    """Fira Sans: Cyrillic and Vietnamese, which Atkinson Hyperlegible lacks."""
+    return _pypi_family(
+        "fontpkg_fira_sans", "fontpkg-fira-sans", "Fira Sans",
+        {"regular": "FiraSans-Regular.ttf", "bold": "FiraSans-Bold.ttf",
+         "italic": "FiraSans-Italic.ttf", "bold_italic": "FiraSans-BoldItalic.ttf"},
+        "OFL-1.1",
+    )
+
+
+@cache
+def plex_arabic() -> FontFamily:
+    """IBM Plex Sans Arabic: maps the Arabic presentation forms our shaper produces."""
+    return _pypi_family(
+        "fontpkg_ibm_plex_sans_arabic", "fontpkg-ibm-plex-sans-arabic", "IBM Plex Sans Arabic",
+        {"regular": "IBMPlexSansArabic-Regular.ttf", "bold": "IBMPlexSansArabic-Bold.ttf", "italic": None, "bold_italic": None},
+        "OFL-1.1",
+    )
+
+
+@cache
+def hind() -> FontFamily:
+    """Hind (Indian Type Foundry): Devanagari, shaped with HarfBuzz."""
+    return _pypi_family(
+        "fontpkg_hind", "fontpkg-hind", "Hind",
+        {"regular": "Hind-Regular.ttf", "bold": "Hind-Bold.ttf", "italic": None, "bold_italic": None},
+        "OFL-1.1",
+    )
+
+
+@cache
+def wqy_zenhei() -> FontFamily:
+    """WenQuanYi Zen Hei (Debian fonts-wqy-zenhei): Chinese. TrueType outlines in a .ttc;
+    it has no bold face."""
+    path = _system_font("wqy-zenhei.ttc", "WenQuanYi Zen Hei", "fonts-wqy-zenhei")
+    return FontFamily("WenQuanYi Zen Hei", path, None, None, None, "GPL-2.0-with-font-exception", subfont=0)
+
+
+@cache
+def ipa_gothic() -> FontFamily:
+    """IPAGothic (Debian fonts-ipafont-gothic): Japanese glyph forms. No bold face."""
+    path = _system_font("ipag.ttf", "IPAGothic", "fonts-ipafont-gothic")
+    return FontFamily("IPAGothic", path, None, None, None, "IPA")
+
+
+@cache
+def nanum_gothic() -> FontFamily:
+    """NanumGothic (Debian fonts-nanum): Korean, with a real bold."""
+    regular = _system_font("NanumGothic.ttf", "NanumGothic", "fonts-nanum")
+    bold = _system_font("NanumGothicBold.ttf", "NanumGothic Bold", "fonts-nanum")
+    return FontFamily("NanumGothic", regular, bold, None, None, "OFL-1.1")
+
+
+# --- stacks --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FontStack:
+    """Families in the order they are tried for each character; ``base`` sets the
+    paragraph font (line metrics, and text no other family claims)."""
+
+    families: tuple[FontFamily, ...]
+    base: FontFamily
+
+    @property
+    def names(self) -> str:
+        return ", ".join(f.name for f in self.families)
+
+    def family_for(self, char: str) -> FontFamily | None:
+        """The first family whose regular and bold faces both have ``char``."""
+        code = ord(char)
+        for family in self.families:
+            if all(code in _cmap(path, family.subfont) for path in (family.regular, family.bold or family.regular)):
+                return family
+        return None
+
+    def segments(self, text: str) -> Iterator[tuple[FontFamily, str]]:
+        """Split text into runs that one family can draw. Spaces and marks stay with
+        the run they are in, so a word is never split between fonts needlessly."""
+        current: FontFamily | None = None
+        buffer: list[str] = []
+        for char in text:
+            if char in _INVISIBLE or char == "\u00a0" or unicodedata.category(char) in ("Mn", "Me"):
+                family = current or self.family_for(char) or self.base
+            else:
+                family = self.family_for(char) or self.base
+            if family is not current and buffer:
+                yield current or self.base, "".join(buffer)
+                buffer = []
+            current = family
+            buffer.append(char)
+        if buffer:
+            yield current or self.base, "".join(buffer)
+
+
+# Which stack each language uses. Latin-script languages the primary family covers need
+# no entry. Order matters: the first family that has a character draws it.
+_STACKS = {
+    "vi": ("fira",),
+    "ru": ("fira",),
+    "zh_Hans": ("atkinson", "wqy"),
+    "zh_Hant": ("atkinson", "wqy"),
+    "ja": ("atkinson", "ipa", "wqy"),
+    "ko": ("atkinson", "nanum"),
+    "ar": ("plex_arabic", "atkinson"),
+    "hi": ("hind", "atkinson"),
+}
+_BASE = {"zh_Hans": "wqy", "zh_Hant": "wqy", "ja": "ipa", "ko": "nanum"}
+_FAMILIES = {
+    "atkinson": atkinson, "fira": fira, "plex_arabic": plex_arabic, "hind": hind,
+    "wqy": wqy_zenhei, "ipa": ipa_gothic, "nanum": nanum_gothic,
+}
+
+
+def stack_for(language: str) -> FontStack:
+    """The registered font stack for a language code (``es``, ``zh_Hans``...)."""
+    keys = _STACKS.get(language, ("atkinson",))
+    try:
+        families = tuple(register(_FAMILIES[k]()) for k in keys)
+    except FontMissing as exc:
+        raise FontMissing(f"{language} handouts need a font: {exc}") from None
+    base = register(_FAMILIES[_BASE[language]]()) if language in _BASE else families[0]
+    return FontStack(families, base)
 
 
 @cache
 def register(family: FontFamily) -> FontFamily:
     """Register the family's faces once per process, so <b> and <i> pick the right face."""
-    faces = {
-        family.face(): family.regular,
-        family.face(bold=True): family.bold,
-        family.face(italic=True): family.italic,
-        family.face(bold=True, italic=True): family.bold_italic,
-    }
-    for name, path in faces.items():
+    for name, path in family.files().items():
         if not path.is_file():
-            raise HandoutsError(f"font file missing: {path}; reinstall the package that ships {family.name}")
+            raise FontMissing(f"font file missing: {path}; reinstall the package that ships {family.name}")
         # TTFont embeds a subset of the glyphs actually used (ReportLab's default).
-        pdfmetrics.registerFont(TTFont(name, str(path)))
+        pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=family.subfont))
     pdfmetrics.registerFontFamily(
         family.key,
         normal=family.face(),
@@ -100,36 +274,40 @@ def register(family: FontFamily) -> FontFamily:
         italic=family.face(italic=True),
         boldItalic=family.face(bold=True, italic=True),
     )
-    for bold in (0, 1):
-        for italic in (0, 1):
-            addMapping(family.face(), bold, italic, family.face(bool(bold), bool(italic)))
+    # <b> inside <font face="X"> must find X's bold. The regular face's own mapping goes
+    # last: a family without a bold maps bold to its regular face, and ReportLab's reverse
+    # map must still read the regular face as not bold.
+    for bold, italic in ((1, 1), (0, 1), (1, 0), (0, 0)):
+        addMapping(family.face(), bold, italic, family.face(bool(bold), bool(italic)))
     return family
 
 
 @cache
-def _cmap(path: Path) -> frozenset[int]:
+def _cmap(path: Path, subfont: int = 0) -> frozenset[int]:
     from fontTools.ttLib import TTFont as FTFont
 
-    with FTFont(str(path), lazy=True) as font:
+    with FTFont(str(path), lazy=True, fontNumber=subfont) as font:
         return frozenset(font.getBestCmap())
 
 
-def missing_characters(texts: Iterable[str], family: FontFamily) -> list[str]:
-    """Characters in ``texts`` that some face of ``family`` cannot draw, in order found."""
+def missing_characters(texts: Iterable[str], stack: FontStack) -> list[str]:
+    """Characters in ``texts`` that no family of the stack can draw, in order found."""
     needed: dict[str, None] = {}
     for text in texts:
         for char in typeset(text):
             if char not in _INVISIBLE:
                 needed.setdefault(char)
-    faces = [family.regular, family.bold, family.italic, family.bold_italic]
-    cmaps = [_cmap(face) for face in faces]
-    return [c for c in needed if any(ord(c) not in cmap for cmap in cmaps)]
+    return [c for c in needed if stack.family_for(c) is None]
 
 
-def check_coverage(texts: Iterable[str], family: FontFamily) -> None:
-    """Raise :class:`GlyphError` for the first characters the fonts cannot draw."""
-    missing = missing_characters(texts, family)
+def check_coverage(texts: Iterable[str], stack: FontStack) -> None:
+    """Raise :class:`GlyphError` for the characters the fonts cannot draw."""
+    missing = missing_characters(texts, stack)
     if missing:
         shown = ", ".join(f"'{c}' (U+{ord(c):04X} {unicodedata.name(c, 'unnamed')})" for c in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        raise GlyphError(f"the font {family.name} has no glyph for {shown}{more}")
+        if len(stack.families) == 1:
+            message = f"the font {stack.names} has no glyph for {shown}{more}"
+        else:
+            message = f"none of the fonts {stack.names} has a glyph for {shown}{more}"
+        raise GlyphError(message)

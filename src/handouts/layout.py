@@ -39,11 +39,13 @@ from . import model as m
 from .brand import Palette, draw_drawing, logo_size, mix, qr_drawing, read_logo
 from .config import Clinic
 from .flowables import Marked, Rules, Stack, TierHeader, TimelineChart
-from .fonts import FontFamily, typeset
+from .fonts import FontStack, typeset
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
 CALL_COLOUR = HexColor("#7A4B00")  # 7.9:1 with white text
 MAX_LINE = 6 * inch  # longest line of running text (36 CFR 1193 advisory)
+CJK_LANGUAGES = {"zh", "ja"}
+SHAPED_LANGUAGES = {"hi"}
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,15 @@ class LayoutOptions:
 
 
 class Styles:
-    """Paragraph styles derived from the body size, palette and text direction."""
+    """Paragraph styles derived from the body size, palette, language and direction,
+    and the one place that turns text into paragraphs."""
 
-    def __init__(self, family: FontFamily, palette: Palette, body: float, rtl: bool, density: float = 1.0) -> None:
+    def __init__(self, stack: FontStack, palette: Palette, body: float, lang: str, rtl: bool, density: float = 1.0) -> None:
         # ``density`` scales the space between blocks (1 = roomy, 0 = tight). Type size
         # and leading never shrink: a handout that runs long gets tighter gaps first.
-        self.family, self.palette, self.rtl, self.density = family, palette, rtl, density
+        self.stack, self.family, self.palette, self.rtl, self.density = stack, stack.base, palette, rtl, density
+        self.lang = lang
+        family = stack.base
         d = density
         align = TA_RIGHT if rtl else TA_LEFT
         lead = round(body * 1.25, 1)  # 1.25x: the floor of 36 CFR 1193, and what fits 2 pages
@@ -72,6 +77,11 @@ class Styles:
             "body", fontName=family.face(), fontSize=body, leading=lead, textColor=palette.ink,
             alignment=align, spaceAfter=body * (0.15 + 0.2 * d),
             allowWidows=0, allowOrphans=0,  # no lone line at the top or bottom of a column
+            # Chinese and Japanese break between characters (with kinsoku rules); Korean,
+            # like the Latin scripts, between words.
+            wordWrap="CJK" if lang.split("_")[0] in CJK_LANGUAGES else None,
+            # Devanagari needs HarfBuzz to form conjuncts and place vowel signs.
+            shaping=1 if lang in SHAPED_LANGUAGES else 0,
         )
         self.body = base
         self.bold = ParagraphStyle("bold", base, fontName=family.face(bold=True))
@@ -80,11 +90,6 @@ class Styles:
             "heading", base, fontName=family.face(bold=True), fontSize=body + 4, leading=round((body + 4) * 1.25, 1),
             textColor=palette.heading, spaceBefore=body * (0.3 + 0.3 * d), spaceAfter=body * 0.25,
         )
-        self.title = ParagraphStyle(
-            "title", base, fontName=family.face(bold=True), fontSize=body * 2, leading=body * 2.4,
-            textColor=palette.heading, spaceAfter=2,
-        )
-        self.subtitle = ParagraphStyle("subtitle", base, fontSize=body + 1, leading=(body + 1) * 1.3, textColor=palette.muted, spaceAfter=body * 0.6)
         self.on_band = ParagraphStyle("on_band", self.bold, textColor=palette.on_primary, spaceAfter=0)
         self.tier_title = ParagraphStyle("tier_title", self.bold, textColor=white, spaceAfter=0, leading=lead)
         self.tier_label = ParagraphStyle("tier_label", base, textColor=white, spaceAfter=0)
@@ -92,28 +97,58 @@ class Styles:
         self.question = ParagraphStyle("question", self.bold, spaceAfter=1)
         self.footer_size = 10.0
 
+    def para(self, content: str | m.Inline, style: ParagraphStyle | None = None) -> Flowable:
+        """A paragraph of plain text or inline runs, in this handout's fonts and direction."""
+        runs = (m.Run(content),) if isinstance(content, str) else content
+        style = style or self.body
+        if self.rtl:
+            from .rtl import BidiParagraph
 
-def markup(runs: m.Inline) -> str:
-    """ReportLab paragraph markup for inline runs. All text is escaped here, once:
-    ``O'Brien & Sons <Spine>`` prints exactly like that."""
-    parts: list[str] = []
-    for run in runs:
-        if run.newline:
-            parts.append("<br/>")
-        text = escape(typeset(run.text))
-        if run.keep:
-            text = text.replace(" ", "\u00a0")  # phone numbers never break across lines
-        if run.bold:
-            text = f"<b>{text}</b>"
-        if run.italic:
-            text = f"<i>{text}</i>"
-        parts.append(text)
-    return "".join(parts)
+            return BidiParagraph(runs, style, self.stack)
+        return Paragraph(self.markup(runs), style)
+
+    def markup(self, runs: m.Inline) -> str:
+        """ReportLab paragraph markup for inline runs. All text is escaped here, once
+        (``O'Brien & Sons <Spine>`` prints exactly so), and split into runs of the
+        font that has its characters (ReportLab has no fallback of its own)."""
+        parts: list[str] = []
+        for run in runs:
+            if run.newline:
+                parts.append("<br/>")
+            text = typeset(run.text)
+            if run.keep:
+                text = text.replace(" ", "\u00a0")  # phone numbers never break across lines
+            pieces = []
+            for family, chunk in self.stack.segments(text):
+                chunk = escape(chunk)
+                pieces.append(chunk if family is self.stack.base else f'<font face="{family.face()}">{chunk}</font>')
+            text = "".join(pieces)
+            if run.bold:
+                text = f"<b>{text}</b>"
+            if run.italic:
+                text = f"<i>{text}</i>"
+            parts.append(text)
+        return "".join(parts)
 
 
-def text(value: str) -> str:
-    """Escape a plain string for paragraph markup."""
-    return escape(typeset(value))
+def natural_width(para: Flowable) -> float:
+    """Width of a paragraph's longest line when nothing forces it to wrap."""
+    para.wrap(1e6, 1e6)
+    return max(para.getActualLineWidths0() or [0.0])
+
+
+# "Label: value" punctuation. Chinese and Japanese use a full-width colon and no space.
+_COLON = {"zh": "：", "ja": "："}
+
+
+def colon(lang: str) -> str:
+    return _COLON.get(lang.split("_")[0], ": ")
+
+
+def bold_then(label: str, rest: str | m.Inline) -> m.Inline:
+    """Runs for "<b>label</b>rest"."""
+    tail = (m.Run(rest),) if isinstance(rest, str) else rest
+    return (m.Run(label, bold=True), *tail)
 
 
 class Builder:
@@ -123,6 +158,7 @@ class Builder:
         self.s = styles
         self.p = styles.palette
         self.clinic = clinic
+        self.colon = colon(styles.lang)
         self.gutter = styles.body.fontSize * 1.5
 
     def table_style(self, commands: list) -> TableStyle:
@@ -132,7 +168,7 @@ class Builder:
 
     # -- inline and lists
     def para(self, runs: m.Inline, style: ParagraphStyle | None = None) -> Paragraph:
-        return Paragraph(markup(runs), style or self.s.body)
+        return self.s.para(runs, style or self.s.body)
 
     def items(self, block: m.ItemList) -> list[Flowable]:
         out: list[Flowable] = []
@@ -161,7 +197,7 @@ class Builder:
         if isinstance(block, m.CareTeam):
             return [self.care_team(block, width)]
         if isinstance(block, m.Notes):
-            label = Paragraph(text(block.label) + ":", ParagraphStyle("notes", self.s.bold, spaceAfter=0)) if block.label else None
+            label = self.s.para(block.label + ":", ParagraphStyle("notes", self.s.bold, spaceAfter=0)) if block.label else None
             return [Rules(label, block.lines, self.s.body.leading * 1.5, self.p.muted, self.s.rtl)]
         if isinstance(block, m.Note):
             return [self.boxed(self.blocks(block.blocks, width - 20), self.p.tint, self.p.primary, width)]
@@ -169,7 +205,7 @@ class Builder:
 
     # -- composite blocks
     def section(self, section: m.Section, width: float) -> list[Flowable]:
-        heading = Paragraph(text(section.title), self.s.heading)
+        heading = self.s.para(section.title, self.s.heading)
         body = self.blocks(section.blocks, width)
         if not body:
             return [heading]
@@ -194,13 +230,13 @@ class Builder:
         main = [b for b in block.blocks if not (isinstance(b, m.Para) and b.style == "action")]
         actions = [b for b in block.blocks if isinstance(b, m.Para) and b.style == "action"]
         left_w = width * 0.6 if actions else width
-        left = [Paragraph(text(block.title), ParagraphStyle("kp", self.s.heading, spaceBefore=0))]
+        left = [self.s.para(block.title, ParagraphStyle("kp", self.s.heading, spaceBefore=0))]
         left += self.blocks(tuple(main), left_w - 20)
         cells = [left]
         widths = [left_w]
         if actions:
             right_w = width - left_w
-            icon = TierHeader("emergency", Paragraph(text(block.action_title), self.s.tier_title), None, self.p.alert, self.s.rtl)
+            icon = TierHeader("emergency", self.s.para(block.action_title, self.s.tier_title), None, self.p.alert, self.s.rtl)
             right = [icon, Spacer(1, 6)] + [self.para(a.runs, self.s.bold) for a in actions]
             cells.append(right)
             widths.append(right_w)
@@ -227,11 +263,11 @@ class Builder:
     def timeline(self, block: m.Timeline) -> Flowable:
         style = ParagraphStyle("tl_row", self.s.body, spaceAfter=0)
         rows = [
-            (Paragraph(f"<b>{text(s.label)}</b>: {text(s.when)}", style), s.start, s.end)
+            (self.s.para(bold_then(s.label, self.colon + s.when), style), s.start, s.end)
             for s in block.milestones
         ]
-        ticks = [(day, Paragraph(text(label), self.s.small)) for day, label in block.ticks]
-        axis = Paragraph(text(block.axis_label), ParagraphStyle("tl_axis", self.s.small, alignment=TA_CENTER)) if block.axis_label else None
+        ticks = [(day, self.s.para(label, self.s.small)) for day, label in block.ticks]
+        axis = self.s.para(block.axis_label, ParagraphStyle("tl_axis", self.s.small, alignment=TA_CENTER)) if block.axis_label else None
         colours = (self.p.primary, mix(self.p.primary, white, 0.85), mix(self.p.muted, white, 0.4))
         return TimelineChart(rows, ticks, axis, colours, self.s.rtl)
 
@@ -241,8 +277,8 @@ class Builder:
         pad = 7
         header = TierHeader(
             tier.level,
-            Paragraph(text(tier.title), self.s.tier_title),
-            Paragraph(text(tier.label), self.s.tier_label) if tier.label else None,
+            self.s.para(tier.title, self.s.tier_title),
+            self.s.para(tier.label, self.s.tier_label) if tier.label else None,
             fill,
             self.s.rtl,
             pad=3 + 2 * self.s.density,
@@ -273,7 +309,7 @@ class Builder:
         rows: list[Flowable] = []
         row_style = ParagraphStyle("ct_row", self.s.body, spaceAfter=1 + 2 * self.s.density)
         for label, value in block.rows:
-            rows.append(Paragraph(f"<b>{text(label)}:</b> {markup(value)}", row_style))
+            rows.append(self.s.para(bold_then(label + self.colon.rstrip(), (m.Run(" "), *value)), row_style))
         if not qr_size:
             return Stack(rows)
         # The QR code sits beside the rows; its caption, with the address in words, runs
@@ -289,7 +325,7 @@ class Builder:
             ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
             ("ALIGN", (0, 0), (-1, -1), "RIGHT" if not self.s.rtl else "LEFT"),
         ]))
-        caption = Paragraph(f"{text(block.qr_caption)} {text(block.qr_text)}", self.s.body)
+        caption = self.s.para(f"{block.qr_caption} {block.qr_text}", self.s.body)
         return Stack([table, caption])
 
     def fields(self, block: m.Fields, width: float) -> Flowable:
@@ -302,11 +338,11 @@ class Builder:
         blank = 1.3 * inch  # room to write a date or a name by hand
         cells, natural = [], []
         for label, value in block.fields:
-            label_p = Paragraph(text(label) + ":", self.s.bold)
-            value_p = Paragraph(text(value), style) if value else None
+            label_p = self.s.para(label + self.colon.rstrip(), self.s.bold)
+            value_p = self.s.para(value, style) if value else None
             cells.append(FieldLine(label_p, value_p, self.p.muted, self.s.rtl))
-            label_w = stringWidth(label + ":", self.s.bold.fontName, style.fontSize)
-            value_w = stringWidth(value, style.fontName, style.fontSize) if value else blank
+            label_w = natural_width(label_p)
+            value_w = natural_width(value_p) if value_p else blank
             natural.append(label_w + 6 + value_w + 14)
         spare = width - sum(natural)
         if spare >= 0:
@@ -358,7 +394,7 @@ class FieldLine(Flowable):
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self.width = aw
-        self._lw = min(stringWidth(self.label.getPlainText(), self.label.style.fontName, self.label.style.fontSize) + 2, aw * 0.6)
+        self._lw = min(natural_width(self.label) + 2, aw * 0.6)
         self.label.wrap(self._lw, ah)
         self.height = self.label.height
         if self.value:
@@ -459,8 +495,8 @@ class Pages:
         s, p = self.s, self.s.palette
         body = s.body.fontSize
         paras = [
-            Paragraph(text(self.clinic.name), ParagraphStyle("band_clinic", s.on_band, fontSize=body + 1, leading=(body + 1) * 1.25)),
-            Paragraph(text(self.doc.title), ParagraphStyle("band_title", s.on_band, fontSize=body * (1.75 + 0.25 * s.density), leading=body * (1.75 + 0.25 * s.density) * 1.15)),
+            s.para(self.clinic.name, ParagraphStyle("band_clinic", s.on_band, fontSize=body + 1, leading=(body + 1) * 1.25)),
+            s.para(self.doc.title, ParagraphStyle("band_title", s.on_band, fontSize=body * (1.75 + 0.25 * s.density), leading=body * (1.75 + 0.25 * s.density) * 1.15)),
         ]
         for para in paras:
             para.wrap(text_w, self.size[1])
@@ -509,7 +545,7 @@ class Pages:
         canv.setFillColor(p.primary)
         canv.rect(0, h - 0.12 * inch, w, 0.12 * inch, stroke=0, fill=1)
         style = ParagraphStyle("later", self.s.body, fontSize=self.s.footer_size + 1, leading=14, textColor=p.muted, spaceAfter=0)
-        para = Paragraph(text(f"{self.doc.title}  ·  {self.clinic.name}"), style)
+        para = self.s.para(f"{self.doc.title}  ·  {self.clinic.name}", style)
         _, ph = para.wrap(w - 2 * self.margin, self.light_h)
         para.drawOn(canv, self.margin, h - self.margin - ph + 0.05 * inch)
         canv.setStrokeColor(mix(p.primary, white, 0.6))
@@ -527,8 +563,8 @@ class Pages:
         canv.line(self.margin, y, w - self.margin, y)
         size = self.s.footer_size
         style = ParagraphStyle("footer", self.s.body, fontSize=size, leading=size * 1.25, textColor=p.muted, spaceAfter=0)
-        left = Paragraph(text(f"{self.clinic.name}  ·  {self.doc.footer}"), style)
-        right = Paragraph(text(page_text), ParagraphStyle("footer_r", style, alignment=TA_LEFT if self.s.rtl else TA_RIGHT))
+        left = self.s.para(f"{self.clinic.name}  ·  {self.doc.footer}", style)
+        right = self.s.para(page_text, ParagraphStyle("footer_r", style, alignment=TA_LEFT if self.s.rtl else TA_RIGHT))
         avail = w - 2 * self.margin
         rw = 1.4 * inch
         left.wrap(avail - rw, self.footer_h)
@@ -550,7 +586,7 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
     s = builder.s
     story: list[Flowable] = []  # title and subtitle are drawn in page 1's header band
     for notice in doc.notices:
-        story.append(builder.boxed([Paragraph(text(notice), s.bold)], builder.p.accent_tint, builder.p.accent, width))
+        story.append(builder.boxed([s.para(notice, s.bold)], builder.p.accent_tint, builder.p.alert, width))
         story.append(Spacer(1, 6))
     col_gap = 0.28 * inch
     col_w = (width - col_gap) / 2
@@ -570,7 +606,7 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
 
 
 def build_pdf(
-    doc: m.Document, clinic: Clinic, family: FontFamily, palette: Palette, options: LayoutOptions, page_budget: int | None = None
+    doc: m.Document, clinic: Clinic, stack: FontStack, palette: Palette, options: LayoutOptions, page_budget: int | None = None
 ) -> tuple[bytes, int]:
     """Lay out the document; returns the PDF bytes and the page count.
 
@@ -578,20 +614,20 @@ def build_pdf(
     year), it is laid out again with tighter gaps between blocks; type size and leading
     stay as they are. If it still does not fit, the longer version is kept.
     """
-    result = _build_once(doc, clinic, family, palette, options, density=1.0)
+    result = _build_once(doc, clinic, stack, palette, options, density=1.0)
     if page_budget is None:
         return result
     for density in (0.5, 0.0):
         if result[1] <= page_budget:
             break
-        result = _build_once(doc, clinic, family, palette, options, density=density)
+        result = _build_once(doc, clinic, stack, palette, options, density=density)
     return result
 
 
 def _build_once(
-    doc: m.Document, clinic: Clinic, family: FontFamily, palette: Palette, options: LayoutOptions, density: float
+    doc: m.Document, clinic: Clinic, stack: FontStack, palette: Palette, options: LayoutOptions, density: float
 ) -> tuple[bytes, int]:
-    styles = Styles(family, palette, options.body_size, doc.rtl, density)
+    styles = Styles(stack, palette, options.body_size, doc.lang, doc.rtl, density)
     builder = Builder(styles, clinic)
     pages = Pages(doc, clinic, styles, options)
     buffer = io.BytesIO()
@@ -611,6 +647,6 @@ def _build_once(
     template.addPageTemplates(pages.templates())
     width = pages.frames()[0].width
     story = build_story(doc, builder, width)
-    canvasmaker = _numbered_canvas(doc.page_pattern, pages.footer, doc.lang.replace("_", "-"), family.face())
+    canvasmaker = _numbered_canvas(doc.page_pattern, pages.footer, doc.lang.replace("_", "-"), stack.base.face())
     template.build(story, canvasmaker=canvasmaker)
     return buffer.getvalue(), template.page

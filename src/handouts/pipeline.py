@@ -15,7 +15,7 @@ from .brand import Palette
 from .config import Clinic
 from .content import Procedure, discover, load_procedure, procedure_dirs
 from .errors import OutputError, UsageError
-from .fonts import atkinson, check_coverage, register
+from .fonts import check_coverage, stack_for
 from .i18n import Language, resolve_language
 from .layout import PAGE_SIZES, LayoutOptions, build_pdf
 from .render import Request, render_document
@@ -73,9 +73,9 @@ def build(request: Request, paper: str | None = None) -> Handout:
     if paper not in PAGE_SIZES:
         raise UsageError(f"unknown paper size \"{paper}\"; expected one of: {', '.join(PAGE_SIZES)}")
     document = render_document(request, template_roots(clinic))
-    family = register(atkinson())
+    stack = stack_for(request.language.code)
     # Everything the page will show, including clinic data drawn by page templates.
-    check_coverage([*document.texts(), clinic.name, clinic.phone, clinic.website or ""], family)
+    check_coverage([*document.texts(), clinic.name, clinic.phone, clinic.website or ""], stack)
     options = LayoutOptions(
         paper=paper,
         author=clinic.name,
@@ -83,7 +83,7 @@ def build(request: Request, paper: str | None = None) -> Handout:
         keywords=f"patient education, {request.procedure.id}, {request.language.code}",
     )
     palette = Palette.from_hex(clinic.brand.primary, clinic.brand.accent)
-    pdf, pages = build_pdf(document, clinic, family, palette, options, request.procedure.page_budget)
+    pdf, pages = build_pdf(document, clinic, stack, palette, options, request.procedure.page_budget)
     return Handout(pdf, pages, request.procedure, request.language, paper)
 
 
