@@ -105,7 +105,8 @@ version_option = click.version_option(__version__, prog_name="handouts")
 @click.option("--lang", default="en", show_default=True, metavar="CODE", help="Language of the handout (see: handouts list languages).")
 @click.option("--patient", metavar="NAME", help="Patient's name, printed on the handout only (never in file names or logs).")
 @click.option("--visit-date", type=VisitDate(), help="Visit date: the timeline then shows calendar dates.")
-@click.option("--paper", type=click.Choice(["letter", "a4"], case_sensitive=False), help="Paper size (default: the clinic's setting, else letter).")
+@click.option("--paper", type=click.Choice(["letter", "a4"], case_sensitive=False), help="Paper size (default: the clinic's setting, else what its country uses).")
+@click.option("--allow-incomplete", is_flag=True, help="Print untranslated messages in English instead of stopping.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write the PDF (default: output/<procedure>.<lang>[.<provider>].pdf).")
 @reports_errors
 def generate(
@@ -116,16 +117,20 @@ def generate(
     patient: str | None,
     visit_date: dt.date | None,
     paper: str | None,
+    allow_incomplete: bool,
     output: Path | None,
 ) -> None:
     """Make one handout PDF for PROCEDURE (e.g. botox-neck)."""
-    from .pipeline import build, default_output, make_request, write_atomic
+    from .pipeline import build, default_output, make_request, page_budget, write_atomic
 
     clinic = _load_clinic(clinic_path)
-    request = make_request(clinic, procedure, lang, provider_id, patient, visit_date)
+    request = make_request(
+        clinic, procedure, lang, provider_id, patient, visit_date,
+        allow_incomplete=allow_incomplete, warn=lambda message: click.echo(f"Warning: {message}", err=True),
+    )
     handout = build(request, paper)
     path = write_atomic(handout.pdf, output or default_output(request))
-    budget = request.procedure.page_budget
+    budget = page_budget(request)
     if handout.pages > budget:
         click.echo(f"Warning: {handout.pages} pages, over the procedure's budget of {budget}", err=True)
     click.echo(f"Wrote {path} ({handout.pages} pages, {handout.paper.capitalize() if handout.paper == 'letter' else 'A4'})")
@@ -160,6 +165,46 @@ def list_(what: str, clinic_path: Path | None) -> None:
             native = language.locale.get_display_name(language.locale)
             mark = "  (offered by this clinic)" if code in offered else ""
             click.echo(f"{code}\t{name} / {native}{mark}")
+
+
+@main.group()
+@version_option
+def translations() -> None:
+    """Translation catalogs: what is translated and reviewed."""
+
+
+@translations.command("status")
+@version_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@reports_errors
+def translations_status(as_json: bool) -> None:
+    """Per language: translated, fuzzy and untranslated counts, placeholder errors and
+    review state. Fuzzy entries and empty plural forms do not count as translated."""
+    from .catalogs import status
+
+    rows = status()
+    if as_json:
+        import json
+
+        click.echo(json.dumps([h.as_dict() for h in rows], indent=2, ensure_ascii=False))
+        return
+    header = f"{'lang':8} {'translated':>10} {'fuzzy':>6} {'untransl.':>9} {'errors':>6}  {'state':10}  review"
+    click.echo(header)
+    click.echo("-" * len(header))
+    for h in rows:
+        p = h.provenance
+        if h.language.catalog is None:
+            review = "source language"
+        elif p.reviewed:
+            review = f"reviewed by {p.reviewer} on {p.review_date.isoformat()}"
+        else:
+            review = f"not reviewed ({p.method or 'method unknown'})"
+        state = "complete" if h.complete else "incomplete"
+        click.echo(
+            f"{h.language.code:8} {h.translated:>5}/{h.total:<4} {h.fuzzy:>6} {h.untranslated:>9} {len(h.placeholder_errors):>6}  {state:10}  {review}"
+        )
+        for error in h.placeholder_errors:
+            click.echo(f"         {error}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,6 +7,7 @@ is a tree of frozen dataclasses that the rest of the pipeline can trust.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import tomllib
@@ -46,6 +47,15 @@ class Brand:
 
 
 @dataclass(frozen=True)
+class TranslationReview:
+    """A clinic's record that a qualified reviewer signed off a language's catalog."""
+
+    language: str
+    reviewer: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
 class Clinic:
     """A validated clinic configuration."""
 
@@ -64,6 +74,11 @@ class Clinic:
     source: Path | None = None
     is_demo: bool = False
     templates_dir: Path | None = field(default=None)
+    reviews: tuple[TranslationReview, ...] = ()
+
+    def review_for(self, language: str) -> TranslationReview | None:
+        """The clinic's recorded sign-off of a translation, if any."""
+        return next((r for r in self.reviews if r.language == language), None)
 
     def provider(self, provider_id: str) -> Provider | None:
         """The provider with this id, or None."""
@@ -177,7 +192,17 @@ _PROVIDER_KEYS: dict[str, tuple[bool, Checker]] = {
     "phone": (True, _phone),
     "procedures": (True, _str_list),
 }
-_TOP_KEYS = ("clinic", "brand", "providers")
+_REVIEW_KEYS: dict[str, tuple[bool, Checker]] = {
+    "reviewer": (True, _text),
+    "date": (True, lambda v: _review_date(v)),
+}
+_TOP_KEYS = ("clinic", "brand", "providers", "reviews")
+
+
+def _review_date(value: Any) -> dt.date:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise _Invalid(f"{value!r} is not a date; expected a TOML date such as 2026-12-01 (no quotes)")
+    return value
 
 
 def _list(value: Any) -> list[Any]:
@@ -289,6 +314,16 @@ def parse_clinic(
         if len(values) == len(_PROVIDER_KEYS):
             providers.append(Provider(**values))
 
+    reviews: list[TranslationReview] = []
+    raw_reviews = data.get("reviews", {})
+    if not isinstance(raw_reviews, dict):
+        c.add("reviews", "expected tables such as [reviews.es] with reviewer and date")
+        raw_reviews = {}
+    for code, entry in raw_reviews.items():
+        values = c.table(f"reviews.{code}", entry, _REVIEW_KEYS)
+        if len(values) == len(_REVIEW_KEYS):
+            reviews.append(TranslationReview(code.replace("-", "_"), values["reviewer"], values["date"]))
+
     if c.problems:
         raise ConfigError(str(path), c.problems)
 
@@ -309,6 +344,7 @@ def parse_clinic(
         source=path,
         is_demo=is_demo,
         templates_dir=templates_dir if not is_demo and templates_dir.is_dir() else None,
+        reviews=tuple(reviews),
     )
 
 

@@ -30,7 +30,8 @@ class Procedure:
     title: str
     subtitle: str
     review_date: dt.date
-    page_budget: int
+    page_budget: int  # pages the English handout may take
+    page_budget_translated: int  # pages a translation may take (languages run longer)
     template: str  # loader name, e.g. "botox-neck/handout.xml.j2"
     timeline: tuple[Milestone, ...]
     folder: Path
@@ -91,6 +92,9 @@ def read_metadata(folder: Path) -> Procedure:
     subtitle = data.get("subtitle", "")
     review = need("content_review_date", dt.date)
     budget = need("page_budget", int)
+    budget_translated = data.get("page_budget_translated", budget)
+    if not isinstance(budget_translated, int) or isinstance(budget_translated, bool):
+        problems.append(f"page_budget_translated: expected int, got {budget_translated!r}")
     template = data.get("template", "handout.xml.j2")
     if not (folder / template).is_file():
         problems.append(f"template: {template} not found in {folder}")
@@ -116,6 +120,7 @@ def read_metadata(folder: Path) -> Procedure:
         subtitle=subtitle,
         review_date=review,
         page_budget=budget,
+        page_budget_translated=budget_translated,
         template=f"{folder.name}/{template}",
         timeline=tuple(milestones),
         folder=folder,

@@ -285,9 +285,12 @@ class TimelineChart(Flowable):
 
 
 def _text_width(para: Flowable) -> float:
-    """Width of a one-line paragraph's text (for centring tick labels)."""
+    """Width of a one-line paragraph's text (for centring tick labels). The paragraph
+    is left wrapped to exactly that width, so right-aligned text draws where measured."""
     para.wrap(1e6, 1e6)
-    return max(para.getActualLineWidths0() or [0.0])
+    width = max(para.getActualLineWidths0() or [0.0])
+    para.wrap(width + 0.01, 1e6)
+    return width
 
 
 class Stack(Flowable):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
@@ -105,10 +106,33 @@ def _compile(path: Path, locale: str, _mtime: int, _size: int) -> Translations:
             catalog = read_po(fh, locale=locale, domain=DOMAIN, abort_invalid=True)
     except (PoFileError, OSError, ValueError) as exc:
         raise HandoutsError(f"{path}: cannot read catalog: {exc}") from None
+    for message in list(catalog):
+        # A translation whose placeholders or tags differ would break the page or the
+        # sentence: leave it out, so the English is used (catalogs.check reports it).
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        if key and any(s and problems_in(str(key), s) for s in strings):
+            del catalog[message.id]
     buffer = BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)  # fuzzy entries are not translations
     buffer.seek(0)
     return Translations(buffer, domain=DOMAIN)
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+_TAGS = ("<b>", "</b>", "<phone>", "</phone>", "<i>", "</i>")
+
+
+def problems_in(msgid: str, translation: str) -> list[str]:
+    """Placeholder and inline-tag differences between a msgid and its translation."""
+    out = []
+    want, got = sorted(set(_PLACEHOLDER.findall(msgid))), sorted(set(_PLACEHOLDER.findall(translation)))
+    if want != got:
+        out.append(f"placeholders {want} became {got}")
+    for tag in _TAGS:
+        if msgid.count(tag) != translation.count(tag):
+            out.append(f"{tag} appears {translation.count(tag)} times, not {msgid.count(tag)}")
+    return out
 
 
 # --- CLDR formatting ---------------------------------------------------------------------
@@ -182,6 +206,15 @@ def number(value: float, locale: Locale) -> str:
     from babel.numbers import format_decimal
 
     return format_decimal(value, locale=locale)
+
+
+# CLDR supplemental measurementData: the territories that use US Letter paper.
+LETTER_TERRITORIES = frozenset("BZ CA CL CO CR GT MX NI PA PH PR SV US VE".split())
+
+
+def default_paper(territory: str) -> str:
+    """"letter" where CLDR says Letter is the paper of the territory, else "a4"."""
+    return "letter" if territory.upper() in LETTER_TERRITORIES else "a4"
 
 
 def temperature(fahrenheit: float, celsius: float, locale: Locale, country: str) -> str:

@@ -132,7 +132,8 @@ class Styles:
 
 
 def natural_width(para: Flowable) -> float:
-    """Width of a paragraph's longest line when nothing forces it to wrap."""
+    """Width of a paragraph's longest line when nothing forces it to wrap. (Callers
+    wrap it again to the width they give it before drawing.)"""
     para.wrap(1e6, 1e6)
     return max(para.getActualLineWidths0() or [0.0])
 
@@ -197,7 +198,7 @@ class Builder:
         if isinstance(block, m.CareTeam):
             return [self.care_team(block, width)]
         if isinstance(block, m.Notes):
-            label = self.s.para(block.label + ":", ParagraphStyle("notes", self.s.bold, spaceAfter=0)) if block.label else None
+            label = self.s.para(block.label + self.colon.rstrip(), ParagraphStyle("notes", self.s.bold, spaceAfter=0)) if block.label else None
             return [Rules(label, block.lines, self.s.body.leading * 1.5, self.p.muted, self.s.rtl)]
         if isinstance(block, m.Note):
             return [self.boxed(self.blocks(block.blocks, width - 20), self.p.tint, self.p.primary, width)]
@@ -358,6 +359,34 @@ class Builder:
         table = Table([cells], colWidths=widths)
         table.setStyle(self.table_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 14), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
         return table
+
+
+class MirroredColumns(BalancedColumns):
+    """Balanced columns that fill right to left, for right-to-left languages.
+
+    BalancedColumns always fills its left column first. It lays out by generating frames
+    and then switching to them; we mirror those frames across the page, and make sure
+    the columns that continue on the next page are mirrored too.
+    """
+
+    def _generated_content(self, aW, aH):  # noqa: ANN001, ANN202 (ReportLab's signature)
+        height, generated = super()._generated_content(aW, aH)
+        for item in generated:
+            frames = getattr(item, "F", None)
+            if frames and all(isinstance(f, Frame) for f in frames) and frames[0].id.startswith(self.name):
+                left = min(f._x1 for f in frames)
+                right = max(f._x1 + f._width for f in frames)
+                for frame in frames:
+                    frame._x1 = left + right - (frame._x1 + frame._width)
+                    frame._leftPadding, frame._rightPadding = frame._rightPadding, frame._leftPadding
+                    frame._geom()
+                break
+        for i, item in enumerate(generated):
+            if type(item) is BalancedColumns:  # the part that continues on the next page
+                mirrored = MirroredColumns.__new__(MirroredColumns)
+                mirrored.__dict__.update(item.__dict__)
+                generated[i] = mirrored
+        return height, generated
 
 
 class Narrow(Flowable):
@@ -545,7 +574,7 @@ class Pages:
         canv.setFillColor(p.primary)
         canv.rect(0, h - 0.12 * inch, w, 0.12 * inch, stroke=0, fill=1)
         style = ParagraphStyle("later", self.s.body, fontSize=self.s.footer_size + 1, leading=14, textColor=p.muted, spaceAfter=0)
-        para = self.s.para(f"{self.doc.title}  ·  {self.clinic.name}", style)
+        para = self.s.para((m.Run(self.doc.title), m.Run("  ·  "), m.Run(self.clinic.name)), style)
         _, ph = para.wrap(w - 2 * self.margin, self.light_h)
         para.drawOn(canv, self.margin, h - self.margin - ph + 0.05 * inch)
         canv.setStrokeColor(mix(p.primary, white, 0.6))
@@ -563,16 +592,14 @@ class Pages:
         canv.line(self.margin, y, w - self.margin, y)
         size = self.s.footer_size
         style = ParagraphStyle("footer", self.s.body, fontSize=size, leading=size * 1.25, textColor=p.muted, spaceAfter=0)
-        left = self.s.para(f"{self.clinic.name}  ·  {self.doc.footer}", style)
+        left = self.s.para((m.Run(self.clinic.name), m.Run("  ·  "), m.Run(self.doc.footer)), style)
         right = self.s.para(page_text, ParagraphStyle("footer_r", style, alignment=TA_LEFT if self.s.rtl else TA_RIGHT))
         avail = w - 2 * self.margin
         rw = 1.4 * inch
         left.wrap(avail - rw, self.footer_h)
         right.wrap(rw, self.footer_h)
         base = self.margin + 0.06 * inch
-        if self.s.rtl:
-            left = Paragraph(left.text, ParagraphStyle("footer_rtl", style, alignment=TA_RIGHT))
-            left.wrap(avail - rw, self.footer_h)
+        if self.s.rtl:  # style.alignment is already right-aligned for RTL
             left.drawOn(canv, self.margin + rw, base)
             right.drawOn(canv, self.margin, base)
         else:
@@ -585,9 +612,9 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
     """The flowables of the whole handout, in reading order."""
     s = builder.s
     story: list[Flowable] = []  # title and subtitle are drawn in page 1's header band
-    for notice in doc.notices:
-        story.append(builder.boxed([s.para(notice, s.bold)], builder.p.accent_tint, builder.p.alert, width))
-        story.append(Spacer(1, 6))
+    if doc.notices:  # the draft-translation notice, in the handout's language and English
+        lines = [s.para(notice, ParagraphStyle("notice", s.bold, spaceAfter=2)) for notice in doc.notices]
+        story += [builder.boxed(lines, builder.p.accent_tint, builder.p.alert, width), Spacer(1, 6)]
     col_gap = 0.28 * inch
     col_w = (width - col_gap) / 2
     for block in doc.blocks:
@@ -599,7 +626,8 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
             flow: list[Flowable] = []
             for section in block.sections:
                 flow += builder.section(section, col_w)
-            story.append(BalancedColumns(flow, nCols=2, innerPadding=col_gap, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, name=f"cols-{len(story)}"))
+            columns = MirroredColumns if doc.rtl else BalancedColumns
+            story.append(columns(flow, nCols=2, innerPadding=col_gap, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, name=f"cols-{len(story)}"))
         elif isinstance(block, m.Section):
             story += builder.section(block, width)
     return story

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +15,10 @@ from pathlib import Path
 from .brand import Palette
 from .config import Clinic
 from .content import Procedure, discover, load_procedure, procedure_dirs
-from .errors import OutputError, UsageError
+from .catalogs import check as check_catalog
+from .errors import HandoutsError, OutputError, UsageError
 from .fonts import check_coverage, stack_for
-from .i18n import Language, resolve_language
+from .i18n import Language, default_paper, resolve_language
 from .layout import PAGE_SIZES, LayoutOptions, build_pdf
 from .render import Request, render_document
 
@@ -49,10 +51,24 @@ def make_request(
     provider_id: str | None = None,
     patient: str | None = None,
     visit_date: dt.date | None = None,
+    allow_incomplete: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> Request:
-    """Check the front desk's choices against the clinic and the content."""
+    """Check the front desk's choices against the clinic and the content.
+
+    An incomplete catalog is an error, unless ``allow_incomplete``: then the missing
+    messages print in English and ``warn`` is told how many.
+    """
     procedure = load_procedure(procedure_id, template_roots(clinic))
     language = resolve_language(lang)
+    health = check_catalog(language)
+    if not health.complete:
+        counts = f"{health.missing} of {health.total} messages not translated ({health.fuzzy} fuzzy, {health.untranslated} untranslated, {len(health.placeholder_errors)} with placeholder errors)"
+        if not allow_incomplete:
+            raise HandoutsError(f"the {language.code} catalog is incomplete: {counts}; use --allow-incomplete to print those in English")
+        if warn is not None:
+            warn(f"{language.code}: {counts}; they print in English")
+    draft = language.catalog is not None and not (health.provenance.reviewed or clinic.review_for(language.code))
     provider = None
     if provider_id is not None:
         provider = clinic.provider(provider_id)
@@ -63,13 +79,13 @@ def make_request(
             raise UsageError(f"provider \"{provider.id}\" does not perform \"{procedure.id}\"; they perform: {', '.join(provider.procedures)}")
     if patient is not None:
         patient = " ".join(patient.split()) or None
-    return Request(procedure, clinic, language, provider, patient, visit_date)
+    return Request(procedure, clinic, language, provider, patient, visit_date, draft)
 
 
 def build(request: Request, paper: str | None = None) -> Handout:
     """Render and lay out one handout in memory."""
     clinic = request.clinic
-    paper = (paper or clinic.paper or "letter").lower()
+    paper = (paper or clinic.paper or default_paper(clinic.country)).lower()
     if paper not in PAGE_SIZES:
         raise UsageError(f"unknown paper size \"{paper}\"; expected one of: {', '.join(PAGE_SIZES)}")
     document = render_document(request, template_roots(clinic))
@@ -83,8 +99,14 @@ def build(request: Request, paper: str | None = None) -> Handout:
         keywords=f"patient education, {request.procedure.id}, {request.language.code}",
     )
     palette = Palette.from_hex(clinic.brand.primary, clinic.brand.accent)
-    pdf, pages = build_pdf(document, clinic, stack, palette, options, request.procedure.page_budget)
+    pdf, pages = build_pdf(document, clinic, stack, palette, options, page_budget(request))
     return Handout(pdf, pages, request.procedure, request.language, paper)
+
+
+def page_budget(request: Request) -> int:
+    """How many pages this handout may take: translations may run longer."""
+    proc = request.procedure
+    return proc.page_budget if request.language.catalog is None else proc.page_budget_translated
 
 
 def default_output(request: Request, output_dir: Path = Path("output")) -> Path:

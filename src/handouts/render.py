@@ -38,6 +38,7 @@ class Request:
     provider: Provider | None = None
     patient: str | None = None
     visit_date: dt.date | None = None
+    draft: bool = False  # translation not yet signed off: print the draft notice
 
 
 @lru_cache(maxsize=8)
@@ -177,9 +178,16 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
         blocks=blocks,
         # Translators: footer of every page, e.g. "Page 1 of 2".
         page_pattern=_("Page %(page)s of %(total)s"),
+        notices=_draft_notice(_) if request.draft else (),
         # Translators: footer; %(date)s is the date the medical content was last reviewed.
         footer=_("Content reviewed %(date)s") % {"date": long_date(request.procedure.review_date, request.language.locale)},
     )
+
+
+def _draft_notice(gettext_: object) -> tuple[str, ...]:
+    """The draft notice in the handout's language, then in English (once if the same)."""
+    translated = gettext_(DRAFT_NOTICE)  # type: ignore[operator]
+    return (translated,) if translated == DRAFT_NOTICE else (translated, DRAFT_NOTICE)
 
 
 class _Parser:

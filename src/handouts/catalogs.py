@@ -1,0 +1,173 @@
+"""Translation catalogs: provenance (how each was made, who reviewed it) and health
+(what is translated, counted honestly).
+
+``pybabel compile --statistics`` counts fuzzy entries and half-empty plurals as
+translated; here a message is translated only when every form has text, it is not
+fuzzy, and its placeholders and inline tags match the English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import HandoutsError
+from .i18n import SOURCE_LANGUAGE, Language, available_languages, problems_in
+from .resources import locales_dir
+
+_HEADER_LINE = re.compile(r"^([A-Za-z0-9-]+):\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """How a catalog was made, from its header (X-Translation-Method, X-Translator,
+    X-Reviewer, X-Review-Date, X-Next-Review-Due, X-Source-Version)."""
+
+    method: str = ""
+    translator: str = ""
+    reviewer: str = ""
+    review_date: dt.date | None = None
+    next_review: dt.date | None = None
+    source_version: str = ""
+
+    @property
+    def reviewed(self) -> bool:
+        """Signed off by a named reviewer on a given date."""
+        return bool(self.reviewer and self.review_date)
+
+
+@dataclass(frozen=True)
+class Health:
+    """The state of one language's catalog against the current English source."""
+
+    language: Language
+    total: int
+    translated: int
+    fuzzy: int
+    untranslated: int
+    placeholder_errors: tuple[str, ...]
+    provenance: Provenance
+    bad_ids: frozenset[str] = field(default=frozenset())  # messages not to use
+
+    @property
+    def complete(self) -> bool:
+        return self.translated == self.total and not self.placeholder_errors
+
+    @property
+    def missing(self) -> int:
+        """Messages that would fall back to English."""
+        return self.total - self.translated
+
+    def as_dict(self) -> dict[str, object]:
+        p = self.provenance
+        return {
+            "language": self.language.code,
+            "name": self.language.locale.get_display_name("en"),
+            "total": self.total,
+            "translated": self.translated,
+            "fuzzy": self.fuzzy,
+            "untranslated": self.untranslated,
+            "placeholder_errors": list(self.placeholder_errors),
+            "complete": self.complete,
+            "method": p.method,
+            "translator": p.translator,
+            "reviewer": p.reviewer,
+            "review_date": p.review_date.isoformat() if p.review_date else None,
+            "next_review_due": p.next_review.isoformat() if p.next_review else None,
+            "reviewed": p.reviewed,
+        }
+
+
+def _unquote(text: str) -> str:
+    """A PO string's C escapes, undone (enough for header values)."""
+    return re.sub(r'\\(.)', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text)
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def read_provenance(path: Path) -> Provenance:
+    """The X- headers of a .po file. (Babel drops headers it does not know, so the
+    header entry is read here directly.)"""
+    text = path.read_text(encoding="utf-8")
+    header = re.search(r'^msgid ""\s*\nmsgstr ""\s*\n((?:".*"\s*\n)+)', text, re.M)
+    fields: dict[str, str] = {}
+    if header:
+        joined = "".join(_unquote(line.strip()[1:-1]) for line in header.group(1).splitlines() if line.strip())
+        for line in joined.split("\n"):
+            match = _HEADER_LINE.match(line)
+            if match:
+                fields[match.group(1)] = match.group(2).strip()
+    return Provenance(
+        method=fields.get("X-Translation-Method", ""),
+        translator=fields.get("X-Translator", ""),
+        reviewer=fields.get("X-Reviewer", ""),
+        review_date=_date(fields.get("X-Review-Date", "")),
+        next_review=_date(fields.get("X-Next-Review-Due", "")),
+        source_version=fields.get("X-Source-Version", ""),
+    )
+
+
+@lru_cache(maxsize=4)
+def _source_ids(pot: Path, _mtime: int) -> frozenset[str]:
+    from babel.messages.pofile import read_po
+
+    with pot.open("rb") as fh:
+        return frozenset(str(m.id) for m in read_po(fh) if m.id and isinstance(m.id, str))
+
+
+def source_ids(root: Path | None = None) -> frozenset[str]:
+    """The English messages every catalog must translate (from handouts.pot)."""
+    pot = (root or locales_dir()) / "handouts.pot"
+    if not pot.is_file():
+        raise HandoutsError(f"{pot}: the message template is missing; run pybabel extract (see README)")
+    return _source_ids(pot, pot.stat().st_mtime_ns)
+
+
+def check(language: Language, root: Path | None = None) -> Health:
+    """Count what a catalog translates, honestly, against the current source."""
+    from babel.messages.pofile import PoFileError, read_po
+
+    ids = source_ids(root)
+    if language.catalog is None:  # the source language
+        return Health(language, len(ids), len(ids), 0, 0, (), Provenance(method="source"))
+    try:
+        with language.catalog.open("rb") as fh:
+            catalog = read_po(fh, locale=language.code, abort_invalid=True)
+    except (PoFileError, OSError, ValueError) as exc:
+        raise HandoutsError(f"{language.catalog}: cannot read catalog: {exc}") from None
+    translated = fuzzy = 0
+    errors: list[str] = []
+    bad: set[str] = set()
+    for message in catalog:
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        if not key or key not in ids:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy:
+            fuzzy += 1
+            continue
+        if not all(strings):  # an empty plural form is not a translation
+            continue
+        issues = [f"{key[:40]!r}: {p}" for s in strings for p in problems_in(str(key), s)]
+        if issues:
+            errors.extend(issues)
+            bad.add(str(key))
+            continue
+        translated += 1
+    untranslated = len(ids) - translated - fuzzy - len(bad)
+    return Health(language, len(ids), translated, fuzzy, untranslated, tuple(errors), read_provenance(language.catalog), frozenset(bad))
+
+
+def status(root: Path | None = None) -> list[Health]:
+    """Health of every language, English first."""
+    languages = available_languages(root)
+    order = [SOURCE_LANGUAGE, *sorted(k for k in languages if k != SOURCE_LANGUAGE)]
+    return [check(languages[code], root) for code in order]

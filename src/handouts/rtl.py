@@ -1,0 +1,235 @@
+"""Right-to-left paragraphs (Arabic) without rlbidi.
+
+ReportLab 5.1 reorders right-to-left text only through ``rlbidi``, which cannot be
+installed. This flowable does what a browser does, in the order the Unicode
+Bidirectional Algorithm (UAX #9) asks for:
+
+1. **Shape** each run of Arabic into its contextual letter forms (arabic-reshaper maps
+   them to the presentation-form code points, which the Arabic font carries).
+2. **Resolve embedding levels** for the whole paragraph in logical order (python-bidi's
+   reference implementation), with phone numbers and web addresses embedded
+   left-to-right so "(555) 010-0100" never comes out backwards.
+3. **Wrap** in logical order, measuring each character in the font that draws it.
+4. **Reorder each line** on its own (rule L2) and mirror brackets at odd levels (L4).
+   Reordering the whole paragraph before wrapping would put the lines in reverse order.
+5. **Draw** the visual runs, right-aligned.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from reportlab.lib.enums import TA_CENTER, TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable
+
+from . import model as m
+from .fonts import FontStack, typeset
+
+_LRE, _PDF = "\u202a", "\u202c"  # left-to-right embedding and its end
+_MIRROR = str.maketrans("()[]{}<>«»‹›", ")(][}{><»«›‹")
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """One character in logical order, with what is needed to draw it."""
+
+    char: str
+    face: str
+    width: float
+    level: int = 1
+    space: bool = False
+    newline: bool = False
+
+
+def _latin_only(text: str) -> bool:
+    """Text with left-to-right letters and no right-to-left ones (a clinic's name)."""
+    kinds = {unicodedata.bidirectional(c) for c in text}
+    return "L" in kinds and not kinds & {"R", "AL"}
+
+
+def shape(text: str) -> str:
+    """Arabic letters in their joined (initial, medial, final) presentation forms."""
+    import arabic_reshaper
+
+    return arabic_reshaper.reshape(text)
+
+
+def _levels(text: str) -> list[tuple[int, int]]:
+    """(logical index, embedding level) for each character that survives rule X9."""
+    from bidi import algorithm as uba
+
+    storage = uba.get_empty_storage()
+    storage["base_level"] = 1  # the paragraph is right-to-left
+    storage["base_dir"] = "R"
+    uba.get_embedding_levels(text, storage)
+    for index, char in enumerate(storage["chars"]):
+        char["index"] = index
+    uba.explicit_embed_and_overrides(storage)
+    uba.resolve_weak_types(storage)
+    uba.resolve_neutral_types(storage, False)
+    uba.resolve_implicit_levels(storage, False)
+    return [(c["index"], c["level"]) for c in storage["chars"]]
+
+
+class BidiParagraph(Flowable):
+    """A right-to-left paragraph of inline runs; a drop-in for ReportLab's Paragraph
+    inside this project's layout (wrap, split, draw, line widths)."""
+
+    def __init__(self, runs: m.Inline, style: ParagraphStyle, stack: FontStack, glyphs: list[Glyph] | None = None) -> None:
+        super().__init__()
+        self.runs = runs
+        self.style = style
+        self.stack = stack
+        self.glyphs = glyphs if glyphs is not None else self._glyphs()
+        self.lines: list[tuple[int, int]] = []
+
+    # -- building ----------------------------------------------------------------------------
+    def _glyphs(self) -> list[Glyph]:
+        style = self.style
+        bold_style = style.fontName == self.stack.base.face(bold=True)
+        logical: list[tuple[str, bool, bool]] = []  # (char, bold, newline)
+        for run in self.runs:
+            if run.newline:
+                logical.append(("\n", False, True))
+            text = typeset(run.text)
+            if run.keep:
+                text = text.replace(" ", "\u00a0")
+            text = shape(text)
+            if run.ltr or run.keep or _latin_only(text):
+                # A phone number, web address or a name in Latin letters reads left to
+                # right as a whole: "(demo)" keeps its brackets, "(555) 010-0100" its order.
+                text = _LRE + text + _PDF
+            logical.extend((c, run.bold or bold_style, False) for c in text)
+        levels = _levels("".join(c for c, _, _ in logical))
+        glyphs = []
+        for index, level in levels:
+            char, bold, newline = logical[index]
+            if newline:
+                glyphs.append(Glyph("", "", 0.0, level, newline=True))
+                continue
+            family = self.stack.family_for(char) or self.stack.base
+            face = family.face(bold=bold)
+            glyphs.append(Glyph(char, face, stringWidth(char, face, style.fontSize), level, space=char == " "))
+        return glyphs
+
+    def getPlainText(self) -> str:
+        return "".join(g.char for g in self.glyphs)
+
+    # -- Flowable protocol -------------------------------------------------------------------
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.width = aw
+        self.lines = self._break(aw)
+        self.height = len(self.lines) * self.style.leading
+        return aw, self.height
+
+    def _break(self, width: float) -> list[tuple[int, int]]:
+        """Greedy line breaking at spaces, in logical order: (start, end) per line."""
+        lines: list[tuple[int, int]] = []
+        glyphs = self.glyphs
+        start, i, n = 0, 0, len(glyphs)
+        while start < n:
+            line_w, last_break, i = 0.0, None, start
+            while i < n and not glyphs[i].newline:
+                if glyphs[i].space:
+                    last_break = i
+                line_w += glyphs[i].width
+                if line_w > width and last_break is not None and last_break > start:
+                    i = last_break
+                    break
+                i += 1
+            lines.append((start, i))
+            start = i + 1 if i < n and (glyphs[i].space or glyphs[i].newline) else i
+        return lines or [(0, 0)]
+
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        self.wrap(aw, ah)
+        fit = int(ah // self.style.leading)
+        if fit >= len(self.lines):
+            return [self]
+        if fit < 2 or len(self.lines) - fit < 2:  # no widows or orphans
+            fit = min(fit, len(self.lines) - 2)
+            if fit < 2:
+                return []
+        cut = self.lines[fit][0]
+        first = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[:cut])
+        rest = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[cut:])
+        return [first, rest]
+
+    def getSpaceBefore(self) -> float:
+        return self.style.spaceBefore
+
+    def getSpaceAfter(self) -> float:
+        return self.style.spaceAfter
+
+    def minWidth(self) -> float:
+        widest, current = 0.0, 0.0
+        for g in self.glyphs:
+            current = 0.0 if (g.space or g.newline) else current + g.width
+            widest = max(widest, current)
+        return widest
+
+    def getActualLineWidths0(self) -> list[float]:
+        return [sum(g.width for g in self._visual(s, e)) for s, e in self.lines]
+
+    def _visual(self, start: int, end: int) -> list[Glyph]:
+        """One line in display order (UAX #9 rules L1, L2 and L4)."""
+        line = [g for g in self.glyphs[start:end] if not g.newline]
+        while line and line[-1].space:  # L1: trailing spaces do not count or show
+            line.pop()
+        while line and line[0].space:
+            line.pop(0)
+        if not line:
+            return []
+        order = list(range(len(line)))
+        top = max(g.level for g in line)
+        lowest_odd = min(g.level for g in line if g.level % 2) if any(g.level % 2 for g in line) else top + 1
+        for level in range(top, lowest_odd - 1, -1):  # L2
+            i = 0
+            while i < len(order):
+                if line[order[i]].level >= level:
+                    j = i
+                    while j < len(order) and line[order[j]].level >= level:
+                        j += 1
+                    order[i:j] = reversed(order[i:j])
+                    i = j
+                else:
+                    i += 1
+        out = []
+        for k in order:
+            g = line[k]
+            if g.level % 2:  # L4: mirrored brackets in right-to-left runs
+                g = Glyph(g.char.translate(_MIRROR), g.face, g.width, g.level)
+            out.append(g)
+        return out
+
+    def draw(self) -> None:
+        canv = self.canv
+        style = self.style
+        canv.saveState()
+        canv.setFillColor(style.textColor)
+        y = self.height - style.fontSize
+        for start, end in self.lines:
+            visual = self._visual(start, end)
+            line_w = sum(g.width for g in visual)
+            if style.alignment == TA_LEFT:
+                x = 0.0
+            elif style.alignment == TA_CENTER:
+                x = (self.width - line_w) / 2
+            else:
+                x = self.width - line_w
+            # Draw runs of one face at a time.
+            i = 0
+            while i < len(visual):
+                j = i
+                while j < len(visual) and visual[j].face == visual[i].face:
+                    j += 1
+                text = "".join(g.char for g in visual[i:j])
+                canv.setFont(visual[i].face, style.fontSize)
+                canv.drawString(x, y, text)
+                x += sum(g.width for g in visual[i:j])
+                i = j
+            y -= style.leading
+        canv.restoreState()
