@@ -120,7 +120,7 @@ def _source_ids(pot: Path, _mtime: int) -> frozenset[str]:
     from babel.messages.pofile import read_po
 
     with pot.open("rb") as fh:
-        return frozenset(str(m.id) for m in read_po(fh) if m.id and isinstance(m.id, str))
+        return frozenset(str(m.id[0] if isinstance(m.id, tuple) else m.id) for m in read_po(fh) if m.id)
 
 
 def source_ids(root: Path | None = None) -> frozenset[str]:

@@ -150,7 +150,9 @@ DRAFT_NOTICE = N_("Draft translation — not yet reviewed by a qualified medical
 
 # --- XML -> model ------------------------------------------------------------------------
 
-_SPACE = re.compile(r"\s+")
+# Layout whitespace from templates collapses; no-break spaces are content (French puts
+# one before "?" and ":") and stay.
+_SPACE = re.compile(r"[ \t\n\r\f\v]+")
 _INLINE_STYLES = {"b": "bold", "i": "italic", "phone": "keep", "url": "ltr"}
 
 
