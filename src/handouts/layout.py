@@ -42,6 +42,25 @@ from .flowables import Marked, Rules, Stack, TierHeader, TimelineChart
 from .fonts import FontStack, typeset
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
+
+
+def _extend_kinsoku() -> None:
+    """Chinese punctuation that must not start a line.
+
+    ReportLab's CJK line breaker knows the Japanese list (。、」…) but not the
+    full-width comma, semicolon and friends that Chinese text uses, so a line could
+    start with "，". The list lives in a module constant that paragraph.py imports by
+    name; both copies get the additions.
+    """
+    from reportlab.lib import textsplit
+    from reportlab.platypus import paragraph
+
+    extra = "，；：？！）】〕〉》」』、。．・ー～…‥"
+    merged = textsplit.ALL_CANNOT_START + "".join(c for c in extra if c not in textsplit.ALL_CANNOT_START)
+    textsplit.ALL_CANNOT_START = paragraph.ALL_CANNOT_START = merged
+
+
+_extend_kinsoku()
 CALL_COLOUR = HexColor("#7A4B00")  # 7.9:1 with white text
 MAX_LINE = 6 * inch  # longest line of running text (36 CFR 1193 advisory)
 CJK_LANGUAGES = {"zh", "ja"}
