@@ -245,3 +245,37 @@ def test_paper_defaults_by_territory(cli, make_clinic, tmp_path):
     path.write_text(path.read_text().replace('country = "DE"', 'country = "CA"'))
     assert cli("generate", "botox-neck", "--clinic", str(path), "-o", "ca.pdf").exit_code == 0
     assert round(float(PdfReader(str(tmp_path / "ca.pdf")).pages[0].mediabox.height)) == 792
+
+
+def test_plural_forms_follow_the_language(tmp_path):
+    """ngettext picks Polish's three forms from the catalog's Plural-Forms."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    from handouts.i18n import Language
+
+    cat = Catalog(locale="pl", domain="handouts")
+    cat.add(("%(n)s week", "%(n)s weeks"), ("%(n)s tydzień", "%(n)s tygodnie", "%(n)s tygodni"))
+    po = tmp_path / "handouts.po"
+    with po.open("wb") as fh:
+        write_po(fh, cat)
+    t = translations_for(Language(Locale.parse("pl"), po))
+    assert [t.ngettext("%(n)s week", "%(n)s weeks", n) % {"n": n} for n in (1, 3, 5)] == ["1 tydzień", "3 tygodnie", "5 tygodni"]
+
+
+def test_missing_cjk_font_is_one_clear_error(cli, monkeypatch):
+    import handouts.fonts as fonts
+
+    monkeypatch.setattr(fonts, "_SYSTEM_FONT_DIRS", ())
+    monkeypatch.setenv("HANDOUTS_FONT_DIRS", "")
+    for cached in (fonts.wqy_zenhei, fonts.ipa_gothic, fonts.nanum_gothic):
+        cached.cache_clear()
+    try:
+        result = cli("generate", "botox-neck", "--lang", "zh_Hans", "-o", "zh.pdf")
+    finally:
+        for cached in (fonts.wqy_zenhei, fonts.ipa_gothic, fonts.nanum_gothic):
+            cached.cache_clear()
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: zh_Hans handouts need a font: the font WenQuanYi Zen Hei")
+    assert "apt-get install fonts-wqy-zenhei" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -143,7 +143,7 @@ def long_date(day: dt.date, locale: Locale) -> str:
     return format_date(day, format="long", locale=locale)
 
 
-def date_range(start: dt.date, end: dt.date | None, locale: Locale) -> str:
+def date_range(start: dt.date, end: dt.date | None, locale: Locale, short_months: bool = False) -> str:
     """A CLDR date interval with the month spelled out ("December 8 – 15, 2026").
 
     Many locales have interval patterns only for the abbreviated-month skeleton
@@ -151,7 +151,9 @@ def date_range(start: dt.date, end: dt.date | None, locale: Locale) -> str:
     requested skeleton; Babel does not, so we widen the month here.
     """
     if end is None or end == start:
-        return long_date(start, locale)
+        return long_date(start, locale) if not short_months else format_date(start, format="medium", locale=locale)
+    if short_months:
+        return format_interval(start, end, skeleton="yMMMd", locale=locale)
     from babel.dates import match_skeleton, parse_pattern
 
     formats = locale.interval_formats

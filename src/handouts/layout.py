@@ -365,16 +365,19 @@ class Builder:
             value_w = natural_width(value_p) if value_p else blank
             natural.append(label_w + 6 + value_w + 14)
         spare = width - sum(natural)
-        if spare >= 0:
-            widths = [w + spare / len(natural) for w in natural]
-        else:  # squeeze the widest field first; FieldLine wraps its value if it must
-            widths = list(natural)
-            while sum(widths) > width + 0.5:
-                i = widths.index(max(widths))
-                widths[i] -= min(sum(widths) - width, widths[i] * 0.1)
+        if spare >= 0 or len(cells) < 3:
+            widths = [w + spare / len(natural) for w in natural] if spare >= 0 else [width / len(cells)] * len(cells)
+            return self._field_row(cells, widths)
+        # Too long for one line (long labels in some languages, a long name): the patient's
+        # line on its own, then the others, rather than labels broken across lines.
+        rest = natural[1:]
+        extra = max(width - sum(rest), 0) / len(rest)
+        rest_widths = [w + extra for w in rest] if sum(rest) <= width else [width / len(rest)] * len(rest)
+        return Stack([self._field_row(cells[:1], [width]), self._field_row(cells[1:], rest_widths)])
+
+    def _field_row(self, cells: list[Flowable], widths: list[float]) -> Table:
         if self.s.rtl:
-            cells.reverse()
-            widths.reverse()
+            cells, widths = cells[::-1], widths[::-1]
         table = Table([cells], colWidths=widths)
         table.setStyle(self.table_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 14), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
         return table

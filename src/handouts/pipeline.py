@@ -9,7 +9,7 @@ import datetime as dt
 import os
 from collections.abc import Callable
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .brand import Palette
@@ -99,7 +99,15 @@ def build(request: Request, paper: str | None = None) -> Handout:
         keywords=f"patient education, {request.procedure.id}, {request.language.code}",
     )
     palette = Palette.from_hex(clinic.brand.primary, clinic.brand.accent)
-    pdf, pages = build_pdf(document, clinic, stack, palette, options, page_budget(request))
+    budget = page_budget(request)
+    pdf, pages = build_pdf(document, clinic, stack, palette, options, budget)
+    if pages > budget and request.visit_date is not None and not request.short_months:
+        # Last resort before a page more: the timeline's months abbreviated ("Sep 30 –
+        # Oct 4, 2027"), which keeps each milestone on one line.
+        short = replace(request, short_months=True)
+        short_pdf, short_pages = build_pdf(render_document(short, template_roots(clinic)), clinic, stack, palette, options, budget)
+        if short_pages < pages:
+            pdf, pages = short_pdf, short_pages
     return Handout(pdf, pages, request.procedure, request.language, paper)
 
 

@@ -39,6 +39,7 @@ class Request:
     patient: str | None = None
     visit_date: dt.date | None = None
     draft: bool = False  # translation not yet signed off: print the draft notice
+    short_months: bool = False  # abbreviated months in the timeline (to save a page)
 
 
 @lru_cache(maxsize=8)
@@ -114,7 +115,7 @@ def _context(request: Request, translations: gettext.NullTranslations) -> dict[s
         elif stone.end is None:
             when = _("On or after %(date)s") % {"date": long_date(visit + dt.timedelta(days=stone.start), locale)}
         else:
-            when = date_range(visit + dt.timedelta(days=stone.start), visit + dt.timedelta(days=stone.end), locale)
+            when = date_range(visit + dt.timedelta(days=stone.start), visit + dt.timedelta(days=stone.end), locale, request.short_months)
         timeline.append(
             {"id": stone.id, "label": _(stone.label), "when": when, "start": stone.start, "end": stone.end}
         )
