@@ -106,6 +106,17 @@ def test_arabic_reads_right_to_left(handouts):
         assert min(c["x0"] for c in found[0]) > page.width * 0.5
 
 
+def test_arabic_visit_date_as_babel_formats_it(handouts):
+    """Arabic is stored in visual order; depending on the extractor the words come back
+    in logical or in visual letter order, so either is accepted, word by word."""
+    visit = format_date(VISIT, format="long", locale=Locale.parse("ar"))  # "1 ديسمبر 2026"
+    text = unicodedata.normalize("NFKC", pdf_text(handouts["ar"]))
+    for word in visit.split():
+        assert word in text or word[::-1] in text, f"{word!r} of {visit!r} not found"
+    month = next(w for w in visit.split() if not w.isdigit())
+    assert month in text or month[::-1] in text
+
+
 def test_arabic_keeps_numbers_left_to_right(handouts):
     with pdfplumber.open(handouts["ar"]) as pdf:
         words = [w for p in pdf.pages for w in p.extract_words()]
