@@ -167,6 +167,72 @@ def list_(what: str, clinic_path: Path | None) -> None:
             click.echo(f"{code}\t{name} / {native}{mark}")
 
 
+@main.command()
+@version_option
+@clinic_option
+@click.option("--providers", "providers_csv", type=click.Path(path_type=Path, dir_okay=False), help="CSV export of providers (columns: id, name, credentials, phone, procedures, languages). Rows override clinic.toml providers with the same id.")
+@click.option("--provider", "only", multiple=True, metavar="ID", help="Only this provider (repeatable).")
+@click.option("--procedure", "procedures", multiple=True, metavar="ID", help="Only this procedure (repeatable).")
+@click.option("--lang", "languages", multiple=True, metavar="CODE", help="Only this language (repeatable; default: all the provider offers).")
+@click.option("--paper", type=click.Choice(["letter", "a4"], case_sensitive=False), help="Paper size for every handout.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("output"), show_default=True, help="Output folder.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
+@click.option("--force", is_flag=True, help="Rebuild everything, even what is up to date.")
+@click.option("--merge", is_flag=True, help="Also write one print-ready PDF per provider (duplex-safe, bookmarked).")
+@click.option("--merge-by", type=click.Choice(["provider", "language"]), default="provider", show_default=True, help="With --merge: one PDF per provider, or per provider and language.")
+@reports_errors
+def batch(
+    clinic_path: Path | None,
+    providers_csv: Path | None,
+    only: tuple[str, ...],
+    procedures: tuple[str, ...],
+    languages: tuple[str, ...],
+    paper: str | None,
+    out_dir: Path,
+    jobs: int | None,
+    force: bool,
+    merge: bool,
+    merge_by: str,
+) -> None:
+    """Make every handout for each provider: procedure × language.
+
+    Writes OUT/<provider>/<procedure>/<procedure>.<lang>.pdf and OUT/manifest.json. A
+    re-run rebuilds only what changed. A failing item does not stop the others; the
+    exit code is 1 if anything failed.
+    """
+    from . import batch as b
+    from .pipeline import procedures as clinic_procedures
+
+    clinic = _load_clinic(clinic_path)
+    providers = list(clinic.providers)
+    failures: list[b.Failure] = []
+    if providers_csv is not None:
+        rows, failures = b.read_provider_csv(providers_csv, clinic_procedures(clinic))
+        by_id = {p.id: p for p in providers}
+        by_id.update({p.id: p for p in rows})
+        providers = list(by_id.values())
+    items, plan_failures = b.plan(clinic, providers, procedures, languages, only)
+    failures += plan_failures
+    items = b.fingerprints(clinic, items, paper)
+    jobs = jobs or b.default_jobs()
+    if sys.stderr.isatty() and items:
+        with click.progressbar(length=len(items), label="Handouts", file=sys.stderr) as bar:
+            summary = b.run(clinic, items, out_dir, jobs, force, progress=bar.update)
+    else:
+        summary = b.run(clinic, items, out_dir, jobs, force)
+    summary.failures = failures + summary.failures
+    manifest = b.write_manifest(out_dir, summary.entries, summary.failures)
+    if merge and summary.entries:
+        summary.bundles = b.merge(out_dir, summary.entries, by_language=merge_by == "language")
+    click.echo(f"{summary.written} written, {summary.skipped} up to date, {len(summary.failures)} failed; manifest: {manifest}")
+    for bundle in summary.bundles:
+        click.echo(f"Bundle: {bundle}")
+    if summary.failures:
+        for failure in summary.failures:
+            click.echo(f"Failed: {failure.what}: {failure.reason}", err=True)
+        sys.exit(1)
+
+
 @main.group()
 @version_option
 def translations() -> None:

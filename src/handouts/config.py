@@ -35,6 +35,7 @@ class Provider:
     name: str
     phone: str
     procedures: tuple[str, ...]
+    languages: tuple[str, ...] = ()  # languages this provider hands out; () = the clinic's
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ _PROVIDER_KEYS: dict[str, tuple[bool, Checker]] = {
     "name": (True, _text),
     "phone": (True, _phone),
     "procedures": (True, _str_list),
+    "languages": (False, _str_list),
 }
 _REVIEW_KEYS: dict[str, tuple[bool, Checker]] = {
     "reviewer": (True, _text),
@@ -311,7 +313,7 @@ def parse_clinic(
                 hint = difflib.get_close_matches(proc, sorted(known), n=1)
                 extra = f" (did you mean \"{hint[0]}\"?)" if hint else f"; expected one of: {', '.join(sorted(known))}"
                 c.add(f"{where}.procedures", f"unknown procedure \"{proc}\"{extra}")
-        if len(values) == len(_PROVIDER_KEYS):
+        if all(key in values for key, (required, _) in _PROVIDER_KEYS.items() if required):
             providers.append(Provider(**values))
 
     reviews: list[TranslationReview] = []

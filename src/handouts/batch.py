@@ -1,0 +1,384 @@
+"""Batch generation: every provider × procedure × language, in worker processes,
+incrementally, with failures kept to their own items.
+
+Layout of the output: ``<out>/<provider>/<procedure>/<procedure>.<lang>.pdf`` plus a
+``manifest.json`` that lists every file (no patient data: batches are never
+personalised). A re-run rebuilds only items whose inputs changed: the fingerprint of an
+item covers the code, the procedure's templates, the language's catalog, the clinic file
+and logo, the provider's row and the paper size.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from functools import cache
+from pathlib import Path
+
+from . import __version__
+from .config import Clinic, Provider, _Invalid, _phone, _provider_id, _text
+from .errors import HandoutsError, UsageError
+
+MANIFEST = "manifest.json"
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+CSV_COLUMNS = ("id", "name", "credentials", "phone", "procedures", "languages")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One handout to make."""
+
+    provider: Provider
+    procedure: str
+    language: str
+    path: Path  # relative to the output folder
+    paper: str | None = None
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class Failure:
+    what: str  # "provider dr-x", "dr-x/botox-neck/es"
+    reason: str
+
+
+@dataclass
+class Summary:
+    written: int = 0
+    skipped: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    entries: list[dict] = field(default_factory=list)
+    bundles: list[Path] = field(default_factory=list)
+
+
+# --- providers ---------------------------------------------------------------------------
+
+
+def read_provider_csv(path: Path, known_procedures: Iterable[str]) -> tuple[list[Provider], list[Failure]]:
+    """Providers from a practice-management export. A bad row is a failure of that
+    provider only; the others still go ahead."""
+    known = set(known_procedures)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise HandoutsError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise HandoutsError(f"{path}: not UTF-8 text; export the CSV as UTF-8") from None
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise HandoutsError(f"{path}: missing column(s) {', '.join(missing)}; expected: {', '.join(CSV_COLUMNS)}")
+    providers: list[Provider] = []
+    failures: list[Failure] = []
+    seen: set[str] = set()
+    for line, row in enumerate(reader, start=2):
+        where = f"{path.name} line {line}"
+        try:
+            pid = _provider_id((row.get("id") or "").strip())
+            if pid in seen:
+                raise _Invalid(f"id \"{pid}\" appears twice")
+            seen.add(pid)
+            name = _text(row.get("name") or "")
+            credentials = (row.get("credentials") or "").strip()
+            procedures = tuple(p for p in re.split(r"[;,\s]+", row.get("procedures") or "") if p)
+            unknown = [p for p in procedures if p not in known]
+            if not procedures or unknown:
+                raise _Invalid(f"procedures: {', '.join(unknown) or 'none given'}; expected some of: {', '.join(sorted(known))}")
+            languages = tuple(lang for lang in re.split(r"[;,\s]+", row.get("languages") or "") if lang)
+            providers.append(
+                Provider(pid, f"{name}, {credentials}" if credentials else name, _phone(row.get("phone") or ""), procedures, languages)
+            )
+        except _Invalid as exc:
+            failures.append(Failure(f"provider at {where}", str(exc)))
+    return providers, failures
+
+
+# --- planning ------------------------------------------------------------------------------
+
+
+def safe_segment(name: str) -> str:
+    """A provider id as one safe folder name: no separators, no dots-only names, no
+    device names."""
+    segment = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-") or "provider"
+    if segment.lower().split(".")[0] in _RESERVED:
+        segment = f"_{segment}"
+    return segment
+
+
+def plan(
+    clinic: Clinic,
+    providers: Sequence[Provider],
+    procedures: Sequence[str] = (),
+    languages: Sequence[str] = (),
+    only: Sequence[str] = (),
+) -> tuple[list[Item], list[Failure]]:
+    """Every (provider, procedure, language) to make, with safe relative paths."""
+    from .i18n import resolve_language
+    from .pipeline import procedures as clinic_procedures
+
+    available = clinic_procedures(clinic)
+    for proc in procedures:
+        if proc not in available:
+            raise UsageError(f"unknown procedure \"{proc}\"; available: {', '.join(sorted(available))}")
+    wanted = [p for p in providers if not only or p.id in only]
+    for pid in only:
+        if pid not in {p.id for p in providers}:
+            raise UsageError(f"unknown provider \"{pid}\"; available: {', '.join(p.id for p in providers)}")
+    # Two ids that land in one folder would overwrite each other: refuse before writing.
+    folders: dict[str, str] = {}
+    for p in wanted:
+        key = safe_segment(p.id).lower()
+        if key in folders and folders[key] != p.id:
+            raise HandoutsError(f"providers \"{folders[key]}\" and \"{p.id}\" would share the folder {safe_segment(p.id)}; give them distinct ids")
+        folders[key] = p.id
+    items: list[Item] = []
+    failures: list[Failure] = []
+    clinic_langs = tuple(str(loc) for loc in clinic.languages)
+    for p in wanted:
+        for proc in p.procedures:
+            if procedures and proc not in procedures:
+                continue
+            offered = p.languages or clinic_langs
+            chosen = [lang for lang in offered if not languages or lang in languages or _same_language(lang, languages)]
+            for lang in chosen:
+                try:
+                    code = resolve_language(lang).code
+                except HandoutsError as exc:
+                    failures.append(Failure(f"{p.id}/{proc}/{lang}", str(exc)))
+                    continue
+                path = Path(safe_segment(p.id)) / proc / f"{proc}.{code}.pdf"
+                items.append(Item(p, proc, code, path))
+    return items, failures
+
+
+def _same_language(lang: str, wanted: Sequence[str]) -> bool:
+    from .i18n import resolve_language
+
+    try:
+        code = resolve_language(lang).code
+        return any(resolve_language(w).code == code for w in wanted)
+    except HandoutsError:
+        return False
+
+
+# --- fingerprints ----------------------------------------------------------------------
+
+
+def _hash_files(paths: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        if path.is_file():
+            digest.update(str(path.name).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def code_version() -> str:
+    """The package version and a hash of its source: a code change rebuilds everything."""
+    package = Path(__file__).parent
+    return f"{__version__}:{_hash_files(package.rglob('*.py'))[:16]}"
+
+
+def fingerprints(clinic: Clinic, items: Sequence[Item], paper: str | None) -> list[Item]:
+    """Items with the hash of everything that goes into each of them."""
+    from .i18n import resolve_language
+    from .pipeline import procedures as clinic_procedures
+    from .resources import templates_dir
+
+    folders = clinic_procedures(clinic)
+    shared_templates = _hash_files((templates_dir() / "layouts").rglob("*"))
+    clinic_files = [p for p in (clinic.source, clinic.brand.logo) if p is not None]
+    if clinic.templates_dir is not None:
+        clinic_files += list(clinic.templates_dir.rglob("*"))
+    clinic_hash = _hash_files(clinic_files)
+    proc_hash = {name: _hash_files(folder.rglob("*")) for name, folder in folders.items()}
+    catalogs: dict[str, str] = {}
+    out = []
+    for item in items:
+        if item.language not in catalogs:
+            catalog = resolve_language(item.language).catalog
+            catalogs[item.language] = _hash_files([catalog]) if catalog else "source"
+        parts = [code_version(), shared_templates, proc_hash.get(item.procedure, ""), catalogs[item.language],
+                 clinic_hash, repr(item.provider), item.procedure, item.language, paper or ""]
+        out.append(replace(item, paper=paper, fingerprint=hashlib.sha256("\n".join(parts).encode()).hexdigest()))
+    return out
+
+
+# --- running ---------------------------------------------------------------------------------
+
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(clinic: Clinic) -> None:
+    """Per-process set-up, once: the clinic, fonts, catalogs, QR code and logo are cached
+    by the modules that own them, so the first build warms them all."""
+    _WORKER["clinic"] = clinic
+
+
+def _make(task: tuple[Item, str]) -> dict:
+    """Build and write one handout; returns its manifest entry (or its failure)."""
+    item, out_dir = task
+    clinic: Clinic = _WORKER["clinic"]  # type: ignore[assignment]
+    from .catalogs import check
+    from .pipeline import build, make_request, write_atomic
+
+    try:
+        clinic = replace(clinic, providers=(item.provider,))
+        request = make_request(clinic, item.procedure, item.language, item.provider.id)
+        handout = build(request, item.paper)
+        target = Path(out_dir) / item.path
+        write_atomic(handout.pdf, target)
+        health = check(request.language)
+        review = "source" if request.language.catalog is None else ("reviewed" if not request.draft else "draft")
+        return {
+            "provider": item.provider.id,
+            "procedure": item.procedure,
+            "language": item.language,
+            "path": item.path.as_posix(),
+            "pages": handout.pages,
+            "bytes": len(handout.pdf),
+            "sha256": hashlib.sha256(handout.pdf).hexdigest(),
+            "paper": handout.paper,
+            "catalog_review_state": review,
+            "catalog_complete": health.complete,
+            "content_review_date": request.procedure.review_date.isoformat(),
+            "fingerprint": item.fingerprint,
+        }
+    except HandoutsError as exc:
+        return {"failure": f"{item.provider.id}/{item.procedure}/{item.language}", "reason": str(exc)}
+
+
+def read_manifest(out_dir: Path) -> dict[str, dict]:
+    """Previous entries by path (an unreadable manifest just means: rebuild)."""
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        return {e["path"]: e for e in data.get("items", []) if "path" in e}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def _up_to_date(item: Item, entry: dict | None, out_dir: Path) -> bool:
+    if not entry or entry.get("fingerprint") != item.fingerprint:
+        return False
+    path = out_dir / item.path
+    try:
+        if path.stat().st_size != entry.get("bytes"):
+            return False
+        return hashlib.sha256(path.read_bytes()).hexdigest() == entry.get("sha256")
+    except OSError:
+        return False
+
+
+def write_manifest(out_dir: Path, entries: Iterable[dict], failures: Sequence[Failure]) -> Path:
+    from .pipeline import write_atomic
+
+    data = {
+        "generated_by": f"handouts {__version__}",
+        "items": sorted(entries, key=lambda e: e["path"]),
+        "failures": [asdict(f) for f in failures],
+    }
+    return write_atomic((json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), out_dir / MANIFEST)
+
+
+def run(
+    clinic: Clinic,
+    items: Sequence[Item],
+    out_dir: Path,
+    jobs: int = 1,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+    flush_every: int = 50,
+) -> Summary:
+    """Make the items that are out of date, ``jobs`` at a time. The manifest is
+    rewritten as the batch goes, so a batch that is stopped half-way resumes."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    previous = {} if force else read_manifest(out_dir)
+    summary = Summary()
+    entries: dict[str, dict] = {}
+    todo: list[Item] = []
+    for item in items:
+        key = item.path.as_posix()
+        entry = previous.get(key)
+        if _up_to_date(item, entry, out_dir):
+            entries[key] = entry  # type: ignore[assignment]
+            summary.skipped += 1
+            if progress:
+                progress(1)
+        else:
+            todo.append(item)
+    tasks = [(item, str(out_dir)) for item in todo]
+    for done, result in enumerate(_results(clinic, tasks, jobs), start=1):
+        if "failure" in result:
+            summary.failures.append(Failure(result["failure"], result["reason"]))
+        else:
+            entries[result["path"]] = result
+            summary.written += 1
+        if progress:
+            progress(1)
+        if done % flush_every == 0:
+            write_manifest(out_dir, entries.values(), summary.failures)
+    summary.entries = sorted(entries.values(), key=lambda e: e["path"])
+    return summary
+
+
+def _results(clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int) -> Iterator[dict]:
+    if not tasks:
+        return
+    if jobs <= 1 or len(tasks) == 1:
+        _init_worker(clinic)
+        for task in tasks:
+            yield _make(task)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    # Small chunks keep workers busy and memory flat: only manifest entries travel back.
+    with context.Pool(jobs, initializer=_init_worker, initargs=(clinic,), maxtasksperchild=500) as pool:
+        yield from pool.imap_unordered(_make, tasks, chunksize=4)
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+# --- print-ready bundles ----------------------------------------------------------------
+
+
+def merge(out_dir: Path, entries: Sequence[dict], by_language: bool = False) -> list[Path]:
+    """One PDF per provider (or per provider and language) for a print shop. Every
+    handout starts on a front side: a blank page follows any odd page count. Each
+    handout gets a bookmark."""
+    from pypdf import PdfReader, PdfWriter
+
+    from .pipeline import write_atomic
+
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for entry in sorted(entries, key=lambda e: (e["provider"], e["procedure"], e["language"])):
+        key = (entry["provider"], entry["language"] if by_language else "all")
+        groups.setdefault(key, []).append(entry)
+    written = []
+    for (provider, lang), group in groups.items():
+        writer = PdfWriter()
+        for entry in group:
+            reader = PdfReader(str(out_dir / entry["path"]))
+            start = len(writer.pages)
+            for page in reader.pages:
+                writer.add_page(page)
+            writer.add_outline_item(f"{entry['procedure']} ({entry['language']})", start)
+            if len(reader.pages) % 2:
+                box = reader.pages[-1].mediabox
+                writer.add_blank_page(width=float(box.width), height=float(box.height))
+        from io import BytesIO
+
+        buffer = BytesIO()
+        writer.write(buffer)
+        folder = safe_segment(provider)
+        name = f"{folder}.{lang}.pdf" if by_language else f"{folder}.all.pdf"
+        written.append(write_atomic(buffer.getvalue(), out_dir / folder / name))
+    return written
