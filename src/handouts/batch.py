@@ -370,7 +370,7 @@ def merge(out_dir: Path, entries: Sequence[dict], by_language: bool = False) -> 
             start = len(writer.pages)
             for page in reader.pages:
                 writer.add_page(page)
-            writer.add_outline_item(f"{entry['procedure']} ({entry['language']})", start)
+            writer.add_outline_item(title=f"{entry['procedure']} ({entry['language']})", page_number=start)
             if len(reader.pages) % 2:
                 box = reader.pages[-1].mediabox
                 writer.add_blank_page(width=float(box.width), height=float(box.height))

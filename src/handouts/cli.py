@@ -97,31 +97,27 @@ def main() -> None:
 version_option = click.version_option(__version__, prog_name="handouts")
 
 
-@main.command()
-@version_option
-@click.argument("procedure")
-@clinic_option
-@click.option("--provider", "provider_id", metavar="ID", help="Provider id from clinic.toml (see: handouts list providers).")
-@click.option("--lang", default="en", show_default=True, metavar="CODE", help="Language of the handout (see: handouts list languages).")
-@click.option("--patient", metavar="NAME", help="Patient's name, printed on the handout only (never in file names or logs).")
-@click.option("--visit-date", type=VisitDate(), help="Visit date: the timeline then shows calendar dates.")
-@click.option("--paper", type=click.Choice(["letter", "a4"], case_sensitive=False), help="Paper size (default: the clinic's setting, else what its country uses).")
-@click.option("--allow-incomplete", is_flag=True, help="Print untranslated messages in English instead of stopping.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write the PDF (default: output/<procedure>.<lang>[.<provider>].pdf).")
-@reports_errors
-def generate(
-    procedure: str,
-    clinic_path: Path | None,
-    provider_id: str | None,
-    lang: str,
-    patient: str | None,
-    visit_date: dt.date | None,
-    paper: str | None,
-    allow_incomplete: bool,
-    output: Path | None,
-) -> None:
-    """Make one handout PDF for PROCEDURE (e.g. botox-neck)."""
-    from .pipeline import build, default_output, make_request, page_budget, write_atomic
+def handout_options(func: F) -> F:
+    """The options that choose one handout (shared by generate and print)."""
+    options = [
+        click.argument("procedure"),
+        clinic_option,
+        click.option("--provider", "provider_id", metavar="ID", help="Provider id from clinic.toml (see: handouts list providers)."),
+        click.option("--lang", default="en", show_default=True, metavar="CODE", help="Language of the handout (see: handouts list languages)."),
+        click.option("--patient", metavar="NAME", help="Patient's name, printed on the handout only (never in file names or logs)."),
+        click.option("--visit-date", type=VisitDate(), help="Visit date: the timeline then shows calendar dates."),
+        click.option("--paper", type=click.Choice(["letter", "a4"], case_sensitive=False), help="Paper size (default: the clinic's setting, else what its country uses)."),
+        click.option("--allow-incomplete", is_flag=True, help="Print untranslated messages in English instead of stopping."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _build(procedure: str, clinic_path: Path | None, provider_id: str | None, lang: str, patient: str | None,
+           visit_date: dt.date | None, paper: str | None, allow_incomplete: bool):
+    """The request and the built handout, with warnings on stderr."""
+    from .pipeline import build, make_request, page_budget
 
     clinic = _load_clinic(clinic_path)
     request = make_request(
@@ -129,11 +125,51 @@ def generate(
         allow_incomplete=allow_incomplete, warn=lambda message: click.echo(f"Warning: {message}", err=True),
     )
     handout = build(request, paper)
-    path = write_atomic(handout.pdf, output or default_output(request))
     budget = page_budget(request)
     if handout.pages > budget:
         click.echo(f"Warning: {handout.pages} pages, over the procedure's budget of {budget}", err=True)
-    click.echo(f"Wrote {path} ({handout.pages} pages, {handout.paper.capitalize() if handout.paper == 'letter' else 'A4'})")
+    return request, handout
+
+
+@main.command()
+@version_option
+@handout_options
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write the PDF (default: output/<procedure>.<lang>[.<provider>].pdf).")
+@reports_errors
+def generate(output: Path | None, **choice: Any) -> None:
+    """Make one handout PDF for PROCEDURE (e.g. botox-neck)."""
+    from .pipeline import default_output, write_atomic
+
+    request, handout = _build(**choice)
+    path = write_atomic(handout.pdf, output or default_output(request))
+    size = "Letter" if handout.paper == "letter" else "A4"
+    click.echo(f"Wrote {path} ({handout.pages} pages, {size})")
+
+
+@main.command("print")
+@version_option
+@handout_options
+@click.option("--printer", metavar="NAME", help="CUPS queue (default: the system default printer).")
+@click.option("--copies", type=click.IntRange(min=1, max=99), default=1, show_default=True)
+@click.option("--duplex/--no-duplex", default=True, show_default=True, help="Print on both sides of the sheet.")
+@click.option("--dry-run", is_flag=True, help="Show the lp command instead of printing.")
+@reports_errors
+def print_(printer: str | None, copies: int, duplex: bool, dry_run: bool, **choice: Any) -> None:
+    """Print a handout for PROCEDURE through CUPS. The PDF goes to lp from memory:
+    nothing with the patient's name is left on disk."""
+    import shlex
+
+    from .printing import PrintJob, keeps_job_files, lp_command, send
+
+    request, handout = _build(**choice)
+    job = PrintJob(printer, copies, duplex, handout.paper, title=f"handout {request.procedure.id} {request.language.code}")
+    if dry_run:
+        click.echo(shlex.join(lp_command(job)))
+        return
+    request_id = send(handout.pdf, job)
+    click.echo(f"Sent to {printer or 'the default printer'}: {request_id} ({handout.pages} pages x {copies})")
+    if request.patient and keeps_job_files():
+        click.echo("Note: CUPS keeps a copy of printed documents (PreserveJobFiles); set it to No in cupsd.conf on front-desk machines", err=True)
 
 
 @main.command("list")

@@ -1,0 +1,148 @@
+"""handouts batch: every provider × procedure × language, incremental and fault-isolated."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from handouts import batch
+from handouts.batch import safe_segment
+
+CSV_HEAD = "id,name,credentials,phone,procedures,languages\n"
+
+
+def _manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())
+
+
+def test_demo_batch_writes_files_and_manifest(cli, tmp_path):
+    result = cli("batch", "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("3 written, 0 up to date, 0 failed")
+    data = _manifest(tmp_path / "output")
+    paths = [e["path"] for e in data["items"]]
+    assert paths == [f"{p}/botox-neck/botox-neck.en.pdf" for p in ("dr-okafor", "dr-rivera", "np-lindqvist")]
+    entry = data["items"][0]
+    assert set(entry) >= {"provider", "procedure", "language", "pages", "bytes", "sha256", "catalog_review_state", "content_review_date"}
+    pdf = tmp_path / "output" / entry["path"]
+    assert entry["bytes"] == pdf.stat().st_size and entry["pages"] == len(PdfReader(str(pdf)).pages) == 2
+    assert entry["content_review_date"] == "2026-11-20" and entry["catalog_review_state"] == "source"
+
+
+def test_csv_providers_languages_and_isolated_failures(cli, tmp_path):
+    csv = tmp_path / "providers.csv"
+    csv.write_text(
+        CSV_HEAD
+        + "kim,Hana Kim,MD,(555) 010-2000,botox-neck,en;es\n"
+        + "bad,No Phone,MD,,botox-neck,en\n"
+        + "lee,Min Lee,NP,(555) 010-2001,botox-neck,ko;xx\n"
+    )
+    result = cli("batch", "--providers", str(csv), "--provider", "kim", "--provider", "lee", "--out", "b", "--jobs", "2")
+    assert result.exit_code == 1
+    written = sorted(str(p.relative_to(tmp_path / "b")) for p in (tmp_path / "b").rglob("*.pdf"))
+    assert written == ["kim/botox-neck/botox-neck.en.pdf", "kim/botox-neck/botox-neck.es.pdf", "lee/botox-neck/botox-neck.ko.pdf"]
+    assert "Failed: provider at providers.csv line 3:" in result.stderr
+    assert 'Failed: lee/botox-neck/xx: unknown language "xx"' in result.stderr
+    assert "Hana Kim, MD" in "".join(p.extract_text() for p in PdfReader(str(tmp_path / "b/kim/botox-neck/botox-neck.en.pdf")).pages)
+    failures = _manifest(tmp_path / "b")["failures"]
+    assert len(failures) == 2
+
+
+def test_rerun_is_incremental_and_notices_changes(cli, tmp_path, make_clinic):
+    path = make_clinic()
+    assert cli("batch", "--clinic", str(path), "--out", "o", "--jobs", "1").stdout.startswith("1 written, 0 up to date")
+    assert cli("batch", "--clinic", str(path), "--out", "o", "--jobs", "1").stdout.startswith("0 written, 1 up to date")
+    path.write_text(path.read_text().replace("(555) 010-4000", "(555) 010-4444"))
+    assert cli("batch", "--clinic", str(path), "--out", "o", "--jobs", "1").stdout.startswith("1 written, 0 up to date")
+    assert cli("batch", "--clinic", str(path), "--out", "o", "--jobs", "1", "--force").stdout.startswith("1 written")
+    # A file changed behind our back is rebuilt too.
+    pdf = next((tmp_path / "o").rglob("*.pdf"))
+    pdf.write_bytes(b"%PDF-damaged")
+    assert cli("batch", "--clinic", str(path), "--out", "o", "--jobs", "1").stdout.startswith("1 written")
+
+
+def test_broken_catalog_fails_only_its_items(cli, tmp_path, monkeypatch):
+    import handouts.catalogs
+    import handouts.i18n
+
+    root = tmp_path / "locales"
+    shutil.copytree(Path(handouts.i18n.locales_dir()), root)
+    (root / "es" / "LC_MESSAGES" / "handouts.po").write_text('msgid "x"\nmsgstr "unterminated\n', encoding="utf-8")
+    monkeypatch.setattr(handouts.i18n, "locales_dir", lambda: root)
+    monkeypatch.setattr(handouts.catalogs, "locales_dir", lambda: root)
+    csv = tmp_path / "p.csv"
+    csv.write_text(CSV_HEAD + "kim,Hana Kim,MD,(555) 010-2000,botox-neck,en;es;fr\n")
+    result = cli("batch", "--providers", str(csv), "--provider", "kim", "--out", "o", "--jobs", "1")
+    assert result.exit_code == 1
+    assert sorted(p.name for p in (tmp_path / "o").rglob("*.pdf")) == ["botox-neck.en.pdf", "botox-neck.fr.pdf"]
+    assert "Failed: kim/botox-neck/es:" in result.stderr and "es catalog" in result.stderr
+
+
+def test_ids_that_share_a_folder_are_refused_before_writing(cli, tmp_path):
+    csv = tmp_path / "p.csv"
+    csv.write_text(CSV_HEAD + "Dr-A,A,MD,555 0100,botox-neck,en\ndr-a,B,MD,555 0101,botox-neck,en\n")
+    result = cli("batch", "--providers", str(csv), "--out", "o")
+    assert result.exit_code == 1
+    assert 'providers "Dr-A" and "dr-a" would share the folder' in result.stderr
+    assert not list((tmp_path / "o").rglob("*.pdf")) if (tmp_path / "o").exists() else True
+
+
+@pytest.mark.parametrize(("raw", "safe"), [("dr-chen", "dr-chen"), ("CON", "_CON"), ("nul.x", "_nul.x"), ("a/b", "a-b"), ("..", "provider"), ("x y", "x-y")])
+def test_safe_segments(raw, safe):
+    assert safe_segment(raw) == safe
+
+
+def test_merge_makes_duplex_safe_bookmarked_bundles(cli, tmp_path):
+    csv = tmp_path / "p.csv"
+    csv.write_text(CSV_HEAD + "kim,Hana Kim,MD,(555) 010-2000,botox-neck,en;es\n")
+    result = cli("batch", "--providers", str(csv), "--provider", "kim", "--out", "o", "--merge")
+    assert result.exit_code == 0, result.stderr
+    bundle = tmp_path / "o" / "kim" / "kim.all.pdf"
+    reader = PdfReader(str(bundle))
+    en = len(PdfReader(str(tmp_path / "o/kim/botox-neck/botox-neck.en.pdf")).pages)
+    es = len(PdfReader(str(tmp_path / "o/kim/botox-neck/botox-neck.es.pdf")).pages)
+    assert len(reader.pages) == en + en % 2 + es + es % 2
+    assert [item.title for item in reader.outline] == ["botox-neck (en)", "botox-neck (es)"]
+    starts = [reader.get_destination_page_number(item) for item in reader.outline]
+    assert all(start % 2 == 0 for start in starts)  # every handout starts on a front side
+    by_lang = cli("batch", "--providers", str(csv), "--provider", "kim", "--out", "o", "--merge", "--merge-by", "language")
+    assert "kim.es.pdf" in by_lang.stdout
+
+
+def test_interrupted_batch_leaves_no_partial_file_and_resumes(cli, tmp_path, monkeypatch):
+    csv = tmp_path / "p.csv"
+    csv.write_text(CSV_HEAD + "kim,Hana Kim,MD,(555) 010-2000,botox-neck,en;es;fr;pl\n")
+    import handouts.pipeline
+
+    real = handouts.pipeline.os.replace
+    calls = {"n": 0}
+
+    def dies_on_third(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # the batch is killed while writing
+        return real(src, dst)
+
+    monkeypatch.setattr(handouts.pipeline.os, "replace", dies_on_third)
+    killed = cli("batch", "--providers", str(csv), "--provider", "kim", "--out", "o", "--jobs", "1")
+    assert killed.exit_code == 1 and "Aborted" in killed.output  # click's answer to Ctrl-C
+    monkeypatch.setattr(handouts.pipeline.os, "replace", real)
+    assert len(list((tmp_path / "o").rglob("*.pdf"))) == 2
+    assert not [p for p in (tmp_path / "o").rglob("*") if p.name.startswith(".handout-")]
+    result = cli("batch", "--providers", str(csv), "--provider", "kim", "--out", "o", "--jobs", "1")
+    assert result.exit_code == 0
+    assert len(list((tmp_path / "o").rglob("*.pdf"))) == 4
+
+
+def test_plan_counts(tmp_path):
+    from handouts.config import Provider, load_clinic
+
+    clinic = load_clinic(None)
+    people = [Provider(f"p{i}", f"P {i}", "555 0100", ("botox-neck",), ("en", "es", "vi")) for i in range(4)]
+    items, failures = batch.plan(clinic, people, languages=["es", "vi"])
+    assert len(items) == 8 and not failures
+    assert {i.language for i in items} == {"es", "vi"}
