@@ -33,12 +33,11 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from reportlab.platypus.flowables import BalancedColumns
 
 from . import model as m
 from .brand import Palette, draw_drawing, logo_size, mix, qr_drawing, read_logo
 from .config import Clinic
-from .flowables import Marked, Rules, Stack, TierHeader, TimelineChart
+from .flowables import Marked, Rules, Stack, TierHeader, TimelineChart, TwoColumns
 from .fonts import FontStack, typeset
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
@@ -383,34 +382,6 @@ class Builder:
         return table
 
 
-class MirroredColumns(BalancedColumns):
-    """Balanced columns that fill right to left, for right-to-left languages.
-
-    BalancedColumns always fills its left column first. It lays out by generating frames
-    and then switching to them; we mirror those frames across the page, and make sure
-    the columns that continue on the next page are mirrored too.
-    """
-
-    def _generated_content(self, aW, aH):  # noqa: ANN001, ANN202 (ReportLab's signature)
-        height, generated = super()._generated_content(aW, aH)
-        for item in generated:
-            frames = getattr(item, "F", None)
-            if frames and all(isinstance(f, Frame) for f in frames) and frames[0].id.startswith(self.name):
-                left = min(f._x1 for f in frames)
-                right = max(f._x1 + f._width for f in frames)
-                for frame in frames:
-                    frame._x1 = left + right - (frame._x1 + frame._width)
-                    frame._leftPadding, frame._rightPadding = frame._rightPadding, frame._leftPadding
-                    frame._geom()
-                break
-        for i, item in enumerate(generated):
-            if type(item) is BalancedColumns:  # the part that continues on the next page
-                mirrored = MirroredColumns.__new__(MirroredColumns)
-                mirrored.__dict__.update(item.__dict__)
-                generated[i] = mirrored
-        return height, generated
-
-
 class Narrow(Flowable):
     """Caps a paragraph's line length (long lines are hard to track back along)."""
 
@@ -648,8 +619,7 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
             flow: list[Flowable] = []
             for section in block.sections:
                 flow += builder.section(section, col_w)
-            columns = MirroredColumns if doc.rtl else BalancedColumns
-            story.append(columns(flow, nCols=2, innerPadding=col_gap, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, name=f"cols-{len(story)}"))
+            story.append(TwoColumns(flow, col_gap, doc.rtl))
         elif isinstance(block, m.Section):
             story += builder.section(block, width)
     return story
