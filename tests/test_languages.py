@@ -279,12 +279,12 @@ def test_missing_cjk_font_is_one_clear_error(cli, monkeypatch):
 
     monkeypatch.setattr(fonts, "_SYSTEM_FONT_DIRS", ())
     monkeypatch.setenv("HANDOUTS_FONT_DIRS", "")
-    for cached in (fonts.wqy_zenhei, fonts.ipa_gothic, fonts.nanum_gothic):
+    for cached in (fonts.wqy_zenhei, fonts.ipa_gothic, fonts.nanum_gothic, fonts.stack_for):
         cached.cache_clear()
     try:
         result = cli("generate", "botox-neck", "--lang", "zh_Hans", "-o", "zh.pdf")
     finally:
-        for cached in (fonts.wqy_zenhei, fonts.ipa_gothic, fonts.nanum_gothic):
+        for cached in (fonts.wqy_zenhei, fonts.ipa_gothic, fonts.nanum_gothic, fonts.stack_for):
             cached.cache_clear()
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: zh_Hans handouts need a font: the font WenQuanYi Zen Hei")

@@ -194,3 +194,10 @@ def test_clinic_png_logo_and_paper_setting(cli, make_clinic, tmp_path):
 def test_renders_to_png(demo_pdf, tmp_path):
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(demo_pdf), str(tmp_path / "p")], check=True)
     assert sorted(p.name for p in tmp_path.glob("p-*.png")) == ["p-1.png", "p-2.png"]
+
+
+def test_qr_code_scans_to_the_clinic_website(demo_pdf, tmp_path):
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "2", "-l", "2", str(demo_pdf), str(tmp_path / "q")], check=True)
+    page = next(tmp_path.glob("q-*.png"))
+    scan = subprocess.run(["zbarimg", "-q", "--raw", str(page)], capture_output=True, text=True)
+    assert scan.stdout.strip() == "https://clinic.example.org/neck-care"

@@ -159,9 +159,47 @@ def _drawing_font(font: str) -> Iterator[None]:
         defaults["fontName"] = old
 
 
-def draw_drawing(drawing: Drawing, canv, x: float, y: float, font: str) -> None:  # noqa: ANN001
-    """Draw a ReportLab Drawing (QR code, SVG logo) without pulling in Helvetica."""
+_RECORDED: dict[tuple, list[str] | None] = {}
+
+
+def draw_drawing(drawing: Drawing, canv, x: float, y: float, font: str, key: tuple | None = None) -> None:  # noqa: ANN001
+    """Draw a ReportLab Drawing (QR code, SVG logo) without pulling in Helvetica.
+
+    With a ``key``, the drawing's PDF operators are recorded once per process and
+    replayed: rendering a QR code's hundreds of modules through renderPDF costs more
+    than the rest of page 2. Only drawings that use no page resources (fonts, images,
+    transparency) are recorded; the others are drawn every time.
+    """
     from reportlab.graphics import renderPDF
 
+    if key is not None:
+        ops = _RECORDED.get(key)
+        if key not in _RECORDED:
+            ops = _record(drawing, font)
+            _RECORDED[key] = ops
+        if ops is not None:
+            canv.saveState()
+            canv.translate(x, y)
+            canv._code.extend(ops)  # noqa: SLF001 (ReportLab has no public way to replay ops)
+            canv.restoreState()
+            return
     with _drawing_font(font):
         renderPDF.draw(drawing, canv, x, y)
+
+
+def _record(drawing: Drawing, font: str) -> list[str] | None:
+    """The operators renderPDF writes for a drawing, or None if they use resources."""
+    import io
+
+    from reportlab.graphics import renderPDF
+    from reportlab.pdfgen.canvas import Canvas
+
+    scratch = Canvas(io.BytesIO(), initialFontName=font)
+    start = len(scratch._code)  # noqa: SLF001
+    with _drawing_font(font):
+        renderPDF.draw(drawing, scratch, 0, 0)
+    ops = list(scratch._code[start:])  # noqa: SLF001
+    text = "\n".join(ops)
+    if any(marker in text for marker in (" Tf", " Do", " gs", "/Pattern", " sh")):
+        return None
+    return ops

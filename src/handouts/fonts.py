@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -197,18 +197,27 @@ class FontStack:
 
     families: tuple[FontFamily, ...]
     base: FontFamily
+    _seen: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def names(self) -> str:
         return ", ".join(f.name for f in self.families)
 
     def family_for(self, char: str) -> FontFamily | None:
-        """The first family whose regular and bold faces both have ``char``."""
+        """The first family whose regular and bold faces both have ``char`` (memoised:
+        this runs for every character of every handout)."""
+        try:
+            return self._seen[char]
+        except KeyError:
+            pass
         code = ord(char)
+        found = None
         for family in self.families:
             if all(code in _cmap(path, family.subfont) for path in (family.regular, family.bold or family.regular)):
-                return family
-        return None
+                found = family
+                break
+        self._seen[char] = found
+        return found
 
     def segments(self, text: str) -> Iterator[tuple[FontFamily, str]]:
         """Split text into runs that one family can draw. Spaces and marks stay with
@@ -248,6 +257,7 @@ _FAMILIES = {
 }
 
 
+@cache
 def stack_for(language: str) -> FontStack:
     """The registered font stack for a language code (``es``, ``zh_Hans``...)."""
     keys = _STACKS.get(language, ("atkinson",))

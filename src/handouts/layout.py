@@ -453,7 +453,7 @@ class QR(Flowable):
         return self.size, self.size
 
     def draw(self) -> None:
-        draw_drawing(qr_drawing(self.url, self.size), self.canv, 0, 0, self.font)
+        draw_drawing(qr_drawing(self.url, self.size), self.canv, 0, 0, self.font, key=("qr", self.url, self.size))
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -548,7 +548,7 @@ class Pages:
                 canv.saveState()
                 canv.translate(lx, ly)
                 canv.scale(scale, scale)
-                draw_drawing(logo, canv, 0, 0, self.s.family.face())
+                draw_drawing(logo, canv, 0, 0, self.s.family.face(), key=("logo", str(self.clinic.brand.logo)))
                 canv.restoreState()
             else:
                 canv.drawImage(logo, lx, ly, lw * scale, lh * scale, mask="auto")
