@@ -78,6 +78,21 @@ class LayoutOptions:
     keywords: str = ""
 
 
+class CachedParagraph(Paragraph):
+    """A Paragraph that remembers its line breaks for the width it was last given.
+
+    Columns, stacks and tables measure their content several times at the same width;
+    ReportLab's Paragraph breaks its lines again each time (a quarter of a build)."""
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        # Split parts can inherit the marker without the line breaks: check both.
+        if self.__dict__.get("_wrapped_for") == availWidth and "blPara" in self.__dict__:
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped_for = availWidth
+        return size
+
+
 class Styles:
     """Paragraph styles derived from the body size, palette, language and direction,
     and the one place that turns text into paragraphs."""
@@ -123,7 +138,7 @@ class Styles:
             from .rtl import BidiParagraph
 
             return BidiParagraph(runs, style, self.stack)
-        return Paragraph(self.markup(runs), style)
+        return CachedParagraph(self.markup(runs), style)
 
     def markup(self, runs: m.Inline) -> str:
         """ReportLab paragraph markup for inline runs. All text is escaped here, once

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
@@ -74,6 +75,38 @@ def _levels(text: str) -> list[tuple[int, int]]:
     return [(c["index"], c["level"]) for c in storage["chars"]]
 
 
+@lru_cache(maxsize=4096)
+def _glyphs(runs: m.Inline, stack: FontStack, bold_style: bool, size: float) -> tuple[Glyph, ...]:
+    """Shaped glyphs with their levels, in logical order. Cached: a batch prints the
+    same sentences for provider after provider."""
+    logical: list[tuple[str, bool, bool]] = []  # (char, bold, newline)
+    for run in runs:
+        if run.newline:
+            logical.append(("\n", False, True))
+        text = typeset(run.text)
+        if run.keep:
+            text = text.replace(" ", "\u00a0")
+        text = shape(text)
+        if run.ltr or run.keep or _latin_only(text):
+            # A phone number, web address or a name in Latin letters reads left to
+            # right as a whole: "(demo)" keeps its brackets, "(555) 010-0100" its order.
+            text = _LRE + text + _PDF
+        logical.extend((c, run.bold or bold_style, False) for c in text)
+    glyphs = []
+    faces: dict[tuple[str, bool], str] = {}
+    for index, level in _levels("".join(c for c, _, _ in logical)):
+        char, bold, newline = logical[index]
+        if newline:
+            glyphs.append(Glyph("", "", 0.0, level, newline=True))
+            continue
+        key = (char, bold)
+        face = faces.get(key)
+        if face is None:
+            face = faces[key] = (stack.family_for(char) or stack.base).face(bold=bold)
+        glyphs.append(Glyph(char, face, stringWidth(char, face, size), level, space=char == " "))
+    return tuple(glyphs)
+
+
 class BidiParagraph(Flowable):
     """A right-to-left paragraph of inline runs; a drop-in for ReportLab's Paragraph
     inside this project's layout (wrap, split, draw, line widths)."""
@@ -88,40 +121,18 @@ class BidiParagraph(Flowable):
 
     # -- building ----------------------------------------------------------------------------
     def _glyphs(self) -> list[Glyph]:
-        style = self.style
-        bold_style = style.fontName == self.stack.base.face(bold=True)
-        logical: list[tuple[str, bool, bool]] = []  # (char, bold, newline)
-        for run in self.runs:
-            if run.newline:
-                logical.append(("\n", False, True))
-            text = typeset(run.text)
-            if run.keep:
-                text = text.replace(" ", "\u00a0")
-            text = shape(text)
-            if run.ltr or run.keep or _latin_only(text):
-                # A phone number, web address or a name in Latin letters reads left to
-                # right as a whole: "(demo)" keeps its brackets, "(555) 010-0100" its order.
-                text = _LRE + text + _PDF
-            logical.extend((c, run.bold or bold_style, False) for c in text)
-        levels = _levels("".join(c for c, _, _ in logical))
-        glyphs = []
-        for index, level in levels:
-            char, bold, newline = logical[index]
-            if newline:
-                glyphs.append(Glyph("", "", 0.0, level, newline=True))
-                continue
-            family = self.stack.family_for(char) or self.stack.base
-            face = family.face(bold=bold)
-            glyphs.append(Glyph(char, face, stringWidth(char, face, style.fontSize), level, space=char == " "))
-        return glyphs
+        bold_style = self.style.fontName == self.stack.base.face(bold=True)
+        return list(_glyphs(self.runs, self.stack, bold_style, self.style.fontSize))
 
     def getPlainText(self) -> str:
         return "".join(g.char for g in self.glyphs)
 
     # -- Flowable protocol -------------------------------------------------------------------
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        if getattr(self, "_wrapped_for", None) != aw:  # measured again and again at one width
+            self.lines = self._break(aw)
+            self._wrapped_for = aw
         self.width = aw
-        self.lines = self._break(aw)
         self.height = len(self.lines) * self.style.leading
         return aw, self.height
 
