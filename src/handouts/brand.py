@@ -6,7 +6,12 @@ the same logo and QR code on thousands of pages.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -159,47 +164,108 @@ def _drawing_font(font: str) -> Iterator[None]:
         defaults["fontName"] = old
 
 
-_RECORDED: dict[tuple, list[str] | None] = {}
+@dataclass(frozen=True)
+class Recorded:
+    """A vector drawing as the PDF operators that draw it, recorded once."""
+
+    width: float
+    height: float
+    ops: tuple[str, ...]
+
+    def draw(self, canv, x: float, y: float, scale: float = 1.0) -> None:  # noqa: ANN001
+        canv.saveState()
+        canv.translate(x, y)
+        if scale != 1.0:
+            canv.scale(scale, scale)
+        canv._code.extend(self.ops)  # noqa: SLF001 (ReportLab has no public way to replay ops)
+        canv.restoreState()
 
 
-def draw_drawing(drawing: Drawing, canv, x: float, y: float, font: str, key: tuple | None = None) -> None:  # noqa: ANN001
-    """Draw a ReportLab Drawing (QR code, SVG logo) without pulling in Helvetica.
+_MEMORY: dict[str, Recorded | None] = {}
+_EMPTY_TEXT = re.compile(r"BT /F\d+(\+\d+)? [\d.]+ Tf [\d.]+ TL ET")
 
-    With a ``key``, the drawing's PDF operators are recorded once per process and
-    replayed: rendering a QR code's hundreds of modules through renderPDF costs more
-    than the rest of page 2. Only drawings that use no page resources (fonts, images,
-    transparency) are recorded; the others are drawn every time.
-    """
+
+def _cache_dir() -> Path | None:
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "handouts" / "drawings"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return root if os.access(root, os.W_OK) else None
+
+
+def _recorded(key: str, make: Callable[[], Drawing]) -> Recorded | None:
+    """The drawing for ``key``: from memory, from the on-disk cache, or made, recorded
+    and stored. Rendering a QR code's modules or parsing an SVG costs more than laying
+    out a page, so a cold start reuses what an earlier run recorded. None when the
+    drawing uses page resources (fonts, images, transparency) and cannot be replayed."""
+    if key in _MEMORY:
+        return _MEMORY[key]
+    folder = _cache_dir()
+    path = folder / f"{key}.json" if folder else None
+    if path is not None and path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            _MEMORY[key] = Recorded(data["width"], data["height"], tuple(data["ops"]))
+            return _MEMORY[key]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    drawing = make()
+    ops = _record(drawing)
+    recorded = Recorded(float(drawing.width), float(drawing.height), tuple(ops)) if ops is not None else None
+    _MEMORY[key] = recorded
+    if recorded is not None and path is not None:
+        try:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"width": recorded.width, "height": recorded.height, "ops": list(recorded.ops)}, fh)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return recorded
+
+
+def recorded_qr(url: str, size: float) -> Recorded:
+    """The website QR code, recorded (vector rectangles only, so always replayable)."""
+    key = hashlib.sha256(f"qr|{url}|{size}|M".encode()).hexdigest()[:32]
+    recorded = _recorded(key, lambda: qr_drawing(url, size))
+    assert recorded is not None
+    return recorded
+
+
+def recorded_svg(path: Path) -> Recorded | None:
+    """An SVG logo, recorded; keyed by the file's bytes, so an edited logo is parsed
+    again. Raises LogoError for a file svglib cannot read."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LogoError(f"cannot read ({exc.strerror})") from None
+    key = "svg-" + hashlib.sha256(data).hexdigest()[:32]
+    return _recorded(key, lambda: read_logo(path))  # type: ignore[arg-type, return-value]
+
+
+def draw_drawing(drawing: Drawing, canv, x: float, y: float, font: str) -> None:  # noqa: ANN001
+    """Draw a ReportLab Drawing directly (one that cannot be recorded)."""
     from reportlab.graphics import renderPDF
 
-    if key is not None:
-        ops = _RECORDED.get(key)
-        if key not in _RECORDED:
-            ops = _record(drawing, font)
-            _RECORDED[key] = ops
-        if ops is not None:
-            canv.saveState()
-            canv.translate(x, y)
-            canv._code.extend(ops)  # noqa: SLF001 (ReportLab has no public way to replay ops)
-            canv.restoreState()
-            return
     with _drawing_font(font):
         renderPDF.draw(drawing, canv, x, y)
 
 
-def _record(drawing: Drawing, font: str) -> list[str] | None:
+def _record(drawing: Drawing) -> list[str] | None:
     """The operators renderPDF writes for a drawing, or None if they use resources."""
     import io
 
     from reportlab.graphics import renderPDF
     from reportlab.pdfgen.canvas import Canvas
 
-    scratch = Canvas(io.BytesIO(), initialFontName=font)
+    scratch = Canvas(io.BytesIO())
     start = len(scratch._code)  # noqa: SLF001
-    with _drawing_font(font):
-        renderPDF.draw(drawing, scratch, 0, 0)
-    ops = list(scratch._code[start:])  # noqa: SLF001
-    text = "\n".join(ops)
-    if any(marker in text for marker in (" Tf", " Do", " gs", "/Pattern", " sh")):
+    renderPDF.draw(drawing, scratch, 0, 0)
+    # renderPDF selects a default font in an empty text block ("BT /F1 10 Tf 12 TL ET"):
+    # it draws nothing, but would drag an unembedded Helvetica into the page.
+    ops = [op for op in scratch._code[start:] if not _EMPTY_TEXT.fullmatch(op.strip())]  # noqa: SLF001
+    # Text (fonts), images, transparency and shadings refer to the page's resources.
+    if any(marker in op for op in ops for marker in (" Tf", " Do", " gs", "/Pattern", " sh")):
         return None
     return ops

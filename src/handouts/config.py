@@ -358,10 +358,11 @@ def _check_logo(c: _Collector, logo: Path) -> Path | None:
     if not logo.is_file():
         c.add("clinic.logo", f"file not found: {logo}")
         return None
-    from .brand import LogoError, read_logo  # deferred: image libraries are slow to import
+    from .brand import LogoError, read_logo, recorded_svg  # deferred: image libraries are slow to import
 
     try:
-        read_logo(logo)
+        # An SVG recorded by an earlier run is known to be readable: no svglib needed.
+        recorded_svg(logo) if logo.suffix.lower() == ".svg" else read_logo(logo)
     except LogoError as exc:
         c.add("clinic.logo", f"cannot read image {logo}: {exc}")
         return None

@@ -35,7 +35,7 @@ from reportlab.platypus import (
 )
 
 from . import model as m
-from .brand import Palette, draw_drawing, logo_size, mix, qr_drawing, read_logo
+from .brand import Palette, draw_drawing, logo_size, mix, read_logo, recorded_qr, recorded_svg
 from .config import Clinic
 from .flowables import Marked, Rules, Stack, TierHeader, TimelineChart, TwoColumns
 from .fonts import FontStack, typeset
@@ -468,7 +468,7 @@ class QR(Flowable):
         return self.size, self.size
 
     def draw(self) -> None:
-        draw_drawing(qr_drawing(self.url, self.size), self.canv, 0, 0, self.font, key=("qr", self.url, self.size))
+        recorded_qr(self.url, self.size).draw(self.canv, 0, 0)
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -554,19 +554,7 @@ class Pages:
         canv.setFillColor(self.s.palette.primary)
         canv.rect(0, h - band_h, w, band_h, stroke=0, fill=1)
         if logo_box:
-            logo = read_logo(self.clinic.brand.logo)
-            lw, lh = logo_size(logo)
-            scale = min(logo_box / lw, logo_box / lh)
-            ly = h - band_h / 2 - lh * scale / 2
-            lx = w - self.margin - lw * scale if self.s.rtl else self.margin
-            if isinstance(logo, Drawing):
-                canv.saveState()
-                canv.translate(lx, ly)
-                canv.scale(scale, scale)
-                draw_drawing(logo, canv, 0, 0, self.s.family.face(), key=("logo", str(self.clinic.brand.logo)))
-                canv.restoreState()
-            else:
-                canv.drawImage(logo, lx, ly, lw * scale, lh * scale, mask="auto")
+            self._draw_logo(canv, logo_box, band_h)
         x = self.margin if self.s.rtl or not logo_box else self.margin + logo_box + 0.2 * inch
         paras = self._band_paragraphs(text_w)
         y = h - band_h / 2 + sum(p.height for p in paras) / 2
@@ -574,6 +562,30 @@ class Pages:
             y -= para.height
             para.drawOn(canv, x, y)
         canv.restoreState()
+
+    def _draw_logo(self, canv: Canvas, box: float, band_h: float) -> None:
+        """The logo, scaled into its box in the band; SVGs replay recorded operators."""
+        w, h = self.size
+        path = self.clinic.brand.logo
+        recorded = recorded_svg(path) if path.suffix.lower() == ".svg" else None
+        if recorded is not None:
+            lw, lh = recorded.width, recorded.height
+        else:
+            logo = read_logo(path)
+            lw, lh = logo_size(logo)
+        scale = min(box / lw, box / lh)
+        ly = h - band_h / 2 - lh * scale / 2
+        lx = w - self.margin - lw * scale if self.s.rtl else self.margin
+        if recorded is not None:
+            recorded.draw(canv, lx, ly, scale)
+        elif isinstance(logo, Drawing):
+            canv.saveState()
+            canv.translate(lx, ly)
+            canv.scale(scale, scale)
+            draw_drawing(logo, canv, 0, 0, self.s.family.face())
+            canv.restoreState()
+        else:
+            canv.drawImage(logo, lx, ly, lw * scale, lh * scale, mask="auto")
 
     def later_header(self, canv: Canvas, _doc) -> None:
         w, h = self.size
