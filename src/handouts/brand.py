@@ -16,11 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import Color, HexColor, white
 
 from .errors import HandoutsError
+
+if TYPE_CHECKING:  # reportlab.graphics is slow to import; only drawing needs it
+    from reportlab.graphics.shapes import Drawing
 
 INK = HexColor("#1A1A1A")  # body text: near-black reads softer than pure black
 MUTED = HexColor("#4A4A4A")  # footer and secondary text; 8.9:1 on white
@@ -126,7 +129,7 @@ def read_logo(path: Path) -> Drawing | object:
 
 def logo_size(logo: object) -> tuple[float, float]:
     """Natural width and height of a logo returned by :func:`read_logo`."""
-    if isinstance(logo, Drawing):
+    if hasattr(logo, "width") and hasattr(logo, "height") and not hasattr(logo, "getSize"):
         return float(logo.width), float(logo.height)
     width, height = logo.getSize()  # type: ignore[attr-defined]
     return float(width), float(height)
@@ -141,6 +144,8 @@ def qr_drawing(url: str, size: float) -> Drawing:
     from reportlab.graphics.barcode.qr import QrCodeWidget
 
     widget = QrCodeWidget(url, barLevel="M", barWidth=size, barHeight=size)
+    from reportlab.graphics.shapes import Drawing
+
     drawing = Drawing(size, size)
     drawing.add(widget)
     return drawing

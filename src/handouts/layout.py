@@ -12,9 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from functools import partial
-from xml.sax.saxutils import escape
 
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
@@ -41,6 +39,13 @@ from .flowables import Marked, Rules, Stack, TierHeader, TimelineChart, TwoColum
 from .fonts import FontStack, typeset
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def escape(text: str) -> str:
+    """Escape for ReportLab's paragraph markup. (xml.sax.saxutils.escape does the same
+    but imports urllib, http and ssl: 40 ms of every cold start.)"""
+    return text.translate(_ESCAPES)
 
 
 def _extend_kinsoku() -> None:
@@ -578,7 +583,7 @@ class Pages:
         lx = w - self.margin - lw * scale if self.s.rtl else self.margin
         if recorded is not None:
             recorded.draw(canv, lx, ly, scale)
-        elif isinstance(logo, Drawing):
+        elif not hasattr(logo, "getSize"):  # a Drawing that could not be recorded
             canv.saveState()
             canv.translate(lx, ly)
             canv.scale(scale, scale)
