@@ -132,7 +132,15 @@ def source_ids(root: Path | None = None) -> frozenset[str]:
 
 
 def check(language: Language, root: Path | None = None) -> Health:
-    """Count what a catalog translates, honestly, against the current source."""
+    """Count what a catalog translates, honestly, against the current source. Cached
+    until the catalog or the template file changes (a batch asks once per handout)."""
+    pot = (root or locales_dir()) / "handouts.pot"
+    stamp = lambda p: (p.stat().st_mtime_ns, p.stat().st_size) if p is not None and p.is_file() else None  # noqa: E731
+    return _check(language, root, stamp(language.catalog), stamp(pot))
+
+
+@lru_cache(maxsize=64)
+def _check(language: Language, root: Path | None, _catalog_stamp: object, _pot_stamp: object) -> Health:
     from babel.messages.pofile import PoFileError, read_po
 
     ids = source_ids(root)

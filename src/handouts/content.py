@@ -12,6 +12,7 @@ import difflib
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,18 @@ def load_procedure(procedure_id: str, roots: Sequence[Path]) -> Procedure:
 
 
 def read_metadata(folder: Path) -> Procedure:
-    """Parse ``folder/procedure.toml``, reporting every problem at once."""
+    """Parse ``folder/procedure.toml``, reporting every problem at once (cached until
+    the file changes)."""
+    path = folder / METADATA_FILE
+    try:
+        stat = path.stat()
+        return _read_metadata(folder, stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        return _read_metadata(folder, 0, 0)
+
+
+@lru_cache(maxsize=64)
+def _read_metadata(folder: Path, _mtime: int, _size: int) -> Procedure:
     path = folder / METADATA_FILE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

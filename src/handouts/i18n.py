@@ -59,6 +59,12 @@ def catalog_path(code: str, root: Path | None = None) -> Path:
 def available_languages(root: Path | None = None) -> dict[str, Language]:
     """Language code -> Language, for English and every language with a catalog."""
     root = root or locales_dir()
+    stamp = root.stat().st_mtime_ns if root.is_dir() else 0
+    return dict(_available(root, stamp))
+
+
+@lru_cache(maxsize=8)
+def _available(root: Path, _stamp: int) -> tuple[tuple[str, Language], ...]:
     found = {SOURCE_LANGUAGE: Language(Locale.parse(SOURCE_LANGUAGE), None)}
     if root.is_dir():
         for folder in sorted(root.iterdir()):
@@ -69,7 +75,7 @@ def available_languages(root: Path | None = None) -> dict[str, Language]:
                 except (ValueError, UnknownLocaleError):
                     continue
                 found[str(locale)] = Language(locale, po)
-    return found
+    return tuple(found.items())
 
 
 def resolve_language(code: str, root: Path | None = None) -> Language:
