@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Speed, memory and size of handouts, measured in one run on one machine.
+
+    python benchmarks/run.py            # the full table (about two minutes on 2 cores)
+    python benchmarks/run.py --quick    # fewer repetitions, smaller batches
+
+Prints a Markdown table with the targets from the project's batch issue. This is a
+measurement, not a test: it never fails on a slow machine, it reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROVIDERS_50 = HERE / "providers-50.csv"
+HANDOUTS = shutil.which("handouts") or "handouts"
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cpu}, {cores} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+def wall(cmd: list[str], cwd: Path, repeat: int) -> float:
+    """Median wall time of a command, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+_PEAK = (
+    "import resource, subprocess, sys;"
+    "r = subprocess.run(sys.argv[1:], capture_output=True, text=True);"
+    "sys.stdout.write(r.stdout);"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
+def run_measured(cmd: list[str], cwd: Path) -> tuple[str, float, float]:
+    """Run a command in a wrapper process; returns its output, wall seconds, and the
+    largest resident set (MB) of any one process it started (a batch worker)."""
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", _PEAK, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
+    elapsed = time.perf_counter() - start
+    *output, peak_kib = result.stdout.rstrip("\n").split("\n")
+    return "\n".join(output), elapsed, int(peak_kib) / 1024
+
+
+def batch(csv_path: Path, jobs: int, work: Path, name: str) -> tuple[int, float, float]:
+    out = work / name
+    shutil.rmtree(out, ignore_errors=True)
+    output, elapsed, peak = run_measured(
+        [HANDOUTS, "batch", "--providers", str(csv_path), "--out", str(out), "--jobs", str(jobs), "--force"], work
+    )
+    written = int(output.split(" written")[0]) if " written" in output else 0
+    return written, elapsed, peak
+
+
+def scaled_csv(rows: int, work: Path) -> Path:
+    """A provider CSV with ``rows`` providers × 1 language (English)."""
+    path = work / f"providers-{rows}.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "name", "credentials", "phone", "procedures", "languages"])
+        for i in range(rows):
+            w.writerow([f"p{i:05d}", f"Provider {i}", "MD", f"(555) 010-{i % 10000:04d}", "botox-neck", "en"])
+    return path
+
+
+def floor_per_handout(count: int) -> tuple[float, float]:
+    """Our in-process build time per handout, and ReportLab's floor for the same text:
+    the handout's paragraphs in one plain frame, same fonts, no columns, graphics,
+    header, QR code or logo."""
+    from io import BytesIO
+
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from handouts import model as m
+    from handouts.config import load_clinic
+    from handouts.fonts import stack_for
+    from handouts.layout import Styles
+    from handouts.brand import Palette
+    from handouts.pipeline import build, make_request, template_roots
+    from handouts.render import render_document
+
+    clinic = load_clinic(None)
+    langs = ["en", "es", "zh_Hans", "vi", "ar"]
+    requests = [make_request(clinic, "botox-neck", lang, "dr-rivera", None, dt.date(2026, 12, 1)) for lang in langs]
+    for r in requests:  # warm caches, as a batch worker would be
+        build(r)
+    start = time.perf_counter()
+    for i in range(count):
+        build(requests[i % len(requests)])
+    ours = (time.perf_counter() - start) / count
+
+    docs = [render_document(r, template_roots(clinic)) for r in requests]
+    stories = []
+    for doc, lang in zip(docs, langs):
+        styles = Styles(stack_for(lang), Palette.from_hex("#1F4E79", "#B3261E"), 12, "en" if lang == "ar" else lang, False)
+        texts = [t for t in doc.texts() if t]
+        stories.append((styles, texts))
+    start = time.perf_counter()
+    for i in range(count):
+        styles, texts = stories[i % len(stories)]
+        body = ParagraphStyle("b", fontName=styles.body.fontName, fontSize=12, leading=15, wordWrap=styles.body.wordWrap)
+        story = [Paragraph(styles.markup((m.Run(t),)), body) for t in texts]
+        SimpleDocTemplate(BytesIO(), invariant=1).build(story)
+    floor = (time.perf_counter() - start) / count
+    return ours, floor
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions and smaller batches")
+    parser.add_argument("--scale", type=int, default=1000, help="handouts in the memory-flatness batch (default 1000)")
+    args = parser.parse_args()
+    repeat = 3 if args.quick else 5
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        help_s = wall([HANDOUTS, "--help"], work, repeat)
+        cold_s = wall([HANDOUTS, "generate", "botox-neck", "--visit-date", "2026-12-01", "-o", "cold.pdf"], work, repeat)
+        size_kb = (work / "cold.pdf").stat().st_size / 1024
+        pages = subprocess.run(["pdfinfo", str(work / "cold.pdf")], capture_output=True, text=True).stdout
+        pages_n = next((line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:")), "?")
+
+        csv_path = PROVIDERS_50
+        n1, t1, rss1 = batch(csv_path, 1, work, "batch-1")
+        n2, t2, rss2 = batch(csv_path, 2, work, "batch-2")
+        rss_batch = max(rss1, rss2)
+
+        big_n = 300 if args.quick else args.scale
+        _, _, rss_small = batch(scaled_csv(100, work), 2, work, "m-small")
+        _, _, rss_big = batch(scaled_csv(big_n, work), 2, work, "m-big")
+
+        rerun_s = wall([HANDOUTS, "batch", "--providers", str(csv_path), "--out", str(work / "batch-2"), "--jobs", "2"], work, 1)
+
+    ours, floor = floor_per_handout(20 if args.quick else 50)
+
+    rows = [
+        ("`handouts --help` wall time", f"{help_s:.3f} s", "≤ 0.15 s"),
+        ("cold `handouts generate` (English, visit date) wall time", f"{cold_s:.2f} s", "≤ 0.6 s"),
+        ("PDF size, 2-page Latin handout", f"{size_kb:.0f} KB ({pages_n} pages)", "≤ 80 KB"),
+        ("batch 50 providers × 5 languages, `--jobs 1`", f"{n1 / t1:.1f} handouts/s ({n1} in {t1:.1f} s)", ""),
+        ("batch 50 providers × 5 languages, `--jobs 2`", f"{n2 / t2:.1f} handouts/s ({n2} in {t2:.1f} s)", "≥ 40 handouts/s"),
+        ("up-to-date re-run of that batch", f"{rerun_s:.2f} s", "seconds"),
+        ("peak RSS of one process during the batches", f"{rss_batch:.0f} MB", "≤ 150 MB per worker"),
+        (f"peak RSS of one process, batch of 100 vs {big_n} handouts", f"{rss_small:.0f} MB vs {rss_big:.0f} MB", "flat"),
+        ("in-process build, per handout (warm, en/es/zh/vi/ar mix)", f"{ours * 1000:.0f} ms", ""),
+        ("plain ReportLab floor for the same text, per handout", f"{floor * 1000:.0f} ms", ""),
+        ("ratio handouts / floor", f"{ours / floor:.1f}×", ""),
+    ]
+    print(f"Machine: {machine()}\n")
+    print("| measure | result | target |\n|---|---|---|")
+    for name, value, target in rows:
+        print(f"| {name} | {value} | {target} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
