@@ -77,6 +77,13 @@ class Palette:
     ink: Color = INK
     muted: Color = MUTED
 
+    def grayscale(self) -> Palette:
+        """Every colour as the grey of the same luminance (for black-and-white printers).
+        Tiers stay apart by their words and icon shapes; text keeps its contrast."""
+        g = {name: grey(getattr(self, name)) for name in ("primary", "accent", "heading", "alert", "tint", "accent_tint", "ink", "muted")}
+        on_primary = white if contrast_ratio(white, g["primary"]) >= contrast_ratio(INK, g["primary"]) else INK
+        return Palette(on_primary=on_primary, **g)
+
     @classmethod
     def from_hex(cls, primary: str, accent: str) -> Palette:
         p, a = HexColor(primary), HexColor(accent)
@@ -177,13 +184,24 @@ class Recorded:
     height: float
     ops: tuple[str, ...]
 
-    def draw(self, canv, x: float, y: float, scale: float = 1.0) -> None:  # noqa: ANN001
+    def draw(self, canv, x: float, y: float, scale: float = 1.0, grayscale: bool = False) -> None:  # noqa: ANN001
         canv.saveState()
         canv.translate(x, y)
         if scale != 1.0:
             canv.scale(scale, scale)
-        canv._code.extend(self.ops)  # noqa: SLF001 (ReportLab has no public way to replay ops)
+        ops = [_RGB.sub(_grey_op, op) for op in self.ops] if grayscale else self.ops
+        canv._code.extend(ops)  # noqa: SLF001 (ReportLab has no public way to replay ops)
         canv.restoreState()
+
+
+_RGB = re.compile(r"([\d.]+) ([\d.]+) ([\d.]+) (rg|RG)\b")
+
+
+def _grey_op(match: re.Match) -> str:
+    """An RGB colour operator as the grey of the same luminance."""
+    r, g, b = (float(match.group(i)) for i in (1, 2, 3))
+    y = grey(Color(r, g, b)).red
+    return f"{y:.4f} {y:.4f} {y:.4f} {match.group(4)}"
 
 
 _MEMORY: dict[str, Recorded | None] = {}

@@ -108,6 +108,8 @@ def handout_options(func: F) -> F:
         click.option("--visit-date", type=VisitDate(), help="Visit date: the timeline then shows calendar dates."),
         click.option("--paper", type=click.Choice(["letter", "a4"], case_sensitive=False), help="Paper size (default: the clinic's setting, else what its country uses)."),
         click.option("--allow-incomplete", is_flag=True, help="Print untranslated messages in English instead of stopping."),
+        click.option("--large-print", is_flag=True, help="18 pt text, 1.5 line spacing, one column; the handout takes more pages."),
+        click.option("--grayscale", is_flag=True, help="Only greys, for black-and-white printers (tiers still differ by words and icons)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -115,7 +117,8 @@ def handout_options(func: F) -> F:
 
 
 def _build(procedure: str, clinic_path: Path | None, provider_id: str | None, lang: str, patient: str | None,
-           visit_date: dt.date | None, paper: str | None, allow_incomplete: bool):
+           visit_date: dt.date | None, paper: str | None, allow_incomplete: bool, large_print: bool = False,
+           grayscale: bool = False):
     """The request and the built handout, with warnings on stderr."""
     from .pipeline import build, make_request, page_budget
 
@@ -124,9 +127,9 @@ def _build(procedure: str, clinic_path: Path | None, provider_id: str | None, la
         clinic, procedure, lang, provider_id, patient, visit_date,
         allow_incomplete=allow_incomplete, warn=lambda message: click.echo(f"Warning: {message}", err=True),
     )
-    handout = build(request, paper)
+    handout = build(request, paper, large_print=large_print, grayscale=grayscale)
     budget = page_budget(request)
-    if handout.pages > budget:
+    if handout.pages > budget and not large_print:
         click.echo(f"Warning: {handout.pages} pages, over the procedure's budget of {budget}", err=True)
     return request, handout
 

@@ -33,7 +33,7 @@ from reportlab.platypus import (
 )
 
 from . import model as m
-from .brand import Palette, draw_drawing, logo_size, mix, read_logo, recorded_qr, recorded_svg
+from .brand import Palette, draw_drawing, grey, logo_size, mix, read_logo, recorded_qr, recorded_svg
 from .config import Clinic
 from .flowables import Marked, Rules, Stack, TierHeader, TimelineChart, TwoColumns
 from .fonts import FontStack, typeset
@@ -78,6 +78,8 @@ class LayoutOptions:
     paper: str = "letter"
     body_size: float = 12.0
     margin: float = 0.5 * inch  # the guidelines' floor; 2 pages at 12 pt need the room
+    large_print: bool = False  # 18 pt body, 1.5 line spacing, one column; pages grow
+    grayscale: bool = False
     author: str = ""
     subject: str = ""
     keywords: str = ""
@@ -102,7 +104,9 @@ class Styles:
     """Paragraph styles derived from the body size, palette, language and direction,
     and the one place that turns text into paragraphs."""
 
-    def __init__(self, stack: FontStack, palette: Palette, body: float, lang: str, rtl: bool, density: float = 1.0) -> None:
+    def __init__(
+        self, stack: FontStack, palette: Palette, body: float, lang: str, rtl: bool, density: float = 1.0, spacing: float = 1.25
+    ) -> None:
         # ``density`` scales the space between blocks (1 = roomy, 0 = tight). Type size
         # and leading never shrink: a handout that runs long gets tighter gaps first.
         self.stack, self.family, self.palette, self.rtl, self.density = stack, stack.base, palette, rtl, density
@@ -110,7 +114,8 @@ class Styles:
         family = stack.base
         d = density
         align = TA_RIGHT if rtl else TA_LEFT
-        lead = round(body * 1.25, 1)  # 1.25x: the floor of 36 CFR 1193, and what fits 2 pages
+        # 1.25x: the floor of 36 CFR 1193, and what fits 2 pages; large print uses 1.5x.
+        lead = round(body * spacing, 1)
         base = ParagraphStyle(
             "body", fontName=family.face(), fontSize=body, leading=lead, textColor=palette.ink,
             alignment=align, spaceAfter=body * (0.15 + 0.2 * d),
@@ -125,7 +130,7 @@ class Styles:
         self.bold = ParagraphStyle("bold", base, fontName=family.face(bold=True))
         self.item = ParagraphStyle("item", base, spaceAfter=body * (0.05 + 0.15 * d))
         self.heading = ParagraphStyle(
-            "heading", base, fontName=family.face(bold=True), fontSize=body + 4, leading=round((body + 4) * 1.25, 1),
+            "heading", base, fontName=family.face(bold=True), fontSize=round(body * 4 / 3), leading=round(round(body * 4 / 3) * spacing, 1),
             textColor=palette.heading, spaceBefore=body * (0.3 + 0.3 * d), spaceAfter=body * 0.25,
         )
         self.on_band = ParagraphStyle("on_band", self.bold, textColor=palette.on_primary, spaceAfter=0)
@@ -133,7 +138,7 @@ class Styles:
         self.tier_label = ParagraphStyle("tier_label", base, textColor=white, spaceAfter=0)
         self.small = ParagraphStyle("small", base, fontSize=body, spaceAfter=0)
         self.question = ParagraphStyle("question", self.bold, spaceAfter=1)
-        self.footer_size = 10.0
+        self.footer_size = max(10.0, round(body * 0.75))
 
     def para(self, content: str | m.Inline, style: ParagraphStyle | None = None) -> Flowable:
         """A paragraph of plain text or inline runs, in this handout's fonts and direction."""
@@ -198,6 +203,8 @@ class Builder:
         self.p = styles.palette
         self.clinic = clinic
         self.colon = colon(styles.lang)
+        self.single_column = False
+        self.grayscale = False
         self.gutter = styles.body.fontSize * 1.5
 
     def table_style(self, commands: list) -> TableStyle:
@@ -255,6 +262,7 @@ class Builder:
 
     def boxed(self, flowables: list[Flowable], fill: Color, edge: Color, width: float, pad: float = 10) -> Table:
         table = Table([[flowables]], colWidths=[width])
+        table.hAlign = "RIGHT" if self.s.rtl else "LEFT"
         table.setStyle(
             self.table_style([
                 ("BACKGROUND", (0, 0), (-1, -1), fill),
@@ -283,6 +291,7 @@ class Builder:
             cells.reverse()
             widths.reverse()
         table = Table([cells], colWidths=widths)
+        table.hAlign = "RIGHT" if self.s.rtl else "LEFT"
         style = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
@@ -326,6 +335,7 @@ class Builder:
         # One row per item so a long tier can continue in the next column; the header
         # row repeats there, so a continuation is never without its heading.
         table = Table([[header], *[[f] for f in inner]], colWidths=[width], repeatRows=1)
+        table.hAlign = "RIGHT" if self.s.rtl else "LEFT"
         weight = 2.5 if tier.level == "emergency" else 1.2  # heavier frame reads in grey too
         table.setStyle(self.table_style([
             ("BOX", (0, 0), (-1, -1), weight, fill),
@@ -341,7 +351,8 @@ class Builder:
 
     def tier_colour(self, level: str) -> Color:
         """Mild in the brand colour, "call" in amber-brown, emergency in the accent."""
-        return {"mild": self.p.heading, "call": CALL_COLOUR, "emergency": self.p.alert}[level]
+        call = grey(CALL_COLOUR) if self.grayscale else CALL_COLOUR
+        return {"mild": self.p.heading, "call": call, "emergency": self.p.alert}[level]
 
     def care_team(self, block: m.CareTeam, width: float) -> Flowable:
         qr_size = 0.85 * inch if block.qr_url else 0
@@ -359,6 +370,7 @@ class Builder:
             cells.reverse()
             widths.reverse()
         table = Table([cells], colWidths=widths)
+        table.hAlign = "RIGHT" if self.s.rtl else "LEFT"
         table.setStyle(self.table_style([
             ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
             ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
@@ -398,6 +410,7 @@ class Builder:
         if self.s.rtl:
             cells, widths = cells[::-1], widths[::-1]
         table = Table([cells], colWidths=widths)
+        table.hAlign = "RIGHT" if self.s.rtl else "LEFT"
         table.setStyle(self.table_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 14), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
         return table
 
@@ -513,8 +526,8 @@ class Pages:
         self.doc, self.clinic, self.s, self.options = doc, clinic, styles, options
         self.size = PAGE_SIZES[options.paper]
         self.margin = options.margin
-        self.light_h = 0.3 * inch
-        self.footer_h = 0.32 * inch
+        self.light_h = 0.3 * inch * styles.footer_size / 10
+        self.footer_h = self._footer_height()
 
     def frames(self) -> tuple[Frame, Frame]:
         w, h = self.size
@@ -582,7 +595,7 @@ class Pages:
         ly = h - band_h / 2 - lh * scale / 2
         lx = w - self.margin - lw * scale if self.s.rtl else self.margin
         if recorded is not None:
-            recorded.draw(canv, lx, ly, scale)
+            recorded.draw(canv, lx, ly, scale, grayscale=self.options.grayscale)
         elif not hasattr(logo, "getSize"):  # a Drawing that could not be recorded
             canv.saveState()
             canv.translate(lx, ly)
@@ -590,6 +603,10 @@ class Pages:
             draw_drawing(logo, canv, 0, 0, self.s.family.face())
             canv.restoreState()
         else:
+            if self.options.grayscale:
+                from reportlab.lib.utils import ImageReader
+
+                logo = ImageReader(logo._image.convert("LA"))  # noqa: SLF001 (PIL image behind the reader)
             canv.drawImage(logo, lx, ly, lw * scale, lh * scale, mask="auto")
 
     def later_header(self, canv: Canvas, _doc) -> None:
@@ -607,6 +624,19 @@ class Pages:
         canv.line(self.margin, h - self.margin - self.light_h + 0.12 * inch, w - self.margin, h - self.margin - self.light_h + 0.12 * inch)
         canv.restoreState()
 
+    def _footer_paragraphs(self, page_text: str) -> tuple[Flowable, Flowable, float]:
+        """The footer's two parts and the width left for the clinic part."""
+        size = self.s.footer_size
+        style = ParagraphStyle("footer", self.s.body, fontSize=size, leading=size * 1.25, textColor=self.s.palette.muted, spaceAfter=0)
+        left = self.s.para((m.Run(self.clinic.name), m.Run("  ·  "), m.Run(self.doc.footer)), style)
+        right = self.s.para(page_text, ParagraphStyle("footer_r", style, alignment=TA_LEFT if self.s.rtl else TA_RIGHT))
+        return left, right, self.size[0] - 2 * self.margin - 1.4 * inch * size / 10
+
+    def _footer_height(self) -> float:
+        """Room for the footer, measured: a long clinic name or large print wraps it."""
+        left, _, width = self._footer_paragraphs(self.doc.page_pattern % {"page": 99, "total": 99})
+        return max(0.32 * inch, left.wrap(width, 1e6)[1] + 0.18 * inch)
+
     def footer(self, canv: Canvas, page_text: str) -> None:
         w, _ = self.size
         p = self.s.palette
@@ -615,13 +645,9 @@ class Pages:
         canv.setLineWidth(0.8)
         y = self.margin + self.footer_h - 0.12 * inch
         canv.line(self.margin, y, w - self.margin, y)
-        size = self.s.footer_size
-        style = ParagraphStyle("footer", self.s.body, fontSize=size, leading=size * 1.25, textColor=p.muted, spaceAfter=0)
-        left = self.s.para((m.Run(self.clinic.name), m.Run("  ·  "), m.Run(self.doc.footer)), style)
-        right = self.s.para(page_text, ParagraphStyle("footer_r", style, alignment=TA_LEFT if self.s.rtl else TA_RIGHT))
-        avail = w - 2 * self.margin
-        rw = 1.4 * inch
-        left.wrap(avail - rw, self.footer_h)
+        left, right, left_w = self._footer_paragraphs(page_text)
+        rw = w - 2 * self.margin - left_w
+        left.wrap(left_w, self.footer_h)
         right.wrap(rw, self.footer_h)
         base = self.margin + 0.06 * inch
         if self.s.rtl:  # style.alignment is already right-aligned for RTL
@@ -641,7 +667,7 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
         lines = [s.para(notice, ParagraphStyle("notice", s.bold, spaceAfter=2)) for notice in doc.notices]
         story += [builder.boxed(lines, builder.p.accent_tint, builder.p.alert, width), Spacer(1, 6)]
     col_gap = 0.28 * inch
-    col_w = (width - col_gap) / 2
+    col_w = min(width, MAX_LINE) if builder.single_column else (width - col_gap) / 2
     for block in doc.blocks:
         if isinstance(block, m.Fields):
             story += [builder.fields(block, width), Spacer(1, 6 + 4 * s.density)]
@@ -651,7 +677,10 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
             flow: list[Flowable] = []
             for section in block.sections:
                 flow += builder.section(section, col_w)
-            story.append(TwoColumns(flow, col_gap, doc.rtl))
+            if builder.single_column:  # large print: one column, full measure (<= 6 in)
+                story += flow
+            else:
+                story.append(TwoColumns(flow, col_gap, doc.rtl))
         elif isinstance(block, m.Section):
             story += builder.section(block, width)
     return story
@@ -679,8 +708,13 @@ def build_pdf(
 def _build_once(
     doc: m.Document, clinic: Clinic, stack: FontStack, palette: Palette, options: LayoutOptions, density: float
 ) -> tuple[bytes, int]:
-    styles = Styles(stack, palette, options.body_size, doc.lang, doc.rtl, density)
+    if options.grayscale:
+        palette = palette.grayscale()
+    body = 18.0 if options.large_print and options.body_size < 16 else options.body_size
+    styles = Styles(stack, palette, body, doc.lang, doc.rtl, density, spacing=1.5 if options.large_print else 1.25)
     builder = Builder(styles, clinic)
+    builder.single_column = options.large_print
+    builder.grayscale = options.grayscale
     pages = Pages(doc, clinic, styles, options)
     buffer = io.BytesIO()
     template = BaseDocTemplate(

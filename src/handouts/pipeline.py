@@ -82,8 +82,9 @@ def make_request(
     return Request(procedure, clinic, language, provider, patient, visit_date, draft)
 
 
-def build(request: Request, paper: str | None = None) -> Handout:
-    """Render and lay out one handout in memory."""
+def build(request: Request, paper: str | None = None, large_print: bool = False, grayscale: bool = False) -> Handout:
+    """Render and lay out one handout in memory. Large print grows the page count
+    instead of shrinking anything, so it has no page budget."""
     clinic = request.clinic
     paper = (paper or clinic.paper or default_paper(clinic.country)).lower()
     if paper not in PAGE_SIZES:
@@ -97,11 +98,13 @@ def build(request: Request, paper: str | None = None) -> Handout:
         author=clinic.name,
         subject=f"Patient handout: {request.procedure.id} ({request.language.code})",
         keywords=f"patient education, {request.procedure.id}, {request.language.code}",
+        large_print=large_print,
+        grayscale=grayscale,
     )
     palette = Palette.from_hex(clinic.brand.primary, clinic.brand.accent)
     budget = page_budget(request)
-    pdf, pages = build_pdf(document, clinic, stack, palette, options, budget)
-    if pages > budget and request.visit_date is not None and not request.short_months:
+    pdf, pages = build_pdf(document, clinic, stack, palette, options, None if large_print else budget)
+    if not large_print and pages > budget and request.visit_date is not None and not request.short_months:
         # Last resort before a page more: the timeline's months abbreviated ("Sep 30 –
         # Oct 4, 2027"), which keeps each milestone on one line.
         short = replace(request, short_months=True)
