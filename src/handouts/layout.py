@@ -533,7 +533,7 @@ class Pages:
         w, h = self.size
         content_w = w - 2 * self.margin
         band_h = self._band_layout()[0]
-        first = Frame(self.margin, self.margin + self.footer_h, content_w, h - self.margin - self.footer_h - band_h - 0.15 * inch, id="first", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        first = Frame(self.margin, self.margin + self.footer_h, content_w, h - self.margin - self.footer_h - band_h - 0.1 * inch, id="first", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         later = Frame(self.margin, self.margin + self.footer_h, content_w, h - 2 * self.margin - self.footer_h - self.light_h, id="later", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         return first, later
 
@@ -560,10 +560,12 @@ class Pages:
     def _band_layout(self) -> tuple[float, float, float]:
         """(band height, logo box size, text width) for page 1's header band."""
         w, _ = self.size
-        logo_box = 0.75 * inch if self.clinic.brand.logo is not None else 0.0
+        logo_box = 0.62 * inch if self.clinic.brand.logo is not None else 0.0
         text_w = w - 2 * self.margin - (logo_box + 0.2 * inch if logo_box else 0)
         text_h = sum(p.height for p in self._band_paragraphs(text_w))
-        return max(text_h, logo_box) + 0.3 * inch, logo_box, text_w
+        # The colour runs to the paper's edge; the text starts at the top margin, where
+        # every printer can print.
+        return self.margin + max(text_h, logo_box) + 0.14 * inch, logo_box, text_w
 
     def first_header(self, canv: Canvas, _doc) -> None:
         w, h = self.size
@@ -575,7 +577,8 @@ class Pages:
             self._draw_logo(canv, logo_box, band_h)
         x = self.margin if self.s.rtl or not logo_box else self.margin + logo_box + 0.2 * inch
         paras = self._band_paragraphs(text_w)
-        y = h - band_h / 2 + sum(p.height for p in paras) / 2
+        text_h = sum(p.height for p in paras)
+        y = h - self.margin - (max(text_h, logo_box) - text_h) / 2
         for para in paras:
             y -= para.height
             para.drawOn(canv, x, y)
@@ -592,7 +595,7 @@ class Pages:
             logo = read_logo(path)
             lw, lh = logo_size(logo)
         scale = min(box / lw, box / lh)
-        ly = h - band_h / 2 - lh * scale / 2
+        ly = h - self.margin - box / 2 - lh * scale / 2
         lx = w - self.margin - lw * scale if self.s.rtl else self.margin
         if recorded is not None:
             recorded.draw(canv, lx, ly, scale, grayscale=self.options.grayscale)
@@ -618,7 +621,7 @@ class Pages:
         style = ParagraphStyle("later", self.s.body, fontSize=self.s.footer_size + 1, leading=14, textColor=p.muted, spaceAfter=0)
         para = self.s.para((m.Run(self.doc.title), m.Run("  ·  "), m.Run(self.clinic.name)), style)
         _, ph = para.wrap(w - 2 * self.margin, self.light_h)
-        para.drawOn(canv, self.margin, h - self.margin - ph + 0.05 * inch)
+        para.drawOn(canv, self.margin, h - self.margin - ph)
         canv.setStrokeColor(mix(p.primary, white, 0.6))
         canv.setLineWidth(0.8)
         canv.line(self.margin, h - self.margin - self.light_h + 0.12 * inch, w - self.margin, h - self.margin - self.light_h + 0.12 * inch)
