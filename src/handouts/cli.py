@@ -272,6 +272,40 @@ def batch(
         sys.exit(1)
 
 
+@main.command()
+@version_option
+@clinic_option
+@click.option("--procedure", "procedures", multiple=True, metavar="ID", help="Only this procedure (repeatable).")
+@click.option("--lang", "languages", multiple=True, metavar="CODE", help="Only this language (repeatable; default: the clinic's).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable findings.")
+@click.option("--strict", is_flag=True, help="Warnings count as errors (for CI of clinic content).")
+@reports_errors
+def check(clinic_path: Path | None, procedures: tuple[str, ...], languages: tuple[str, ...], as_json: bool, strict: bool) -> None:
+    """Measure the handouts against the print and plain-language rules: reading level,
+    sentence and list length, type size, spacing, margins, contrast, glyphs, pages,
+    catalogs and review dates. Exit code 1 on errors (or warnings with --strict)."""
+    from .quality import ERROR, WARNING, as_json as findings_json, run
+
+    clinic = _load_clinic(clinic_path)
+    findings = run(clinic, procedures, languages)
+    errors = [f for f in findings if f.level == ERROR or (strict and f.level == WARNING)]
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"findings": findings_json(findings), "errors": len(errors)}, indent=2, ensure_ascii=False))
+    else:
+        widths = (15, 8, 34, 12, 24)
+        header = ("procedure", "lang", "check", "result", "value")
+        click.echo("  ".join(h.ljust(w) for h, w in zip(header, widths)) + "  detail")
+        for f in findings:
+            row = (f.procedure, f.language, f.check, f.level, f.value)
+            click.echo("  ".join(str(v)[:w].ljust(w) for v, w in zip(row, widths)) + f"  {f.detail}")
+        counts = {level: sum(f.level == level for f in findings) for level in ("ok", "warning", "error", "not measured")}
+        click.echo(", ".join(f"{n} {level}" for level, n in counts.items()))
+    if errors:
+        sys.exit(1)
+
+
 @main.group()
 @version_option
 def translations() -> None:

@@ -95,7 +95,13 @@ class CachedParagraph(Paragraph):
         # Split parts can inherit the marker without the line breaks: check both.
         if self.__dict__.get("_wrapped_for") == availWidth and "blPara" in self.__dict__:
             return self.width, self.height
-        size = super().wrap(availWidth, availHeight)
+        if self.style.wordWrap == "CJK":
+            # Kinsoku keeps a closing mark ("、", "。") on the line it ends, hanging past
+            # the measure. Wrapping one character narrower keeps it inside the margin.
+            _, height = super().wrap(availWidth - self.style.fontSize, availHeight)
+            self.width, size = availWidth, (availWidth, height)
+        else:
+            size = super().wrap(availWidth, availHeight)
         self._wrapped_for = availWidth
         return size
 

@@ -238,7 +238,7 @@ class BidiParagraph(Flowable):
                 while j < len(visual) and visual[j].face == visual[i].face:
                     j += 1
                 text = "".join(g.char for g in visual[i:j])
-                canv.setFont(visual[i].face, style.fontSize)
+                canv.setFont(visual[i].face, style.fontSize, style.leading)
                 canv.drawString(x, y, text)
                 x += sum(g.width for g in visual[i:j])
                 i = j
