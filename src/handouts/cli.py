@@ -306,6 +306,20 @@ def check(clinic_path: Path | None, procedures: tuple[str, ...], languages: tupl
         sys.exit(1)
 
 
+@main.command()
+@version_option
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@reports_errors
+def init(folder: Path) -> None:
+    """Start a clinic FOLDER: a commented clinic.toml, a sample logo, an example template
+    override with its Spanish translation, and a README for the clinic admin."""
+    from .scaffold import create
+
+    for path in create(folder):
+        click.echo(f"Wrote {path}")
+    click.echo(f"Next: edit {folder / 'clinic.toml'}, then run: handouts check --clinic {folder / 'clinic.toml'}")
+
+
 @main.group()
 @version_option
 def translations() -> None:

@@ -76,6 +76,7 @@ class Clinic:
     is_demo: bool = False
     templates_dir: Path | None = field(default=None)
     reviews: tuple[TranslationReview, ...] = ()
+    locales_dir: Path | None = None  # the clinic's own catalogs, merged over the built-in
 
     def review_for(self, language: str) -> TranslationReview | None:
         """The clinic's recorded sign-off of a translation, if any."""
@@ -347,6 +348,7 @@ def parse_clinic(
         is_demo=is_demo,
         templates_dir=templates_dir if not is_demo and templates_dir.is_dir() else None,
         reviews=tuple(reviews),
+        locales_dir=base_dir / "locales" if not is_demo and (base_dir / "locales").is_dir() else None,
     )
 
 

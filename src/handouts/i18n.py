@@ -93,12 +93,48 @@ def resolve_language(code: str, root: Path | None = None) -> Language:
     raise UsageError(f"unknown language \"{code}\"; available: {', '.join(sorted(available))}")
 
 
-def translations_for(language: Language) -> gettext.NullTranslations:
-    """The gettext translations for a language; English gets the identity."""
+def translations_for(language: Language, clinic_locales: Path | None = None) -> gettext.NullTranslations:
+    """The gettext translations for a language; English gets the identity.
+
+    A clinic's own catalog (``locales/<lang>/LC_MESSAGES/handouts.po`` next to its
+    clinic.toml) comes first: it translates the clinic's own wording and may replace a
+    built-in translation; everything else falls back to the built-in catalog.
+    """
+    builtin: gettext.NullTranslations
     if language.catalog is None:
-        return gettext.NullTranslations()
-    stat = language.catalog.stat()
-    return _compile(language.catalog, str(language.locale), stat.st_mtime_ns, stat.st_size)
+        builtin = gettext.NullTranslations()
+    else:
+        stat = language.catalog.stat()
+        builtin = _compile(language.catalog, str(language.locale), stat.st_mtime_ns, stat.st_size)
+    own = catalog_path(language.code, clinic_locales) if clinic_locales is not None else None
+    if own is None or not own.is_file():
+        return builtin
+    stat = own.stat()
+    return _Chained(_compile(own, str(language.locale), stat.st_mtime_ns, stat.st_size), builtin)
+
+
+class _Chained(gettext.NullTranslations):
+    """The clinic's catalog, then the built-in one (without mutating cached objects)."""
+
+    def __init__(self, first: gettext.NullTranslations, then: gettext.NullTranslations) -> None:
+        super().__init__()
+        self.first, self.then = first, then
+
+    def gettext(self, message: str) -> str:
+        found = self.first.gettext(message)
+        return found if found != message else self.then.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        found = self.first.ngettext(singular, plural, n)
+        return found if found not in (singular, plural) else self.then.ngettext(singular, plural, n)
+
+    def pgettext(self, context: str, message: str) -> str:
+        found = self.first.pgettext(context, message)
+        return found if found != message else self.then.pgettext(context, message)
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
+        found = self.first.npgettext(context, singular, plural, n)
+        return found if found not in (singular, plural) else self.then.npgettext(context, singular, plural, n)
 
 
 @lru_cache(maxsize=64)

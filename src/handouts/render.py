@@ -89,7 +89,7 @@ def display_url(url: str) -> str:
 def render_xml(request: Request, roots: Sequence[Path]) -> str:
     """Run the procedure's template for this request; returns the XML text."""
     env = environment(tuple(roots))
-    translations = translations_for(request.language)
+    translations = translations_for(request.language, request.clinic.locales_dir)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     try:
         template = env.get_template(request.procedure.template)
@@ -187,7 +187,7 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
         raise ContentError(f"{source}: template output is not well-formed at line {line}: {exc}") from None
     parser = _Parser(source)
     blocks = tuple(parser.top(child) for child in root)
-    _ = translations_for(request.language).gettext
+    _ = translations_for(request.language, request.clinic.locales_dir).gettext
     return m.Document(
         lang=request.language.code,
         rtl=request.language.rtl,
