@@ -133,7 +133,8 @@ def test_body_text_is_at_least_12_point(demo_pdf):
     with pdfplumber.open(demo_pdf) as pdf:
         sizes = [round(c["size"], 1) for page in pdf.pages for c in page.chars]
         footer_top = pdf.pages[0].height - 0.9 * 72
-        body = [round(c["size"], 1) for page in pdf.pages for c in page.chars if c["top"] < footer_top and c["top"] > 0.5 * 72]
+        # Body text: below the running header of later pages, above the footer.
+        body = [round(c["size"], 1) for page in pdf.pages for c in page.chars if c["top"] < footer_top and c["top"] > 0.85 * 72]
     assert min(body) >= 12, sorted(set(sizes))
     assert min(sizes) >= 10  # the running header and footer
 
@@ -201,3 +202,35 @@ def test_qr_code_scans_to_the_clinic_website(demo_pdf, tmp_path):
     page = next(tmp_path.glob("q-*.png"))
     scan = subprocess.run(["zbarimg", "-q", "--raw", str(page)], capture_output=True, text=True)
     assert scan.stdout.strip() == "https://clinic.example.org/neck-care"
+
+
+def test_large_print(cli, tmp_path):
+    import re as _re
+
+    from handouts.quality import _leading_ratios
+
+    assert cli("generate", "botox-neck", "--large-print", "--visit-date", DEMO_DATE, "-o", "lp.pdf").exit_code == 0
+    pdf = tmp_path / "lp.pdf"
+    assert len(PdfReader(str(pdf)).pages) > 2  # pages grow; nothing shrinks
+    with pdfplumber.open(pdf) as doc:
+        body = [c for p in doc.pages for c in p.chars if 0.9 * 72 < c["top"] < p.height - 1.2 * 72 and c["text"].strip()]
+        assert min(c["size"] for c in body) >= 16
+        # One column: body lines start at the left margin all down the page, none in a
+        # second column.
+        assert not [c for c in body if c["x0"] > doc.pages[0].width / 2 and c["size"] == 18 and c["text"] == "•"]
+    ratios = _leading_ratios(pdf.read_bytes())
+    assert min(r for r in ratios) >= 1.49 or all(r >= 1.25 for r in ratios)
+    assert _re.search(rb"18 Tf 27 TL", b"".join(p.get_contents().get_data() for p in PdfReader(str(pdf)).pages))
+
+
+def test_grayscale_has_no_colour(cli, tmp_path):
+    import re as _re
+
+    assert cli("generate", "botox-neck", "--grayscale", "-o", "g.pdf").exit_code == 0
+    data = b"".join(p.get_contents().get_data() for p in PdfReader(str(tmp_path / "g.pdf")).pages)
+    colours = _re.findall(rb"([\d.]+) ([\d.]+) ([\d.]+) (?:rg|RG)", data)
+    assert colours
+    assert all(abs(float(r) - float(g)) < 0.01 and abs(float(g) - float(b)) < 0.01 for r, g, b in colours)
+    text = pdf_text(tmp_path / "g.pdf")
+    for tier in ("Common and mild", "Call the clinic", "Get emergency help now"):
+        assert tier in text  # the tiers still differ by their words

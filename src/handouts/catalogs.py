@@ -179,3 +179,38 @@ def status(root: Path | None = None) -> list[Health]:
     languages = available_languages(root)
     order = [SOURCE_LANGUAGE, *sorted(k for k in languages if k != SOURCE_LANGUAGE)]
     return [check(languages[code], root) for code in order]
+
+
+_X_HEADER = re.compile(r'^"(X-[A-Za-z-]+): (.*)\\n"$', re.M)
+
+
+def update_catalogs(root: Path | None = None) -> list[tuple[str, int]]:
+    """``pybabel update`` for every catalog, keeping the provenance headers (Babel drops
+    headers it does not know). New messages arrive untranslated; none is guessed from a
+    similar one (no fuzzy matching: a near-miss in medical text is worse than a gap).
+    Returns (language, untranslated count) for each catalog."""
+    from babel.messages.pofile import read_po, write_po
+
+    root = root or locales_dir()
+    with (root / "handouts.pot").open("rb") as fh:
+        template = read_po(fh)
+    results = []
+    for code, language in sorted(available_languages(root).items()):
+        if language.catalog is None:
+            continue
+        path = language.catalog
+        provenance = _X_HEADER.findall(path.read_text(encoding="utf-8"))
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=code)
+        catalog.update(template, no_fuzzy_matching=True)
+        from io import BytesIO
+
+        buffer = BytesIO()
+        write_po(buffer, catalog, width=100, ignore_obsolete=True)
+        text = buffer.getvalue().decode("utf-8")
+        lines = "".join(f'"{key}: {value}\\n"\n' for key, value in provenance)
+        text = text.replace('"Generated-By:', lines + '"Generated-By:', 1) if lines else text
+        path.write_text(text, encoding="utf-8")
+        health = _check.__wrapped__(language, root, None, None)  # fresh, not cached
+        results.append((code, health.untranslated + health.fuzzy))
+    return results

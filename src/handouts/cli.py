@@ -52,6 +52,9 @@ def reports_errors(func: F) -> F:
             sys.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # output piped into `head` and the like: not an error
+            sys.stderr.close()
+            sys.exit(0)
         except Exception as exc:  # a bug: still one line, unless debugging
             if os.environ.get("HANDOUTS_DEBUG"):
                 raise
@@ -324,6 +327,18 @@ def init(folder: Path) -> None:
 @version_option
 def translations() -> None:
     """Translation catalogs: what is translated and reviewed."""
+
+
+@translations.command("update")
+@version_option
+@reports_errors
+def translations_update() -> None:
+    """Bring every catalog up to date with locales/handouts.pot (after `pybabel
+    extract`), keeping each catalog's provenance headers. New messages arrive empty."""
+    from .catalogs import update_catalogs
+
+    for code, missing in update_catalogs():
+        click.echo(f"{code}: {missing} to translate")
 
 
 @translations.command("status")
