@@ -20,12 +20,18 @@ def _manifest(folder: Path) -> dict:
 
 
 def test_demo_batch_writes_files_and_manifest(cli, tmp_path):
-    result = cli("batch", "--jobs", "1")
+    result = cli("batch", "--jobs", "2", "--lang", "en")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("3 written, 0 up to date, 0 failed")
+    assert result.stdout.startswith("5 written, 0 up to date, 0 failed")
     data = _manifest(tmp_path / "output")
     paths = [e["path"] for e in data["items"]]
-    assert paths == [f"{p}/botox-neck/botox-neck.en.pdf" for p in ("dr-okafor", "dr-rivera", "np-lindqvist")]
+    assert paths == [
+        "dr-okafor/botox-neck/botox-neck.en.pdf",
+        "dr-rivera/botox-migraine/botox-migraine.en.pdf",
+        "dr-rivera/botox-neck/botox-neck.en.pdf",
+        "np-lindqvist/botox-migraine/botox-migraine.en.pdf",
+        "np-lindqvist/botox-neck/botox-neck.en.pdf",
+    ]
     entry = data["items"][0]
     assert set(entry) >= {"provider", "procedure", "language", "pages", "bytes", "sha256", "catalog_review_state", "content_review_date"}
     pdf = tmp_path / "output" / entry["path"]

@@ -61,7 +61,8 @@ def test_patient_name_stays_out_of_default_file_name_and_output(cli, tmp_path):
 
 def test_list_procedures_providers_languages(cli):
     procs = cli("list", "procedures")
-    assert procs.exit_code == 0 and procs.stdout.startswith("botox-neck\t")
+    assert procs.exit_code == 0
+    assert [line.split("\t")[0] for line in procs.stdout.splitlines()] == ["botox-migraine", "botox-neck"]
     provs = cli("list", "providers")
     assert provs.exit_code == 0
     assert [line.split("\t")[0] for line in provs.stdout.splitlines()] == ["dr-rivera", "dr-okafor", "np-lindqvist"]
@@ -73,7 +74,7 @@ def test_list_procedures_providers_languages(cli):
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["generate", "botox-nek"], 2, 'unknown procedure "botox-nek" (did you mean "botox-neck"?); available: botox-neck'),
+        (["generate", "botox-nek"], 2, 'unknown procedure "botox-nek" (did you mean "botox-neck"?); available: botox-migraine, botox-neck'),
         (["generate", "botox-neck", "--provider", "dr-who"], 2, 'unknown provider "dr-who"; available: dr-rivera, dr-okafor, np-lindqvist'),
         (["generate", "botox-neck", "--lang", "xx"], 2, 'unknown language "xx"; available: '),
         (["generate", "botox-neck", "--visit-date", "2026-02-30"], 2, "'2026-02-30' is not a real date"),

@@ -110,3 +110,12 @@ def test_edited_po_is_used_without_a_compile_step(tmp_path):
 
     os.utime(po, ns=(po.stat().st_atime_ns, po.stat().st_mtime_ns + 1_000_000))
     assert translations_for(language).gettext("Key points") == "Lo más importante"
+
+
+def test_shipped_template_is_up_to_date_with_the_source():
+    """Every string the code and templates mark is in locales/handouts.pot: otherwise a
+    new sentence would print in English in every language without anyone noticing."""
+    from handouts.catalogs import source_ids
+
+    extracted = {msg.id for msg in _extract_catalog() if msg.id}
+    assert extracted <= set(source_ids(ROOT / "locales"))
