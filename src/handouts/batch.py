@@ -235,7 +235,7 @@ def _make(task: tuple[Item, str]) -> dict:
         handout = build(request, item.paper)
         target = Path(out_dir) / item.path
         write_atomic(handout.pdf, target)
-        health = check(request.language)
+        health = check(request.language, procedure=item.procedure)
         review = "source" if request.language.catalog is None else ("reviewed" if not request.draft else "draft")
         return {
             "provider": item.provider.id,

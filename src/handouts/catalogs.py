@@ -116,34 +116,46 @@ def read_provenance(path: Path) -> Provenance:
 
 
 @lru_cache(maxsize=4)
-def _source_ids(pot: Path, _mtime: int) -> frozenset[str]:
+def _source_messages(pot: Path, _mtime: int) -> tuple[tuple[str, frozenset[str]], ...]:
     from babel.messages.pofile import read_po
 
     with pot.open("rb") as fh:
-        return frozenset(str(m.id[0] if isinstance(m.id, tuple) else m.id) for m in read_po(fh) if m.id)
+        return tuple(
+            (str(m.id[0] if isinstance(m.id, tuple) else m.id), frozenset(path for path, _ in m.locations))
+            for m in read_po(fh)
+            if m.id
+        )
 
 
-def source_ids(root: Path | None = None) -> frozenset[str]:
-    """The English messages every catalog must translate (from handouts.pot)."""
+def source_ids(root: Path | None = None, procedure: str | None = None) -> frozenset[str]:
+    """The English messages a catalog must translate (from handouts.pot): all of them, or
+    those one procedure's handout uses (its own templates and the shared parts)."""
     pot = (root or locales_dir()) / "handouts.pot"
     if not pot.is_file():
         raise HandoutsError(f"{pot}: the message template is missing; run pybabel extract (see README)")
-    return _source_ids(pot, pot.stat().st_mtime_ns)
+    messages = _source_messages(pot, pot.stat().st_mtime_ns)
+    if procedure is None:
+        return frozenset(msgid for msgid, _ in messages)
+    own = f"templates/{procedure}/"
+    return frozenset(
+        msgid for msgid, paths in messages
+        if not paths or any(p.startswith((own, "templates/layouts/", "src/")) for p in paths)
+    )
 
 
-def check(language: Language, root: Path | None = None) -> Health:
-    """Count what a catalog translates, honestly, against the current source. Cached
-    until the catalog or the template file changes (a batch asks once per handout)."""
+def check(language: Language, root: Path | None = None, procedure: str | None = None) -> Health:
+    """Count what a catalog translates, honestly, against the current source (for one
+    procedure, or all of them). Cached until the catalog or the template file changes."""
     pot = (root or locales_dir()) / "handouts.pot"
     stamp = lambda p: (p.stat().st_mtime_ns, p.stat().st_size) if p is not None and p.is_file() else None  # noqa: E731
-    return _check(language, root, stamp(language.catalog), stamp(pot))
+    return _check(language, root, stamp(language.catalog), stamp(pot), procedure)
 
 
-@lru_cache(maxsize=64)
-def _check(language: Language, root: Path | None, _catalog_stamp: object, _pot_stamp: object) -> Health:
+@lru_cache(maxsize=128)
+def _check(language: Language, root: Path | None, _catalog_stamp: object, _pot_stamp: object, procedure: str | None = None) -> Health:
     from babel.messages.pofile import PoFileError, read_po
 
-    ids = source_ids(root)
+    ids = source_ids(root, procedure)
     if language.catalog is None:  # the source language
         return Health(language, len(ids), len(ids), 0, 0, (), Provenance(method="source"))
     try:
@@ -211,6 +223,6 @@ def update_catalogs(root: Path | None = None) -> list[tuple[str, int]]:
         lines = "".join(f'"{key}: {value}\\n"\n' for key, value in provenance)
         text = text.replace('"Generated-By:', lines + '"Generated-By:', 1) if lines else text
         path.write_text(text, encoding="utf-8")
-        health = _check.__wrapped__(language, root, None, None)  # fresh, not cached
+        health = _check.__wrapped__(language, root, None, None, None)  # fresh, not cached
         results.append((code, health.untranslated + health.fuzzy))
     return results

@@ -61,7 +61,9 @@ def make_request(
     """
     procedure = load_procedure(procedure_id, template_roots(clinic))
     language = resolve_language(lang)
-    health = check_catalog(language)
+    # Only the messages this procedure uses must be translated: a catalog that still
+    # lacks a new procedure's sentences keeps serving the others.
+    health = check_catalog(language, procedure=procedure.id)
     if not health.complete:
         counts = f"{health.missing} of {health.total} messages not translated ({health.fuzzy} fuzzy, {health.untranslated} untranslated, {len(health.placeholder_errors)} with placeholder errors)"
         if not allow_incomplete:

@@ -282,7 +282,7 @@ def colour_findings(primary: str, accent: str) -> list[Finding]:
 def catalog_findings(language, proc: str, clinic, today: dt.date) -> list[Finding]:  # noqa: ANN001
     from .catalogs import check
 
-    health = check(language)
+    health = check(language, procedure=proc)
     code = language.code
     out = []
     if language.catalog is None:
