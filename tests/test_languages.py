@@ -204,7 +204,7 @@ def test_status_command(cli):
     result = cli("translations", "status")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert any(line.startswith("es ") and "91/91" in line and "not reviewed (machine-drafted)" in line for line in lines)
+    assert any(line.startswith("es ") and "120/120" in line and "not reviewed (machine-drafted)" in line for line in lines)
     import json
 
     data = json.loads(cli("translations", "status", "--json").stdout)
@@ -290,3 +290,16 @@ def test_missing_cjk_font_is_one_clear_error(cli, monkeypatch):
     assert result.stderr.startswith("Error: zh_Hans handouts need a font: the font WenQuanYi Zen Hei")
     assert "apt-get install fonts-wqy-zenhei" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("code", SHIPPED)
+def test_second_procedure_in_every_language(cli, tmp_path, code):
+    """botox-migraine was added as content only: it must build in every language."""
+    result = cli("generate", "botox-migraine", "--lang", code, "--visit-date", VISIT.isoformat(), "-o", "m.pdf")
+    assert result.exit_code == 0, result.stderr
+    pages = len(PdfReader(str(tmp_path / "m.pdf")).pages)
+    assert pages <= (2 if code == "en" else 3)
+    if code in EXTRACTS_CLEANLY:
+        title = translations_for(resolve_language(code)).gettext("Botox injections for chronic migraine")
+        text = unicodedata.normalize("NFC", pdf_text(tmp_path / "m.pdf")).replace(" ", "")
+        assert title.replace(" ", "") in text
