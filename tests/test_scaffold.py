@@ -29,3 +29,11 @@ def test_init_never_overwrites(cli, tmp_path):
     assert result.exit_code == 1
     assert "not empty" in result.stderr
     assert (tmp_path / "busy" / "notes.txt").read_text() == "keep me"
+
+
+def test_translations_status_covers_the_clinic_catalogs(cli, tmp_path):
+    assert cli("init", "c").exit_code == 0
+    result = cli("translations", "status", "--clinic", str(tmp_path / "c" / "clinic.toml"))
+    assert result.exit_code == 0
+    assert "The clinic's own wording:" in result.stdout
+    assert any(line.startswith("es ") and "1/1" in line and "complete" in line for line in result.stdout.splitlines()[-2:])

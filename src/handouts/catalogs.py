@@ -226,3 +226,47 @@ def update_catalogs(root: Path | None = None) -> list[tuple[str, int]]:
         health = _check.__wrapped__(language, root, None, None, None)  # fresh, not cached
         results.append((code, health.untranslated + health.fuzzy))
     return results
+
+
+@dataclass(frozen=True)
+class ClinicCatalog:
+    """A clinic's own catalog: its wording, translated over the built-in catalogs."""
+
+    code: str
+    total: int
+    translated: int
+    fuzzy: int
+    untranslated: int
+    placeholder_errors: tuple[str, ...]
+
+
+def clinic_status(folder: Path) -> list[ClinicCatalog]:
+    """Health of a clinic's ``locales/`` catalogs, against its ``clinic.pot`` when there
+    is one (what its templates mark), else against the catalog's own entries."""
+    from babel.messages.pofile import read_po
+
+    pot = folder / "clinic.pot"
+    expected: set[str] | None = None
+    if pot.is_file():
+        with pot.open("rb") as fh:
+            expected = {str(m.id) for m in read_po(fh) if m.id and isinstance(m.id, str)}
+    out = []
+    for po in sorted(folder.glob("*/LC_MESSAGES/handouts.po")):
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        ids = expected if expected is not None else {str(m.id) for m in catalog if m.id and isinstance(m.id, str)}
+        translated = fuzzy = 0
+        errors: list[str] = []
+        for message in catalog:
+            if not message.id or str(message.id) not in ids:
+                continue
+            if message.fuzzy:
+                fuzzy += 1
+            elif message.string:
+                problems = problems_in(str(message.id), str(message.string))
+                if problems:
+                    errors += [f"{str(message.id)[:40]!r}: {p}" for p in problems]
+                else:
+                    translated += 1
+        out.append(ClinicCatalog(po.parent.parent.name, len(ids), translated, fuzzy, len(ids) - translated - fuzzy - len(errors), tuple(errors)))
+    return out

@@ -343,18 +343,28 @@ def translations_update() -> None:
 
 @translations.command("status")
 @version_option
+@clinic_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @reports_errors
-def translations_status(as_json: bool) -> None:
+def translations_status(clinic_path: Path | None, as_json: bool) -> None:
     """Per language: translated, fuzzy and untranslated counts, placeholder errors and
-    review state. Fuzzy entries and empty plural forms do not count as translated."""
-    from .catalogs import status
+    review state. Fuzzy entries and empty plural forms do not count as translated. With
+    --clinic, the clinic's own catalogs are listed too."""
+    from dataclasses import asdict
+
+    from .catalogs import clinic_status, status
 
     rows = status()
+    clinic = _load_clinic(clinic_path) if clinic_path is not None else None
+    own = clinic_status(clinic.locales_dir) if clinic is not None and clinic.locales_dir else []
     if as_json:
         import json
 
-        click.echo(json.dumps([h.as_dict() for h in rows], indent=2, ensure_ascii=False))
+        data = [h.as_dict() for h in rows]
+        if clinic_path is not None:
+            click.echo(json.dumps({"builtin": data, "clinic": [asdict(c) for c in own]}, indent=2, ensure_ascii=False))
+        else:
+            click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     header = f"{'lang':8} {'translated':>10} {'fuzzy':>6} {'untransl.':>9} {'errors':>6}  {'state':10}  review"
     click.echo(header)
@@ -373,6 +383,13 @@ def translations_status(as_json: bool) -> None:
         )
         for error in h.placeholder_errors:
             click.echo(f"         {error}")
+    if own:
+        click.echo("\nThe clinic's own wording:")
+        for c in own:
+            state = "complete" if c.translated == c.total and not c.placeholder_errors else "incomplete"
+            click.echo(f"{c.code:8} {c.translated:>5}/{c.total:<4} {c.fuzzy:>6} {c.untranslated:>9} {len(c.placeholder_errors):>6}  {state}")
+            for error in c.placeholder_errors:
+                click.echo(f"         {error}")
 
 
 if __name__ == "__main__":  # pragma: no cover
