@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from reportlab.lib.colors import Color, white
 from reportlab.platypus import Flowable, Paragraph
-from reportlab.platypus.paragraph import ParagraphStyle
 
 
 class Marked(Flowable):

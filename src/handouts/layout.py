@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from functools import partial
 
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
-    KeepTogether,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -553,7 +550,7 @@ class Pages:
     def _band_paragraphs(self, text_w: float) -> list[Paragraph]:
         """Clinic name and handout title, in the on-primary colour. (The subtitle goes
         into the PDF metadata; the page has no room to spare for it.)"""
-        s, p = self.s, self.s.palette
+        s = self.s
         body = s.body.fontSize
         paras = [
             s.para(self.clinic.name, ParagraphStyle("band_clinic", s.on_band, fontSize=body + 1, leading=(body + 1) * 1.25)),
