@@ -19,7 +19,7 @@ import os
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from reportlab.lib.fonts import addMapping
@@ -219,9 +219,17 @@ class FontStack:
         self._seen[char] = found
         return found
 
-    def segments(self, text: str) -> Iterator[tuple[FontFamily, str]]:
+    def segments(self, text: str) -> tuple[tuple[FontFamily, str], ...]:
         """Split text into runs that one family can draw. Spaces and marks stay with
-        the run they are in, so a word is never split between fonts needlessly."""
+        the run they are in, so a word is never split between fonts needlessly.
+        (Memoised per stack: a batch sets the same sentences again and again.)"""
+        try:
+            return self._seen[("segments", text)]
+        except KeyError:
+            result = self._seen[("segments", text)] = tuple(self._segments(text))
+            return result
+
+    def _segments(self, text: str) -> Iterator[tuple[FontFamily, str]]:
         current: FontFamily | None = None
         buffer: list[str] = []
         for char in text:
@@ -300,13 +308,18 @@ def _cmap(path: Path, subfont: int = 0) -> frozenset[int]:
         return frozenset(font.getBestCmap())
 
 
+@lru_cache(maxsize=8192)
+def _characters(text: str) -> tuple[str, ...]:
+    """The distinct visible characters of a text, in order (memoised per text)."""
+    return tuple(dict.fromkeys(c for c in typeset(text) if c not in _INVISIBLE))
+
+
 def missing_characters(texts: Iterable[str], stack: FontStack) -> list[str]:
     """Characters in ``texts`` that no family of the stack can draw, in order found."""
     needed: dict[str, None] = {}
     for text in texts:
-        for char in typeset(text):
-            if char not in _INVISIBLE:
-                needed.setdefault(char)
+        for char in _characters(text):
+            needed.setdefault(char)
     return [c for c in needed if stack.family_for(c) is None]
 
 
