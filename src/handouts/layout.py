@@ -103,6 +103,31 @@ class CachedParagraph(Paragraph):
         return size
 
 
+_PARAGRAPHS: dict[tuple, CachedParagraph] = {}
+_PARAGRAPHS_MAX = 4096
+
+
+def _style_key(style: ParagraphStyle) -> tuple:
+    """A style's effective attributes (styles are rebuilt for every handout)."""
+    return tuple(sorted((k, repr(v)) for k, v in style.__dict__.items() if k != "parent"))
+
+
+def _paragraph(markup_text: str, style: ParagraphStyle) -> CachedParagraph:
+    """The paragraph for this markup and style, shared across handouts in a process.
+
+    A batch sets the same sentences in the same styles for provider after provider;
+    parsing the markup and breaking the lines again for each was a third of a build. A
+    Paragraph depends only on its text, style and the width it is given (and keeps
+    its line breaks per width), so one object can be drawn in many documents."""
+    key = (markup_text, _style_key(style))
+    paragraph = _PARAGRAPHS.get(key)
+    if paragraph is None:
+        if len(_PARAGRAPHS) >= _PARAGRAPHS_MAX:
+            _PARAGRAPHS.clear()
+        paragraph = _PARAGRAPHS[key] = CachedParagraph(markup_text, style)
+    return paragraph
+
+
 class Styles:
     """Paragraph styles derived from the body size, palette, language and direction,
     and the one place that turns text into paragraphs."""
@@ -151,7 +176,7 @@ class Styles:
             from .rtl import BidiParagraph
 
             return BidiParagraph(runs, style, self.stack)
-        return CachedParagraph(self.markup(runs), style)
+        return _paragraph(self.markup(runs), style)
 
     def markup(self, runs: m.Inline) -> str:
         """ReportLab paragraph markup for inline runs. All text is escaped here, once
