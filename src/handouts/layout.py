@@ -104,7 +104,7 @@ class CachedParagraph(Paragraph):
 
 
 _PARAGRAPHS: dict[tuple, CachedParagraph] = {}
-_PARAGRAPHS_MAX = 4096
+_PARAGRAPHS_MAX = 2048  # bounds memory: a batch of 10,000 stays as small as one of 1,000
 
 
 def _style_key(style: ParagraphStyle) -> tuple:
