@@ -337,10 +337,30 @@ def _results(clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int) -> Iterat
             yield _make(task)
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    if method == "fork":
+        _warm(clinic, tasks)
     context = multiprocessing.get_context(method)
     # Small chunks keep workers busy and memory flat: only manifest entries travel back.
     with context.Pool(jobs, initializer=_init_worker, initargs=(clinic,), maxtasksperchild=500) as pool:
         yield from pool.imap_unordered(_make, tasks, chunksize=4)
+
+
+def _warm(clinic: Clinic, tasks: list[tuple[Item, str]]) -> None:
+    """Build one handout of each procedure and language here, before the workers fork:
+    they inherit the parsed fonts (a CJK font is megabytes), compiled catalogs and
+    templates and the shared paragraphs, instead of each paying for them again."""
+    from .pipeline import build, make_request
+
+    seen: set[tuple[str, str]] = set()
+    for item, _ in tasks:
+        key = (item.procedure, item.language)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            build(make_request(replace(clinic, providers=(item.provider,)), item.procedure, item.language, item.provider.id), item.paper)
+        except HandoutsError:
+            pass  # the worker reports it for the item itself
 
 
 def default_jobs() -> int:
