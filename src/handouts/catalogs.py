@@ -146,6 +146,10 @@ def source_ids(root: Path | None = None, procedure: str | None = None) -> frozen
 def check(language: Language, root: Path | None = None, procedure: str | None = None) -> Health:
     """Count what a catalog translates, honestly, against the current source (for one
     procedure, or all of them). Cached until the catalog or the template file changes."""
+    if language.catalog is None and procedure is not None:
+        # The source language is complete by definition; a handout need not read the
+        # whole message template to learn that (a cold start saves 15 ms).
+        return Health(language, 0, 0, 0, 0, (), Provenance(method="source"))
     pot = (root or locales_dir()) / "handouts.pot"
     stamp = lambda p: (p.stat().st_mtime_ns, p.stat().st_size) if p is not None and p.is_file() else None  # noqa: E731
     return _check(language, root, stamp(language.catalog), stamp(pot), procedure)
