@@ -107,9 +107,17 @@ _PARAGRAPHS: dict[tuple, CachedParagraph] = {}
 _PARAGRAPHS_MAX = 2048  # bounds memory: a batch of 10,000 stays as small as one of 1,000
 
 
+_STYLE_FIELDS = (
+    "fontName", "fontSize", "leading", "alignment", "wordWrap", "shaping", "spaceBefore", "spaceAfter",
+    "leftIndent", "rightIndent", "firstLineIndent", "allowWidows", "allowOrphans", "bulletFontName",
+)
+
+
 def _style_key(style: ParagraphStyle) -> tuple:
-    """A style's effective attributes (styles are rebuilt for every handout)."""
-    return tuple(sorted((k, repr(v)) for k, v in style.__dict__.items() if k != "parent"))
+    """What of a style shapes and colours its paragraph (styles are rebuilt for every
+    handout, so they are compared by value)."""
+    colour = style.textColor
+    return (*(getattr(style, name, None) for name in _STYLE_FIELDS), colour.hexval() if colour is not None else None)
 
 
 def _paragraph(markup_text: str, style: ParagraphStyle) -> CachedParagraph:
