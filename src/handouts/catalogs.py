@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,7 +50,6 @@ class Health:
     untranslated: int
     placeholder_errors: tuple[str, ...]
     provenance: Provenance
-    bad_ids: frozenset[str] = field(default=frozenset())  # messages not to use
 
     @property
     def complete(self) -> bool:
@@ -77,6 +76,7 @@ class Health:
             "reviewer": p.reviewer,
             "review_date": p.review_date.isoformat() if p.review_date else None,
             "next_review_due": p.next_review.isoformat() if p.next_review else None,
+            "source_version": p.source_version,
             "reviewed": p.reviewed,
         }
 
@@ -187,7 +187,7 @@ def _check(language: Language, root: Path | None, _catalog_stamp: object, _pot_s
             continue
         translated += 1
     untranslated = len(ids) - translated - fuzzy - len(bad)
-    return Health(language, len(ids), translated, fuzzy, untranslated, tuple(errors), read_provenance(language.catalog), frozenset(bad))
+    return Health(language, len(ids), translated, fuzzy, untranslated, tuple(errors), read_provenance(language.catalog))
 
 
 def status(root: Path | None = None) -> list[Health]:

@@ -122,46 +122,31 @@ def _system_font(filename: str, family: str, debian_package: str) -> Path:
     )
 
 
+# Static faces from PyPI font packages: key -> (module, package, family, file prefix,
+# has italics). Files are named <prefix>-Regular.ttf, -Bold, -Italic, -BoldItalic.
+_PYPI_FAMILIES = {
+    # Latin-script languages.
+    "atkinson": ("fontpkg_atkinson_hyperlegible", "fontpkg-atkinson-hyperlegible", "Atkinson Hyperlegible", "AtkinsonHyperlegible", True),
+    # Cyrillic and Vietnamese, which Atkinson Hyperlegible lacks.
+    "fira": ("fontpkg_fira_sans", "fontpkg-fira-sans", "Fira Sans", "FiraSans", True),
+    # Arabic: maps the presentation forms our shaper produces.
+    "plex_arabic": ("fontpkg_ibm_plex_sans_arabic", "fontpkg-ibm-plex-sans-arabic", "IBM Plex Sans Arabic", "IBMPlexSansArabic", False),
+    # Devanagari, shaped with HarfBuzz.
+    "hind": ("fontpkg_hind", "fontpkg-hind", "Hind", "Hind", False),
+}
+
+
 @cache
+def pypi_family(key: str) -> FontFamily:
+    """A family shipped by a PyPI font package (all OFL-1.1)."""
+    module, package, name, prefix, italics = _PYPI_FAMILIES[key]
+    faces = {"regular": "Regular", "bold": "Bold", "italic": "Italic" if italics else None, "bold_italic": "BoldItalic" if italics else None}
+    return _pypi_family(module, package, name, {k: f"{prefix}-{v}.ttf" if v else None for k, v in faces.items()}, "OFL-1.1")
+
+
 def atkinson() -> FontFamily:
-    """Atkinson Hyperlegible (Braille Institute): Latin-script languages."""
-    return _pypi_family(
-        "fontpkg_atkinson_hyperlegible", "fontpkg-atkinson-hyperlegible", "Atkinson Hyperlegible",
-        {"regular": "AtkinsonHyperlegible-Regular.ttf", "bold": "AtkinsonHyperlegible-Bold.ttf",
-         "italic": "AtkinsonHyperlegible-Italic.ttf", "bold_italic": "AtkinsonHyperlegible-BoldItalic.ttf"},
-        "OFL-1.1",
-    )
-
-
-@cache
-def fira() -> FontFamily:
-    """Fira Sans: Cyrillic and Vietnamese, which Atkinson Hyperlegible lacks."""
-    return _pypi_family(
-        "fontpkg_fira_sans", "fontpkg-fira-sans", "Fira Sans",
-        {"regular": "FiraSans-Regular.ttf", "bold": "FiraSans-Bold.ttf",
-         "italic": "FiraSans-Italic.ttf", "bold_italic": "FiraSans-BoldItalic.ttf"},
-        "OFL-1.1",
-    )
-
-
-@cache
-def plex_arabic() -> FontFamily:
-    """IBM Plex Sans Arabic: maps the Arabic presentation forms our shaper produces."""
-    return _pypi_family(
-        "fontpkg_ibm_plex_sans_arabic", "fontpkg-ibm-plex-sans-arabic", "IBM Plex Sans Arabic",
-        {"regular": "IBMPlexSansArabic-Regular.ttf", "bold": "IBMPlexSansArabic-Bold.ttf", "italic": None, "bold_italic": None},
-        "OFL-1.1",
-    )
-
-
-@cache
-def hind() -> FontFamily:
-    """Hind (Indian Type Foundry): Devanagari, shaped with HarfBuzz."""
-    return _pypi_family(
-        "fontpkg_hind", "fontpkg-hind", "Hind",
-        {"regular": "Hind-Regular.ttf", "bold": "Hind-Bold.ttf", "italic": None, "bold_italic": None},
-        "OFL-1.1",
-    )
+    """Atkinson Hyperlegible (Braille Institute), the Latin family."""
+    return pypi_family("atkinson")
 
 
 @cache
@@ -260,7 +245,7 @@ _STACKS = {
 }
 _BASE = {"zh_Hans": "wqy", "zh_Hant": "wqy", "ja": "ipa", "ko": "nanum"}
 _FAMILIES = {
-    "atkinson": atkinson, "fira": fira, "plex_arabic": plex_arabic, "hind": hind,
+    **{key: (lambda key=key: pypi_family(key)) for key in _PYPI_FAMILIES},
     "wqy": wqy_zenhei, "ipa": ipa_gothic, "nanum": nanum_gothic,
 }
 

@@ -107,7 +107,6 @@ class Section:
     id: str
     title: str
     blocks: tuple[Block, ...]
-    full_width: bool = False
 
 
 @dataclass(frozen=True)

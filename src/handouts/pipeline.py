@@ -20,6 +20,7 @@ from .errors import HandoutsError, OutputError, UsageError
 from .fonts import check_coverage, stack_for
 from .i18n import Language, default_paper, resolve_language
 from .layout import PAGE_SIZES, LayoutOptions, build_pdf
+from .model import Document
 from .render import Request, render_document
 
 
@@ -29,6 +30,7 @@ class Handout:
 
     pdf: bytes
     pages: int
+    document: Document
     procedure: Procedure
     language: Language
     paper: str
@@ -110,10 +112,11 @@ def build(request: Request, paper: str | None = None, large_print: bool = False,
         # Last resort before a page more: the timeline's months abbreviated ("Sep 30 –
         # Oct 4, 2027"), which keeps each milestone on one line.
         short = replace(request, short_months=True)
-        short_pdf, short_pages = build_pdf(render_document(short, template_roots(clinic)), clinic, stack, palette, options, budget)
+        short_doc = render_document(short, template_roots(clinic))
+        short_pdf, short_pages = build_pdf(short_doc, clinic, stack, palette, options, budget)
         if short_pages < pages:
-            pdf, pages = short_pdf, short_pages
-    return Handout(pdf, pages, request.procedure, request.language, paper)
+            pdf, pages, document = short_pdf, short_pages, short_doc
+    return Handout(pdf, pages, document, request.procedure, request.language, paper)
 
 
 def page_budget(request: Request) -> int:

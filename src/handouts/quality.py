@@ -309,8 +309,7 @@ def run(clinic, procedures: Sequence[str] = (), languages: Sequence[str] = (), t
     """Check every (procedure, language) the clinic offers, or the ones selected."""
     from .content import read_metadata
     from .i18n import resolve_language
-    from .pipeline import build, make_request, page_budget, procedures as clinic_procedures, template_roots
-    from .render import render_document
+    from .pipeline import build, make_request, page_budget, procedures as clinic_procedures
 
     today = today or dt.date.today()
     available = clinic_procedures(clinic)
@@ -330,7 +329,7 @@ def run(clinic, procedures: Sequence[str] = (), languages: Sequence[str] = (), t
                 request = make_request(clinic, proc, lang, allow_incomplete=True)
                 handout = build(request)  # includes the glyph-coverage pre-flight
                 findings.append(Finding(proc, language.code, "glyph coverage", OK, "every character has a glyph"))
-                findings += text_findings(render_document(request, template_roots(clinic)), proc, language.code)
+                findings += text_findings(handout.document, proc, language.code)
                 findings += pdf_findings(handout.pdf, proc, language.code, page_budget(request))
             except HandoutsError as exc:
                 findings.append(Finding(proc, lang, "builds", ERROR, "failed", str(exc)))

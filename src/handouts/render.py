@@ -239,7 +239,6 @@ class _Parser:
             id=self.attr(el, "id"),
             title=self.attr(el, "title"),
             blocks=self.blocks(el),
-            full_width=el.get("span") == "full",
         )
 
     def blocks(self, parent: ET.Element) -> tuple[m.Block, ...]:

@@ -175,13 +175,6 @@ class BidiParagraph(Flowable):
     def getSpaceAfter(self) -> float:
         return self.style.spaceAfter
 
-    def minWidth(self) -> float:
-        widest, current = 0.0, 0.0
-        for g in self.glyphs:
-            current = 0.0 if (g.space or g.newline) else current + g.width
-            widest = max(widest, current)
-        return widest
-
     def getActualLineWidths0(self) -> list[float]:
         return [sum(g.width for g in self._visual(s, e)) for s, e in self.lines]
 
