@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
 from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, TTFontFace
 
 from .errors import GlyphError, HandoutsError
 
@@ -262,6 +263,61 @@ def stack_for(language: str) -> FontStack:
     return FontStack(families, base)
 
 
+class _SubsetCachingFace(TTFontFace):
+    """A TrueType face that remembers the subsets it embedded.
+
+    ReportLab cuts and compresses a subset of the font for every document it goes into;
+    a batch puts the same subsets into handout after handout (the characters of one
+    language's text, in the order they first appear), and for a CJK font that was a
+    fifth of a build. The embedded stream is the same bytes ReportLab would write."""
+
+    _subsets: OrderedDict[tuple, tuple[int, bytes]] = OrderedDict()  # shared by all faces
+    _MAX = 64  # a few megabytes at most, even for CJK subsets
+
+    def addSubsetObjects(self, doc, fontname: str, subset: list[int]):  # noqa: N802 (ReportLab's name)
+        if not doc.compression:
+            return super().addSubsetObjects(doc, fontname, subset)
+        key = (self.filename, self.subfontNameX, tuple(subset))
+        cached = self._subsets.get(key)
+        if cached is None:
+            raw = self.makeSubset(subset)
+            cached = (len(raw), pdfdoc.PDFZCompress.encode(raw))
+            if len(self._subsets) >= self._MAX:
+                self._subsets.popitem(last=False)
+            self._subsets[key] = cached
+        else:
+            self._subsets.move_to_end(key)
+        length1, packed = cached
+        # As ReportLab's own addSubsetObjects, but already compressed: a stream whose
+        # dictionary names its filter is not filtered again.
+        font_file = pdfdoc.PDFStream()
+        font_file.content = packed
+        font_file.dictionary["Length1"] = length1
+        font_file.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(pdfdoc.PDFZCompress.pdfname)])
+        font_file_ref = doc.Reference(font_file, f"fontFile:{self.filename}({fontname})")
+        descriptor = pdfdoc.PDFDictionary({
+            "Type": "/FontDescriptor",
+            "Ascent": self.ascent,
+            "CapHeight": self.capHeight,
+            "Descent": self.descent,
+            "Flags": (self.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
+            "FontBBox": pdfdoc.PDFArray(self.bbox),
+            "FontName": pdfdoc.PDFName(fontname),
+            "ItalicAngle": self.italicAngle,
+            "StemV": self.stemV,
+            "FontFile2": font_file_ref,
+            "MissingWidth": self.defaultWidth,
+        })
+        return doc.Reference(descriptor, "fontDescriptor:" + fontname)
+
+
+def _ttfont(name: str, path: Path, subfont: int) -> TTFont:
+    font = TTFont(name, str(path), subfontIndex=subfont)
+    # TTFont builds its face itself; the caching face adds one method and no state.
+    font.face.__class__ = _SubsetCachingFace
+    return font
+
+
 @cache
 def register(family: FontFamily) -> FontFamily:
     """Register the family's faces once per process, so <b> and <i> pick the right face."""
@@ -269,7 +325,7 @@ def register(family: FontFamily) -> FontFamily:
         if not path.is_file():
             raise FontMissing(f"font file missing: {path}; reinstall the package that ships {family.name}")
         # TTFont embeds a subset of the glyphs actually used (ReportLab's default).
-        pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=family.subfont))
+        pdfmetrics.registerFont(_ttfont(name, path, family.subfont))
     pdfmetrics.registerFontFamily(
         family.key,
         normal=family.face(),

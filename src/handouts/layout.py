@@ -10,6 +10,7 @@ than six inches.
 from __future__ import annotations
 
 import io
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from reportlab.lib.colors import Color, HexColor, white
@@ -103,7 +104,7 @@ class CachedParagraph(Paragraph):
         return size
 
 
-_PARAGRAPHS: dict[tuple, CachedParagraph] = {}
+_PARAGRAPHS: OrderedDict[tuple, CachedParagraph] = OrderedDict()
 _PARAGRAPHS_MAX = 2048  # bounds memory: a batch of 10,000 stays as small as one of 1,000
 
 
@@ -130,9 +131,13 @@ def _paragraph(markup_text: str, style: ParagraphStyle) -> CachedParagraph:
     key = (markup_text, _style_key(style))
     paragraph = _PARAGRAPHS.get(key)
     if paragraph is None:
+        # Least recently used out: a provider's own lines (name, phone) are used once,
+        # the shared sentences in every handout, so these stay.
         if len(_PARAGRAPHS) >= _PARAGRAPHS_MAX:
-            _PARAGRAPHS.clear()
+            _PARAGRAPHS.popitem(last=False)
         paragraph = _PARAGRAPHS[key] = CachedParagraph(markup_text, style)
+    else:
+        _PARAGRAPHS.move_to_end(key)
     return paragraph
 
 
