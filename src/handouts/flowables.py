@@ -1,5 +1,5 @@
 """Custom ReportLab flowables: list items with drawn markers, the timeline graphic,
-side-effect tier headers, and ruled note lines.
+side-effect tiers, ruled note lines, and the boxes and rows that panels are made of.
 
 Markers and icons are drawn with vector graphics, not font glyphs: a tick box never
 depends on a font having U+2610, and every drawing mirrors for right-to-left pages.
@@ -8,6 +8,7 @@ depends on a font having U+2610, and every drawing mirrors for right-to-left pag
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from reportlab.lib.colors import Color, white
 from reportlab.platypus import Flowable, Paragraph
@@ -436,3 +437,145 @@ def _draw_columns(canv, columns, colw: float, gap: float, height: float, rtl: bo
         x = (colw + gap) * (1 - index if rtl else index)
         for flowable, top, h in column:
             flowable.drawOn(canv, x, height - top - h)
+
+
+# --- boxes and rows (lighter than platypus' Table) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a :class:`Row`: flowables stacked top-down inside padding, on an
+    optional fill, with an optional frame and an optional bar down one side."""
+
+    content: tuple[Flowable, ...]
+    width: float
+    pad: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # left, right, top, bottom
+    fill: Color | None = None
+    frame: tuple[float, Color] | None = None  # line width, colour
+    bar: tuple[str, float, Color] | None = None  # "left" or "right", line width, colour
+    align: str = "LEFT"  # where content narrower than the cell sits
+
+    def measure(self, avail_h: float) -> tuple[list[tuple[Flowable, float, float]], float]:
+        """Each flowable with its width and height, and the height of the whole content.
+        Gaps between flowables add the space after one to the space before the next, as
+        a platypus Table cell does (the first's space before and the last's space after
+        do not count)."""
+        left, right, top, bottom = self.pad
+        inner_w = self.width - left - right
+        placed, total = [], 0.0
+        for index, flowable in enumerate(self.content):
+            w, h = flowable.wrap(inner_w, avail_h - top - bottom)
+            placed.append((flowable, w, h))
+            total += h
+            if index:
+                total += self.content[index - 1].getSpaceAfter() + flowable.getSpaceBefore()
+        return placed, total
+
+
+class Row(Flowable):
+    """Cells side by side (one row of a table, without a Table's cost): every cell's
+    fill, frame and bar run the row's full height. Does not split, like a one-row
+    Table."""
+
+    def __init__(self, cells: Sequence[Cell], valign: str = "TOP") -> None:
+        super().__init__()
+        self.cells = list(cells)
+        self.valign = valign
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self._measured = [cell.measure(ah) for cell in self.cells]
+        self.width = sum(cell.width for cell in self.cells)
+        self.height = max((total + cell.pad[2] + cell.pad[3] for cell, (_, total) in zip(self.cells, self._measured)), default=0.0)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        # Fills first, then content, then lines, as a Table draws: a frame on a cell
+        # boundary is never half covered by the next cell's fill.
+        xs = [sum(cell.width for cell in self.cells[:i]) for i in range(len(self.cells))]
+        for x, cell in zip(xs, self.cells):
+            if cell.fill is not None:
+                canv.setFillColor(cell.fill)
+                canv.rect(x, 0, cell.width, self.height, stroke=0, fill=1)
+        for x, cell, (placed, total) in zip(xs, self.cells, self._measured):
+            left, right, top, bottom = cell.pad
+            y = self.height - top if self.valign == "TOP" else bottom + total
+            for index, (flowable, w, h) in enumerate(placed):
+                if index:
+                    y -= placed[index - 1][0].getSpaceAfter() + flowable.getSpaceBefore()
+                y -= h
+                flowable.drawOn(canv, x + cell.width - right - w if cell.align == "RIGHT" else x + left, y)
+        for x, cell in zip(xs, self.cells):
+            if cell.frame is not None:
+                _stroke(canv, *cell.frame, lambda x=x, cell=cell: canv.rect(x, 0, cell.width, self.height, stroke=1, fill=0))
+            if cell.bar is not None:
+                side, weight, colour = cell.bar
+                bx = x if side == "left" else x + cell.width
+                _stroke(canv, weight, colour, lambda bx=bx: canv.line(bx, 0, bx, self.height))
+
+
+def _stroke(canv, weight: float, colour: Color, draw) -> None:  # noqa: ANN001
+    """Draw lines in a width and colour, with round caps and joins (as a Table does)."""
+    canv.saveState()
+    canv.setLineCap(1)
+    canv.setLineJoin(1)
+    canv.setLineWidth(weight)
+    canv.setStrokeColor(colour)
+    draw()
+    canv.restoreState()
+
+
+class TierBox(Flowable):
+    """A side-effect tier: its header, then its items in a frame. Splits between items
+    (never inside one) so a long tier continues in the next column, and the header
+    repeats there: a continuation is never without its heading."""
+
+    def __init__(self, header: Flowable, items: Sequence[Flowable], width: float, pad: float, frame: tuple[float, Color], space_after: float) -> None:
+        super().__init__()
+        self.header = header
+        self.items = list(items)
+        self.width = width
+        self.pad = pad
+        self.frame = frame
+        self.spaceAfter = space_after
+
+    def _item_pads(self, count: int) -> list[tuple[float, float]]:
+        """(top, bottom) padding of each item: room under the header and at the end."""
+        return [(self.pad if i == 0 else 0.0, 3.0 if i == count - 1 else 2.0) for i in range(count)]
+
+    def _heights(self, ah: float) -> tuple[float, list[float]]:
+        header_h = self.header.wrap(self.width, ah)[1]
+        inner = self.width - 2 * self.pad
+        return header_h, [item.wrap(inner, ah)[1] for item in self.items]
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self._header_h, self._item_h = self._heights(ah)
+        pads = self._item_pads(len(self.items))
+        self.height = self._header_h + sum(h + t + b for h, (t, b) in zip(self._item_h, pads))
+        return self.width, self.height
+
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        self.wrap(aw, ah)
+        if self.height <= ah:
+            return [self]
+        used, fit = self._header_h, 0
+        for i, h in enumerate(self._item_h):
+            top = self.pad if i == 0 else 0.0
+            if used + top + h + 3.0 > ah:  # this item, closing the box
+                break
+            used += top + h + 2.0
+            fit += 1
+        if fit == 0 or fit == len(self.items):
+            return []
+        make = lambda items: TierBox(self.header, items, self.width, self.pad, self.frame, self.spaceAfter)  # noqa: E731
+        return [make(self.items[:fit]), make(self.items[fit:])]
+
+    def draw(self) -> None:
+        canv = self.canv
+        y = self.height - self._header_h
+        self.header.drawOn(canv, 0, y)
+        for item, h, (top, bottom) in zip(self.items, self._item_h, self._item_pads(len(self.items))):
+            y -= top + h
+            item.drawOn(canv, self.pad, y)
+            y -= bottom
+        _stroke(canv, *self.frame, lambda: canv.rect(0, 0, self.width, self.height, stroke=1, fill=0))

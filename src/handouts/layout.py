@@ -26,14 +26,12 @@ from reportlab.platypus import (
     PageTemplate,
     Paragraph,
     Spacer,
-    Table,
-    TableStyle,
 )
 
 from . import model as m
 from .brand import Palette, draw_drawing, grey, logo_size, mix, read_logo, recorded_qr, recorded_svg
 from .config import Clinic
-from .flowables import Marked, Rules, Stack, TierHeader, TimelineChart, TwoColumns
+from .flowables import Cell, Marked, Row, Rules, Stack, TierBox, TierHeader, TimelineChart, TwoColumns
 from .fonts import FontStack, typeset
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
@@ -104,7 +102,7 @@ class CachedParagraph(Paragraph):
         return size
 
 
-_PARAGRAPHS: OrderedDict[tuple, CachedParagraph] = OrderedDict()
+_PARAGRAPHS: OrderedDict[tuple, Flowable] = OrderedDict()
 _PARAGRAPHS_MAX = 2048  # bounds memory: a batch of 10,000 stays as small as one of 1,000
 
 
@@ -128,14 +126,17 @@ def _paragraph(markup_text: str, style: ParagraphStyle) -> CachedParagraph:
     parsing the markup and breaking the lines again for each was a third of a build. A
     Paragraph depends only on its text, style and the width it is given (and keeps
     its line breaks per width), so one object can be drawn in many documents."""
-    key = (markup_text, _style_key(style))
+    return _shared((markup_text, _style_key(style)), lambda: CachedParagraph(markup_text, style))
+
+
+def _shared(key: tuple, make) -> Flowable:
     paragraph = _PARAGRAPHS.get(key)
     if paragraph is None:
         # Least recently used out: a provider's own lines (name, phone) are used once,
         # the shared sentences in every handout, so these stay.
         if len(_PARAGRAPHS) >= _PARAGRAPHS_MAX:
             _PARAGRAPHS.popitem(last=False)
-        paragraph = _PARAGRAPHS[key] = CachedParagraph(markup_text, style)
+        paragraph = _PARAGRAPHS[key] = make()
     else:
         _PARAGRAPHS.move_to_end(key)
     return paragraph
@@ -188,7 +189,8 @@ class Styles:
         if self.rtl:
             from .rtl import BidiParagraph
 
-            return BidiParagraph(runs, style, self.stack)
+            key = ("rtl", runs, _style_key(style), self.stack)
+            return _shared(key, lambda: BidiParagraph(runs, style, self.stack))
         return _paragraph(self.markup(runs), style)
 
     def markup(self, runs: m.Inline) -> str:
@@ -248,11 +250,6 @@ class Builder:
         self.grayscale = False
         self.gutter = styles.body.fontSize * 1.5
 
-    def table_style(self, commands: list) -> TableStyle:
-        """Table commands, starting from our font: a Table otherwise selects Helvetica
-        (unembedded) for its cells even when every cell holds a flowable."""
-        return TableStyle([("FONT", (0, 0), (-1, -1), self.s.family.face(), self.s.body.fontSize), *commands])
-
     # -- inline and lists
     def para(self, runs: m.Inline, style: ParagraphStyle | None = None) -> Paragraph:
         return self.s.para(runs, style or self.s.body)
@@ -301,18 +298,10 @@ class Builder:
         keep = 2 if len(body) > 1 and isinstance(section.blocks[0], m.Para) and len(body[0].para.getPlainText()) < 60 else 1
         return [Stack([heading, *body[:keep]]), *body[keep:]]
 
-    def boxed(self, flowables: list[Flowable], fill: Color, edge: Color, width: float, pad: float = 10) -> Table:
-        table = Table([[flowables]], colWidths=[width])
-        table.hAlign = "RIGHT" if self.s.rtl else "LEFT"
-        table.setStyle(
-            self.table_style([
-                ("BACKGROUND", (0, 0), (-1, -1), fill),
-                ("LINEBEFORE" if not self.s.rtl else "LINEAFTER", (0, 0), (-1, -1), 4, edge),
-                ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-                ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.3),
-            ])
-        )
-        return table
+    def boxed(self, flowables: list[Flowable], fill: Color, edge: Color, width: float, pad: float = 10) -> Flowable:
+        """A tinted box with a bar down its leading edge (notes, the draft notice)."""
+        bar = ("right" if self.s.rtl else "left", 4.0, edge)
+        return Row([Cell(tuple(flowables), width, (pad, pad, pad * 0.6, pad * 0.3), fill=fill, bar=bar)])
 
     def key_points(self, block: m.KeyPoints, width: float) -> Flowable:
         main = [b for b in block.blocks if not (isinstance(b, m.Para) and b.style == "action")]
@@ -323,31 +312,14 @@ class Builder:
         cells = [left]
         widths = [left_w]
         if actions:
-            right_w = width - left_w
             icon = TierHeader("emergency", self.s.para(block.action_title, self.s.tier_title), None, self.p.alert, self.s.rtl)
-            right = [icon, Spacer(1, 6)] + [self.para(a.runs, self.s.bold) for a in actions]
-            cells.append(right)
-            widths.append(right_w)
-        if self.s.rtl:
-            cells.reverse()
-            widths.reverse()
-        table = Table([cells], colWidths=widths)
-        table.hAlign = "RIGHT" if self.s.rtl else "LEFT"
-        style = [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
-            ("TOPPADDING", (0, 0), (-1, -1), 5 + 3 * self.s.density), ("BOTTOMPADDING", (0, 0), (-1, -1), 2 + 2 * self.s.density),
-        ]
-        main_col = len(cells) - 1 if self.s.rtl else 0
-        style.append(("BACKGROUND", (main_col, 0), (main_col, 0), self.p.tint))
+            cells.append([icon, Spacer(1, 6)] + [self.para(a.runs, self.s.bold) for a in actions])
+            widths.append(width - left_w)
+        pad = (10.0, 10.0, 5 + 3 * self.s.density, 2 + 2 * self.s.density)
+        row = [Cell(tuple(cells[0]), widths[0], pad, fill=self.p.tint)]
         if actions:
-            act_col = 0 if self.s.rtl else 1
-            style += [
-                ("BACKGROUND", (act_col, 0), (act_col, 0), self.p.accent_tint),
-                ("BOX", (act_col, 0), (act_col, 0), 2, self.p.alert),
-            ]
-        table.setStyle(self.table_style(style))
-        return table
+            row.append(Cell(tuple(cells[1]), widths[1], pad, fill=self.p.accent_tint, frame=(2.0, self.p.alert)))
+        return Row(row[::-1] if self.s.rtl else row)
 
     def timeline(self, block: m.Timeline) -> Flowable:
         style = ParagraphStyle("tl_row", self.s.body, spaceAfter=0)
@@ -373,22 +345,8 @@ class Builder:
             pad=3 + 2 * self.s.density,
         )
         inner = self.blocks(tier.blocks, width - 2 * pad)
-        # One row per item so a long tier can continue in the next column; the header
-        # row repeats there, so a continuation is never without its heading.
-        table = Table([[header], *[[f] for f in inner]], colWidths=[width], repeatRows=1)
-        table.hAlign = "RIGHT" if self.s.rtl else "LEFT"
         weight = 2.5 if tier.level == "emergency" else 1.2  # heavier frame reads in grey too
-        table.setStyle(self.table_style([
-            ("BOX", (0, 0), (-1, -1), weight, fill),
-            ("LEFTPADDING", (0, 0), (-1, 0), 0), ("RIGHTPADDING", (0, 0), (-1, 0), 0),
-            ("TOPPADDING", (0, 0), (-1, 0), 0), ("BOTTOMPADDING", (0, 0), (-1, 0), 0),
-            ("LEFTPADDING", (0, 1), (-1, -1), pad), ("RIGHTPADDING", (0, 1), (-1, -1), pad),
-            ("TOPPADDING", (0, 1), (-1, -1), 0), ("BOTTOMPADDING", (0, 1), (-1, -1), 2),
-            ("TOPPADDING", (0, 1), (-1, 1), pad),
-            ("BOTTOMPADDING", (0, -1), (-1, -1), 3),
-        ]))
-        table.spaceAfter = self.s.body.fontSize * (0.3 + 0.3 * self.s.density)
-        return table
+        return TierBox(header, inner, width, pad, (weight, fill), self.s.body.fontSize * (0.3 + 0.3 * self.s.density))
 
     def tier_colour(self, level: str) -> Color:
         """Mild in the brand colour, "call" in amber-brown, emergency in the accent."""
@@ -406,17 +364,10 @@ class Builder:
         # The QR code sits beside the rows; its caption, with the address in words, runs
         # under both at full width (a web address must never break mid-word in a cell).
         qr_w = qr_size + 8
-        cells, widths = [rows, QR(block.qr_url, qr_size, self.s.family.face())], [width - qr_w, qr_w]
-        if self.s.rtl:
-            cells.reverse()
-            widths.reverse()
-        table = Table([cells], colWidths=widths)
-        table.hAlign = "RIGHT" if self.s.rtl else "LEFT"
-        table.setStyle(self.table_style([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
-            ("ALIGN", (0, 0), (-1, -1), "RIGHT" if not self.s.rtl else "LEFT"),
-        ]))
+        pad = (0.0, 0.0, 0.0, 3.0)
+        qr = QR(block.qr_url, qr_size, self.s.family.face())
+        cells = [Cell(tuple(rows), width - qr_w, pad), Cell((qr,), qr_w, pad, align="LEFT" if self.s.rtl else "RIGHT")]
+        table = Row(cells[::-1] if self.s.rtl else cells)
         caption = self.s.para(f"{block.qr_caption} {block.qr_text}", self.s.body)
         return Stack([table, caption])
 
@@ -447,13 +398,9 @@ class Builder:
         rest_widths = [w + extra for w in rest] if sum(rest) <= width else [width / len(rest)] * len(rest)
         return Stack([self._field_row(cells[:1], [width]), self._field_row(cells[1:], rest_widths)])
 
-    def _field_row(self, cells: list[Flowable], widths: list[float]) -> Table:
-        if self.s.rtl:
-            cells, widths = cells[::-1], widths[::-1]
-        table = Table([cells], colWidths=widths)
-        table.hAlign = "RIGHT" if self.s.rtl else "LEFT"
-        table.setStyle(self.table_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 14), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
-        return table
+    def _field_row(self, cells: list[Flowable], widths: list[float]) -> Flowable:
+        row = [Cell((c,), w, (0.0, 14.0, 3.0, 3.0)) for c, w in zip(cells, widths)]
+        return Row(row[::-1] if self.s.rtl else row, valign="BOTTOM")
 
 
 class Narrow(Flowable):

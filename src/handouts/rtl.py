@@ -209,12 +209,14 @@ class BidiParagraph(Flowable):
             out.append(g)
         return out
 
-    def draw(self) -> None:
-        canv = self.canv
+    def _runs(self) -> list[list[tuple[float, str, str]]]:
+        """Per line, the runs to draw: (x, face, text) in visual order. Worked out once
+        per width; a shared paragraph is drawn in handout after handout."""
+        cached = self.__dict__.get("_runs_for")
+        if cached is not None and cached[0] == self.width:
+            return cached[1]
         style = self.style
-        canv.saveState()
-        canv.setFillColor(style.textColor)
-        y = self.height - style.fontSize
+        out = []
         for start, end in self.lines:
             visual = self._visual(start, end)
             line_w = sum(g.width for g in visual)
@@ -224,16 +226,28 @@ class BidiParagraph(Flowable):
                 x = (self.width - line_w) / 2
             else:
                 x = self.width - line_w
-            # Draw runs of one face at a time.
+            runs = []
             i = 0
-            while i < len(visual):
+            while i < len(visual):  # one run per face
                 j = i
                 while j < len(visual) and visual[j].face == visual[i].face:
                     j += 1
-                text = "".join(g.char for g in visual[i:j])
-                canv.setFont(visual[i].face, style.fontSize, style.leading)
-                canv.drawString(x, y, text)
+                runs.append((x, visual[i].face, "".join(g.char for g in visual[i:j])))
                 x += sum(g.width for g in visual[i:j])
                 i = j
+            out.append(runs)
+        self._runs_for = (self.width, out)
+        return out
+
+    def draw(self) -> None:
+        canv = self.canv
+        style = self.style
+        canv.saveState()
+        canv.setFillColor(style.textColor)
+        y = self.height - style.fontSize
+        for runs in self._runs():
+            for x, face, text in runs:
+                canv.setFont(face, style.fontSize, style.leading)
+                canv.drawString(x, y, text)
             y -= style.leading
         canv.restoreState()

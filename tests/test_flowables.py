@@ -1,0 +1,59 @@
+"""The custom flowables' geometry: rows of cells and side-effect tiers that split."""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+from reportlab.lib.colors import HexColor
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Spacer
+
+from handouts.flowables import Cell, Row, TierBox
+
+RED = HexColor("#B3261E")
+
+
+def _draw(flowable, width: float = 400) -> bytes:
+    """The page content stream after drawing a flowable at (0, 0)."""
+    buffer = BytesIO()
+    canvas = Canvas(buffer, invariant=1, pageCompression=0)
+    flowable.wrapOn(canvas, width, 700)
+    flowable.drawOn(canvas, 0, 0)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def test_row_is_as_tall_as_its_tallest_cell_and_every_fill_runs_full_height():
+    short = Cell((Spacer(10, 20),), 150, (5, 5, 4, 6), fill=HexColor("#EEEEEE"))
+    tall = Cell((Spacer(10, 30), Spacer(10, 40)), 250, (5, 5, 4, 6), fill=HexColor("#DDDDDD"), frame=(2, RED))
+    row = Row([short, tall])
+    assert row.wrap(400, 700) == (400, 30 + 40 + 4 + 6)
+    stream = _draw(row)
+    fills = re.findall(rb"([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) re f\b", stream)
+    assert [(float(x), float(w), float(h)) for x, _, w, h in fills] == [(0, 150, 80), (150, 250, 80)]
+    assert b"2 w" in stream  # the frame
+
+
+def test_bottom_aligned_cells_share_a_baseline():
+    row = Row([Cell((Spacer(10, 10),), 100, (0, 0, 3, 3)), Cell((Spacer(10, 25),), 100, (0, 0, 3, 3))], valign="BOTTOM")
+    assert row.wrap(200, 100)[1] == 31
+
+
+def _tier(items: int) -> TierBox:
+    return TierBox(Spacer(300, 20), [Spacer(280, 15) for _ in range(items)], 300, 7, (1.2, RED), 4)
+
+
+def test_tier_splits_between_items_and_repeats_its_header():
+    tier = _tier(6)
+    assert tier.wrap(300, 1000)[1] == 20 + 7 + 6 * 15 + 5 * 2 + 3
+    first, rest = tier.split(300, 20 + 7 + 2 * 15 + 2 + 3)  # room for two items
+    assert len(first.items) == 2 and len(rest.items) == 4
+    assert first.header is rest.header  # the continuation is never without its heading
+    assert first.wrap(300, 1000)[1] <= 20 + 7 + 2 * 15 + 2 + 3
+
+
+def test_tier_moves_whole_when_not_even_one_item_fits():
+    assert _tier(3).split(300, 30) == []
+    assert _tier(3).split(300, 1000) != []

@@ -1,0 +1,78 @@
+"""Fonts: glyph coverage comes from the faces ReportLab draws with, and the subsets a
+process embeds are reused without changing a byte of the PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from handouts import layout
+from handouts.config import load_clinic
+from handouts.errors import GlyphError
+from handouts.fonts import _SubsetCachingFace, check_coverage, missing_characters, stack_for
+from handouts.pipeline import build, make_request
+
+from .conftest import pdf_text
+
+
+def _build(lang: str, provider: str = "dr-rivera") -> bytes:
+    clinic = load_clinic(None)
+    return build(make_request(clinic, "botox-neck", lang, provider, None, dt.date(2026, 12, 1))).pdf
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_Hans", "ar"])
+def test_cached_subsets_and_paragraphs_give_the_same_bytes(lang):
+    _SubsetCachingFace._subsets.clear()
+    layout._PARAGRAPHS.clear()
+    fresh = _build(lang)
+    assert _SubsetCachingFace._subsets  # the build filled the cache...
+    again = _build(lang)  # ...and this one is served from it
+    assert again == fresh
+
+
+def test_a_cached_subset_is_never_served_for_another_font_or_text(tmp_path):
+    # Vietnamese alone, then after English and Russian have filled the cache: other
+    # fonts, other characters, the same subset numbers. Nothing of theirs may leak in.
+    _SubsetCachingFace._subsets.clear()
+    alone = _build("vi")
+    _SubsetCachingFace._subsets.clear()
+    _build("en")
+    _build("ru")
+    after = _build("vi")
+    assert after == alone
+    path = tmp_path / "vi.pdf"
+    path.write_bytes(after)
+    assert "Tác dụng phụ" in pdf_text(path)
+
+
+def test_coverage_reads_the_drawing_fonts():
+    latin = stack_for("en")
+    assert missing_characters(["Café ñ – “quoted”"], latin) == []
+    assert missing_characters(["中文"], latin) == ["中", "文"]
+    with pytest.raises(GlyphError, match="U\\+4E2D"):
+        check_coverage(["中"], latin)
+    assert missing_characters(["中文 and Latin"], stack_for("zh_Hans")) == []
+
+
+def test_regular_and_bold_with_the_same_characters_embed_different_fonts():
+    # The same text in two faces gives two subsets with the same character list; each
+    # must still embed its own face's outlines.
+    from io import BytesIO
+
+    from pypdf import PdfReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    family = stack_for("en").base
+    buffer = BytesIO()
+    canvas = Canvas(buffer, invariant=1, pageCompression=1, initialFontName=family.face())
+    for y, face in ((700, family.face()), (680, family.face(bold=True))):
+        canvas.setFont(face, 12)
+        canvas.drawString(72, y, "Same words")
+    canvas.save()
+    fonts = PdfReader(BytesIO(buffer.getvalue())).pages[0]["/Resources"]["/Font"]
+    embedded = [fonts[name] for name in fonts if "/FontDescriptor" in fonts[name]]
+    files = {font["/BaseFont"]: font["/FontDescriptor"]["/FontFile2"].get_data() for font in embedded}
+    regular = next(data for name, data in files.items() if "Bold" not in name)
+    bold = next(data for name, data in files.items() if "Bold" in name)
+    assert regular != bold
