@@ -234,3 +234,22 @@ def test_grayscale_has_no_colour(cli, tmp_path):
     text = pdf_text(tmp_path / "g.pdf")
     for tier in ("Common and mild", "Call the clinic", "Get emergency help now"):
         assert tier in text  # the tiers still differ by their words
+
+
+def test_paragraph_line_breaks_are_remembered_per_width(monkeypatch):
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    from handouts.layout import CachedParagraph
+
+    calls = []
+    original = Paragraph.breakLines
+    monkeypatch.setattr(Paragraph, "breakLines", lambda self, widths: calls.append(widths) or original(self, widths))
+    para = CachedParagraph("A sentence long enough to wrap onto a second line at this width.", ParagraphStyle("t", fontName="Helvetica", fontSize=12, leading=15))
+    narrow = para.wrap(150, 1000)
+    assert para.wrap(1e6, 1000)[1] == 15  # one line when there is room
+    assert para.wrap(150, 1000) == narrow and narrow[1] > 15
+    assert len(calls) == 2  # the third wrap reused the first one's line breaks
+    first, rest = para.split(150, 31)
+    assert para.split(150, 31) == [first, rest]  # the same parts, not a second split
+    assert len(first.blPara.lines) == 2

@@ -82,24 +82,45 @@ class LayoutOptions:
 
 
 class CachedParagraph(Paragraph):
-    """A Paragraph that remembers its line breaks for the width it was last given.
+    """A Paragraph that remembers its line breaks for each width it is given.
 
-    Columns, stacks and tables measure their content several times at the same width;
-    ReportLab's Paragraph breaks its lines again each time (a quarter of a build)."""
+    Columns, stacks and cells measure their content several times, and some at two
+    widths (natural width, then the width found); ReportLab's Paragraph breaks its
+    lines again each time (a quarter of a build)."""
+
+    _STATE = ("width", "height", "blPara", "_wrapWidths")
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
-        # Split parts can inherit the marker without the line breaks: check both.
-        if self.__dict__.get("_wrapped_for") == availWidth and "blPara" in self.__dict__:
+        if availWidth < 1e-8:  # platypus' "cannot fit here", nothing to remember
+            return super().wrap(availWidth, availHeight)
+        layouts = self.__dict__.setdefault("_layouts", {})
+        known = layouts.get(availWidth)
+        if known is not None:
+            self.__dict__.update(known)
             return self.width, self.height
         if self.style.wordWrap == "CJK":
             # Kinsoku keeps a closing mark ("、", "。") on the line it ends, hanging past
             # the measure. Wrapping one character narrower keeps it inside the margin.
             _, height = super().wrap(availWidth - self.style.fontSize, availHeight)
-            self.width, size = availWidth, (availWidth, height)
+            self.width = availWidth
         else:
-            size = super().wrap(availWidth, availHeight)
-        self._wrapped_for = availWidth
-        return size
+            super().wrap(availWidth, availHeight)
+        if len(layouts) < 8:
+            layouts[availWidth] = {name: self.__dict__[name] for name in self._STATE}
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        """Split as platypus does, remembered per (width, height): a shared paragraph is
+        split at the same place in handout after handout of one batch."""
+        splits = self.__dict__.setdefault("_splits", {})
+        key = (availWidth, availHeight)
+        if key in splits:
+            return list(splits[key])
+        self.wrap(availWidth, availHeight)  # the line breaks split uses are this width's
+        parts = super().split(availWidth, availHeight)
+        if len(splits) < 8:
+            splits[key] = tuple(parts)
+        return parts
 
 
 _PARAGRAPHS: OrderedDict[tuple, Flowable] = OrderedDict()
