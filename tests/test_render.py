@@ -117,3 +117,44 @@ def test_unknown_element_is_a_content_error(tmp_path, make_clinic):
     clinic = _clinic_with_template(tmp_path, make_clinic, "<handout><section id='x' title='X'><blink>hi</blink></section></handout>")
     with pytest.raises(ContentError, match="<blink>: unknown element"):
         render_document(make_request(clinic, "botox-neck"), template_roots(clinic))
+
+
+def _providers(clinic, *names_and_phones):
+    from dataclasses import replace
+
+    from handouts.config import Provider
+
+    base = clinic.providers[0]
+    return [Provider(f"p{i}", name, phone, base.procedures) for i, (name, phone) in enumerate(names_and_phones)], replace
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_provider_filled_into_kept_output_matches_a_full_render(demo, lang):
+    from handouts import render
+
+    render._FILLABLE.clear()
+    providers, replace = _providers(
+        demo, ("Ana Rivera, MD", "(555) 010-0111"), ("O'Brien & Sons <Spine>", "(555) 010-0222"),
+        ("Dr \"Zed\" Ü. Llanfair-Pwllgwyngyll, DO, PhD, FAAPMR", "+1 555 010 0333"), ("محمد", "(555) 010-0444"),
+    )
+    roots = template_roots(demo)
+    for provider in providers:
+        clinic = replace(demo, providers=(provider,))
+        request = make_request(clinic, "botox-neck", lang, provider.id)
+        assert render_xml(request, roots) == render._render_xml(request, roots)
+    assert list(render._FILLABLE.values()) and all(render._FILLABLE.values())  # the kept output was used
+
+
+def test_template_that_does_more_than_print_the_provider_is_always_run(tmp_path, make_clinic):
+    from handouts import render
+
+    body = "<handout><section id='x' title='X'><p>{{ provider.name|upper }} {{ provider.name|length }}</p></section></handout>"
+    clinic = _clinic_with_template(tmp_path, make_clinic, body)
+    providers, replace = _providers(clinic, ("Theo Test", "(555) 010-1"), ("Ann Bee", "(555) 010-2"))
+    roots = template_roots(clinic)
+    texts = []
+    for provider in providers:
+        request = make_request(replace(clinic, providers=(provider,)), "botox-neck", "en", provider.id)
+        texts.append(m.plain(next(render_document(request, roots).sections()).blocks[0].runs))
+    assert texts == ["THEO TEST 9", "ANN BEE 7"]
+    assert "" in render._FILLABLE.values()  # marked: always render

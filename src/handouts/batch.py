@@ -11,6 +11,7 @@ and logo, the provider's row and the paper size.
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -331,36 +332,44 @@ def run(
 def _results(clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int) -> Iterator[dict]:
     if not tasks:
         return
+    _init_worker(clinic)
     if jobs <= 1 or len(tasks) == 1:
-        _init_worker(clinic)
         for task in tasks:
             yield _make(task)
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     if method == "fork":
-        _warm(clinic, tasks)
+        # The first handout of each procedure and language is made here, before the
+        # workers fork: they inherit the parsed fonts (a CJK font is megabytes),
+        # compiled catalogs and templates and the shared paragraphs, instead of each
+        # paying for them again. Those handouts are real items, written as any other.
+        firsts = _first_of_each(tasks)
+        for task in firsts:
+            yield _make(task)
+        chosen = {id(task) for task in firsts}
+        tasks = [task for task in tasks if id(task) not in chosen]
+        # What the parent built stays shared with the workers: the garbage collector
+        # then neither copies its pages nor walks it again in every worker.
+        gc.freeze()
     context = multiprocessing.get_context(method)
-    # Small chunks keep workers busy and memory flat: only manifest entries travel back.
-    with context.Pool(jobs, initializer=_init_worker, initargs=(clinic,), maxtasksperchild=500) as pool:
-        yield from pool.imap_unordered(_make, tasks, chunksize=4)
+    try:
+        # Small chunks keep workers busy and memory flat: only manifest entries travel back.
+        with context.Pool(jobs, initializer=_init_worker, initargs=(clinic,), maxtasksperchild=500) as pool:
+            yield from pool.imap_unordered(_make, tasks, chunksize=4)
+    finally:
+        gc.unfreeze()
 
 
-def _warm(clinic: Clinic, tasks: list[tuple[Item, str]]) -> None:
-    """Build one handout of each procedure and language here, before the workers fork:
-    they inherit the parsed fonts (a CJK font is megabytes), compiled catalogs and
-    templates and the shared paragraphs, instead of each paying for them again."""
-    from .pipeline import build, make_request
-
+def _first_of_each(tasks: list[tuple[Item, str]]) -> list[tuple[Item, str]]:
+    """The first task of every (procedure, language)."""
     seen: set[tuple[str, str]] = set()
-    for item, _ in tasks:
-        key = (item.procedure, item.language)
-        if key in seen:
-            continue
-        seen.add(key)
-        try:
-            build(make_request(replace(clinic, providers=(item.provider,)), item.procedure, item.language, item.provider.id), item.paper)
-        except HandoutsError:
-            pass  # the worker reports it for the item itself
+    firsts = []
+    for task in tasks:
+        key = (task[0].procedure, task[0].language)
+        if key not in seen:
+            seen.add(key)
+            firsts.append(task)
+    return firsts
 
 
 def default_jobs() -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections import OrderedDict
+from functools import lru_cache
 from dataclasses import dataclass
 
 from reportlab.lib.colors import Color, HexColor, white
@@ -134,10 +135,14 @@ _STYLE_FIELDS = (
 
 
 def _style_key(style: ParagraphStyle) -> tuple:
-    """What of a style shapes and colours its paragraph (styles are rebuilt for every
-    handout, so they are compared by value)."""
-    colour = style.textColor
-    return (*(getattr(style, name, None) for name in _STYLE_FIELDS), colour.hexval() if colour is not None else None)
+    """What of a style shapes and colours its paragraph (some styles are made per
+    handout, so they are compared by value; worked out once per style object)."""
+    key = style.__dict__.get("_handouts_key")
+    if key is None:
+        colour = style.textColor
+        key = (*(getattr(style, name, None) for name in _STYLE_FIELDS), colour.hexval() if colour is not None else None)
+        style._handouts_key = key
+    return key
 
 
 def _paragraph(markup_text: str, style: ParagraphStyle) -> CachedParagraph:
@@ -671,6 +676,13 @@ class Pages:
         canv.restoreState()
 
 
+@lru_cache(maxsize=64)
+def _styles(stack: FontStack, palette: Palette, body: float, lang: str, rtl: bool, density: float, spacing: float) -> Styles:
+    """The same styles object for every handout of one language and look: the
+    paragraph cache then compares styles that are already equal, cheaply."""
+    return Styles(stack, palette, body, lang, rtl, density, spacing)
+
+
 def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowable]:
     """The flowables of the whole handout, in reading order."""
     s = builder.s
@@ -723,7 +735,7 @@ def _build_once(
     if options.grayscale:
         palette = palette.grayscale()
     body = 18.0 if options.large_print and options.body_size < 16 else options.body_size
-    styles = Styles(stack, palette, body, doc.lang, doc.rtl, density, spacing=1.5 if options.large_print else 1.25)
+    styles = _styles(stack, palette, body, doc.lang, doc.rtl, density, 1.5 if options.large_print else 1.25)
     builder = Builder(styles, clinic)
     builder.single_column = options.large_print
     builder.grayscale = options.grayscale
