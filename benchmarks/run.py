@@ -137,10 +137,10 @@ def floor_per_handout(count: int) -> tuple[float, float]:
     from reportlab.platypus import Paragraph, SimpleDocTemplate
 
     from handouts import model as m
+    from handouts.brand import Palette
     from handouts.config import load_clinic
     from handouts.fonts import stack_for
     from handouts.layout import Styles
-    from handouts.brand import Palette
     from handouts.pipeline import build, make_request, template_roots
     from handouts.render import render_document
 

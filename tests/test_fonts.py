@@ -10,7 +10,12 @@ import pytest
 from handouts import layout
 from handouts.config import load_clinic
 from handouts.errors import GlyphError
-from handouts.fonts import _SubsetCachingFace, check_coverage, missing_characters, stack_for
+from handouts.fonts import (
+    _SubsetCachingFace,
+    check_coverage,
+    missing_characters,
+    stack_for,
+)
 from handouts.pipeline import build, make_request
 
 from .conftest import pdf_text

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import ClassVar
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfdoc, pdfmetrics
@@ -271,7 +272,7 @@ class _SubsetCachingFace(TTFontFace):
     language's text, in the order they first appear), and for a CJK font that was a
     fifth of a build. The embedded stream is the same bytes ReportLab would write."""
 
-    _subsets: OrderedDict[tuple, tuple[int, bytes]] = OrderedDict()  # shared by all faces
+    _subsets: ClassVar[OrderedDict[tuple, tuple[int, bytes]]] = OrderedDict()  # shared by all faces
     _MAX = 64  # a few megabytes at most, even for CJK subsets
 
     def addSubsetObjects(self, doc, fontname: str, subset: list[int]):  # noqa: N802 (ReportLab's name)

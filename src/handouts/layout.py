@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 from collections import OrderedDict
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
@@ -30,9 +30,28 @@ from reportlab.platypus import (
 )
 
 from . import model as m
-from .brand import Palette, draw_drawing, grey, logo_size, mix, read_logo, recorded_qr, recorded_svg
+from .brand import (
+    Palette,
+    draw_drawing,
+    grey,
+    logo_size,
+    mix,
+    read_logo,
+    recorded_qr,
+    recorded_svg,
+)
 from .config import Clinic
-from .flowables import Cell, Marked, Row, Rules, Stack, TierBox, TierHeader, TimelineChart, TwoColumns
+from .flowables import (
+    Cell,
+    Marked,
+    Row,
+    Rules,
+    Stack,
+    TierBox,
+    TierHeader,
+    TimelineChart,
+    TwoColumns,
+)
 from .fonts import FontStack, typeset
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
@@ -102,7 +121,7 @@ class CachedParagraph(Paragraph):
         if self.style.wordWrap == "CJK":
             # Kinsoku keeps a closing mark ("、", "。") on the line it ends, hanging past
             # the measure. Wrapping one character narrower keeps it inside the margin.
-            _, height = super().wrap(availWidth - self.style.fontSize, availHeight)
+            super().wrap(availWidth - self.style.fontSize, availHeight)
             self.width = availWidth
         else:
             super().wrap(availWidth, availHeight)
@@ -207,6 +226,21 @@ class Styles:
         self.small = ParagraphStyle("small", base, fontSize=body, spaceAfter=0)
         self.question = ParagraphStyle("question", self.bold, spaceAfter=1)
         self.footer_size = max(10.0, round(body * 0.75))
+        # Styles of single blocks and of the page furniture, made once here (a Styles
+        # object serves every handout of one language and look).
+        self.notes_label = ParagraphStyle("notes", self.bold, spaceAfter=0)
+        self.notice = ParagraphStyle("notice", self.bold, spaceAfter=2)
+        self.key_title = ParagraphStyle("kp", self.heading, spaceBefore=0)
+        self.timeline_row = ParagraphStyle("tl_row", base, spaceAfter=0)
+        self.timeline_axis = ParagraphStyle("tl_axis", self.small, alignment=TA_CENTER)
+        self.care_row = ParagraphStyle("ct_row", base, spaceAfter=1 + 2 * d)
+        title_size = body * (1.75 + 0.25 * d)
+        self.band_clinic = ParagraphStyle("band_clinic", self.on_band, fontSize=body + 1, leading=(body + 1) * 1.25)
+        self.band_title = ParagraphStyle("band_title", self.on_band, fontSize=title_size, leading=title_size * 1.15)
+        self.running_head = ParagraphStyle("later", base, fontSize=self.footer_size + 1, leading=14, textColor=palette.muted, spaceAfter=0)
+        size = self.footer_size
+        self.footer = ParagraphStyle("footer", base, fontSize=size, leading=size * 1.25, textColor=palette.muted, spaceAfter=0)
+        self.footer_page = ParagraphStyle("footer_r", self.footer, alignment=TA_LEFT if rtl else TA_RIGHT)
 
     def para(self, content: str | m.Inline, style: ParagraphStyle | None = None) -> Flowable:
         """A paragraph of plain text or inline runs, in this handout's fonts and direction."""
@@ -222,7 +256,17 @@ class Styles:
     def markup(self, runs: m.Inline) -> str:
         """ReportLab paragraph markup for inline runs. All text is escaped here, once
         (``O'Brien & Sons <Spine>`` prints exactly so), and split into runs of the
-        font that has its characters (ReportLab has no fallback of its own)."""
+        font that has its characters (ReportLab has no fallback of its own).
+        Remembered per runs: one Styles serves every handout of a language."""
+        memo = self.__dict__.setdefault("_markup_memo", {})
+        text = memo.get(runs)
+        if text is None:
+            if len(memo) >= 4096:  # a provider's own lines come and go; bound them
+                memo.clear()
+            text = memo[runs] = self._markup(runs)
+        return text
+
+    def _markup(self, runs: m.Inline) -> str:
         parts: list[str] = []
         for run in runs:
             if run.newline:
@@ -295,7 +339,11 @@ class Builder:
     def block(self, block: m.Block, width: float) -> list[Flowable]:
         if isinstance(block, m.Para):
             style = self.s.bold if block.style == "action" else self.s.body
-            return [Narrow(self.para(block.runs, style), MAX_LINE, self.s.rtl)]
+            para = self.para(block.runs, style)
+            # A column's measure is already short; a full-width block (and large print's
+            # single column, which is given the whole frame) needs the cap.
+            short = width <= MAX_LINE and not self.single_column
+            return [para if short else Narrow(para, MAX_LINE, self.s.rtl)]
         if isinstance(block, m.ItemList):
             return self.items(block)
         if isinstance(block, m.Timeline):
@@ -307,7 +355,7 @@ class Builder:
         if isinstance(block, m.CareTeam):
             return [self.care_team(block, width)]
         if isinstance(block, m.Notes):
-            label = self.s.para(block.label + self.colon.rstrip(), ParagraphStyle("notes", self.s.bold, spaceAfter=0)) if block.label else None
+            label = self.s.para(block.label + self.colon.rstrip(), self.s.notes_label) if block.label else None
             return [Rules(label, block.lines, self.s.body.leading * 1.5, self.p.muted, self.s.rtl)]
         if isinstance(block, m.Note):
             return [self.boxed(self.blocks(block.blocks, width - 20), self.p.tint, self.p.primary, width)]
@@ -321,7 +369,8 @@ class Builder:
             return [heading]
         # Keep the heading with its first block (no orphaned headings); a short lead-in
         # paragraph ("Tell your provider if you:") also stays with what it introduces.
-        keep = 2 if len(body) > 1 and isinstance(section.blocks[0], m.Para) and len(body[0].para.getPlainText()) < 60 else 1
+        lead_in = isinstance(section.blocks[0], m.Para) and len(m.plain(section.blocks[0].runs)) < 60
+        keep = 2 if len(body) > 1 and lead_in else 1
         return [Stack([heading, *body[:keep]]), *body[keep:]]
 
     def boxed(self, flowables: list[Flowable], fill: Color, edge: Color, width: float, pad: float = 10) -> Flowable:
@@ -333,7 +382,7 @@ class Builder:
         main = [b for b in block.blocks if not (isinstance(b, m.Para) and b.style == "action")]
         actions = [b for b in block.blocks if isinstance(b, m.Para) and b.style == "action"]
         left_w = width * 0.6 if actions else width
-        left = [self.s.para(block.title, ParagraphStyle("kp", self.s.heading, spaceBefore=0))]
+        left = [self.s.para(block.title, self.s.key_title)]
         left += self.blocks(tuple(main), left_w - 20)
         cells = [left]
         widths = [left_w]
@@ -348,13 +397,13 @@ class Builder:
         return Row(row[::-1] if self.s.rtl else row)
 
     def timeline(self, block: m.Timeline) -> Flowable:
-        style = ParagraphStyle("tl_row", self.s.body, spaceAfter=0)
+        style = self.s.timeline_row
         rows = [
             (self.s.para(bold_then(s.label, self.colon + s.when), style), s.start, s.end)
             for s in block.milestones
         ]
         ticks = [(day, self.s.para(label, self.s.small)) for day, label in block.ticks]
-        axis = self.s.para(block.axis_label, ParagraphStyle("tl_axis", self.s.small, alignment=TA_CENTER)) if block.axis_label else None
+        axis = self.s.para(block.axis_label, self.s.timeline_axis) if block.axis_label else None
         colours = (self.p.primary, mix(self.p.primary, white, 0.85), mix(self.p.muted, white, 0.4))
         return TimelineChart(rows, ticks, axis, colours, self.s.rtl)
 
@@ -382,7 +431,7 @@ class Builder:
     def care_team(self, block: m.CareTeam, width: float) -> Flowable:
         qr_size = 0.85 * inch if block.qr_url else 0
         rows: list[Flowable] = []
-        row_style = ParagraphStyle("ct_row", self.s.body, spaceAfter=1 + 2 * self.s.density)
+        row_style = self.s.care_row
         for label, value in block.rows:
             rows.append(self.s.para(bold_then(label + self.colon.rstrip(), (m.Run(" "), *value)), row_style))
         if not qr_size:
@@ -562,11 +611,7 @@ class Pages:
         """Clinic name and handout title, in the on-primary colour. (The subtitle goes
         into the PDF metadata; the page has no room to spare for it.)"""
         s = self.s
-        body = s.body.fontSize
-        paras = [
-            s.para(self.clinic.name, ParagraphStyle("band_clinic", s.on_band, fontSize=body + 1, leading=(body + 1) * 1.25)),
-            s.para(self.doc.title, ParagraphStyle("band_title", s.on_band, fontSize=body * (1.75 + 0.25 * s.density), leading=body * (1.75 + 0.25 * s.density) * 1.15)),
-        ]
+        paras = [s.para(self.clinic.name, s.band_clinic), s.para(self.doc.title, s.band_title)]
         for para in paras:
             para.wrap(text_w, self.size[1])
         return paras
@@ -632,7 +677,7 @@ class Pages:
         canv.saveState()
         canv.setFillColor(p.primary)
         canv.rect(0, h - 0.12 * inch, w, 0.12 * inch, stroke=0, fill=1)
-        style = ParagraphStyle("later", self.s.body, fontSize=self.s.footer_size + 1, leading=14, textColor=p.muted, spaceAfter=0)
+        style = self.s.running_head
         para = self.s.para((m.Run(self.doc.title), m.Run("  ·  "), m.Run(self.clinic.name)), style)
         _, ph = para.wrap(w - 2 * self.margin, self.light_h)
         para.drawOn(canv, self.margin, h - self.margin - ph)
@@ -644,9 +689,9 @@ class Pages:
     def _footer_paragraphs(self, page_text: str) -> tuple[Flowable, Flowable, float]:
         """The footer's two parts and the width left for the clinic part."""
         size = self.s.footer_size
-        style = ParagraphStyle("footer", self.s.body, fontSize=size, leading=size * 1.25, textColor=self.s.palette.muted, spaceAfter=0)
+        style = self.s.footer
         left = self.s.para((m.Run(self.clinic.name), m.Run("  ·  "), m.Run(self.doc.footer)), style)
-        right = self.s.para(page_text, ParagraphStyle("footer_r", style, alignment=TA_LEFT if self.s.rtl else TA_RIGHT))
+        right = self.s.para(page_text, self.s.footer_page)
         return left, right, self.size[0] - 2 * self.margin - 1.4 * inch * size / 10
 
     def _footer_height(self) -> float:
@@ -688,7 +733,7 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
     s = builder.s
     story: list[Flowable] = []  # title and subtitle are drawn in page 1's header band
     if doc.notices:  # the draft-translation notice, in the handout's language and English
-        lines = [s.para(notice, ParagraphStyle("notice", s.bold, spaceAfter=2)) for notice in doc.notices]
+        lines = [s.para(notice, s.notice) for notice in doc.notices]
         story += [builder.boxed(lines, builder.p.accent_tint, builder.p.alert, width), Spacer(1, 6)]
     col_gap = 0.28 * inch
     col_w = min(width, MAX_LINE) if builder.single_column else (width - col_gap) / 2

@@ -12,8 +12,8 @@ import datetime as dt
 import gettext
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +27,15 @@ from . import model as m
 from .config import Clinic, Provider
 from .content import Procedure
 from .errors import ContentError
-from .i18n import Language, date_range, duration, long_date, number, temperature, translations_for
+from .i18n import (
+    Language,
+    date_range,
+    duration,
+    long_date,
+    number,
+    temperature,
+    translations_for,
+)
 
 
 @dataclass(frozen=True)
