@@ -29,6 +29,7 @@ from reportlab.platypus import (
     Spacer,
 )
 
+from . import drawcache
 from . import model as m
 from .brand import (
     Palette,
@@ -129,6 +130,12 @@ class CachedParagraph(Paragraph):
             layouts[availWidth] = {name: self.__dict__[name] for name in self._STATE}
         return self.width, self.height
 
+    def draw(self) -> None:
+        faces = self.__dict__.get("_faces")
+        if faces is None:
+            faces = self._faces = _font_names(self.frags)
+        drawcache.draw(self, super().draw, faces)
+
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
         """Split as platypus does, remembered per (width, height): a shared paragraph is
         split at the same place in handout after handout of one batch."""
@@ -141,6 +148,18 @@ class CachedParagraph(Paragraph):
         if len(splits) < 8:
             splits[key] = tuple(parts)
         return parts
+
+
+def _font_names(frags: list) -> frozenset[str | None]:
+    """The fonts a paragraph's fragments use (platypus keeps some as words: lists of
+    ``[width, (fragment, text), ...]``)."""
+    names: set[str | None] = set()
+    for frag in frags:
+        if isinstance(frag, list):
+            names.update(getattr(part[0], "fontName", None) for part in frag[1:])
+        else:
+            names.add(getattr(frag, "fontName", None))
+    return frozenset(names)
 
 
 _PARAGRAPHS: OrderedDict[tuple, Flowable] = OrderedDict()
@@ -555,8 +574,9 @@ class QR(Flowable):
 # --- pages ----------------------------------------------------------------------------------
 
 
-def _numbered_canvas(page_pattern: str, draw_footer, lang: str, font: str):
-    """A canvas class that knows the page count when drawing footers ("Page 1 of 2")."""
+def _numbered_canvas(page_pattern: str, draw_footer, lang: str, font: str, on_start=None):
+    """A canvas class that knows the page count when drawing footers ("Page 1 of 2").
+    ``on_start(canvas)`` runs before anything is drawn (font seeding)."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args, **kwargs) -> None:
@@ -566,6 +586,8 @@ def _numbered_canvas(page_pattern: str, draw_footer, lang: str, font: str):
             kwargs["initialFontName"] = kwargs.get("initialFontName") or font
             super().__init__(*args, **kwargs)
             self._pages: list[dict] = []
+            if on_start is not None:
+                on_start(self)
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
@@ -802,6 +824,15 @@ def _build_once(
     template.addPageTemplates(pages.templates())
     width = pages.frames()[0].width
     story = build_story(doc, builder, width)
-    canvasmaker = _numbered_canvas(doc.page_pattern, pages.footer, doc.lang.replace("_", "-"), stack.base.face())
+    # Everything the pages will show, for seeding the fonts (see drawcache): the
+    # document's text, the clinic's lines and the page furniture.
+    texts = [*doc.texts(), clinic.name, clinic.phone, clinic.website or "", doc.page_pattern, "0123456789 · ", builder.colon]
+    shape = None
+    if doc.rtl:
+        from .rtl import shape
+    canvasmaker = _numbered_canvas(
+        doc.page_pattern, pages.footer, doc.lang.replace("_", "-"), stack.base.face(),
+        on_start=lambda canv: drawcache.seed(canv, stack, texts, shape),
+    )
     template.build(story, canvasmaker=canvasmaker)
     return buffer.getvalue(), template.page

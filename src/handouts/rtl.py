@@ -240,6 +240,14 @@ class BidiParagraph(Flowable):
         return out
 
     def draw(self) -> None:
+        from .drawcache import draw
+
+        faces = self.__dict__.get("_faces")
+        if faces is None:
+            faces = self._faces = frozenset(g.face for g in self.glyphs if g.face)
+        draw(self, self._draw, faces)
+
+    def _draw(self) -> None:
         canv = self.canv
         style = self.style
         canv.saveState()

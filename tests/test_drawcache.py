@@ -1,0 +1,118 @@
+"""Replayed paragraphs: a handout built in a process that has drawn many others is the
+same, byte for byte, as one built fresh; and replay is in use for a batch's handouts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+
+from handouts import drawcache, layout
+from handouts.config import Provider, load_clinic
+from handouts.fonts import _SubsetCachingFace
+from handouts.pipeline import build, make_request
+from handouts.render import _FILLABLE
+
+from .conftest import pdf_text
+
+
+def _clear() -> None:
+    layout._PARAGRAPHS.clear()
+    _SubsetCachingFace._subsets.clear()
+    _FILLABLE.clear()
+    drawcache._SEED_IDS.clear()
+
+
+def _handout(lang: str, name: str, visit: dt.date | None = None) -> bytes:
+    demo = load_clinic(None)
+    provider = Provider("p", name, "(555) 010-0111", ("botox-neck",))
+    clinic = replace(demo, providers=(provider,))
+    return build(make_request(clinic, "botox-neck", lang, "p", None, visit)).pdf
+
+
+@pytest.mark.parametrize("lang", ["en", "vi", "zh_Hans", "ar", "hi"])
+def test_a_warm_process_makes_the_same_bytes_as_a_fresh_one(lang):
+    _clear()
+    fresh = _handout(lang, "Ana Rivera, MD")
+    for other in ("Chidi Berg, DO", "José Núñez, NP", "Wei Rao, PA-C"):  # recordings, new letters
+        _handout(lang, other)
+    assert _handout(lang, "Ana Rivera, MD") == fresh
+
+
+def test_batch_handouts_replay_most_paragraphs(monkeypatch):
+    from reportlab.platypus import Paragraph
+
+    _clear()
+    _handout("en", "Ana Rivera, MD")
+    drawn = []
+    original = Paragraph.draw
+    monkeypatch.setattr(Paragraph, "draw", lambda self: drawn.append(self) or original(self))
+    _handout("en", "Chidi Berg, DO")
+    # The provider's own lines are drawn; the other 80 or so paragraphs replay.
+    assert 0 < len(drawn) <= 4, [p.getPlainText() for p in drawn]
+
+
+def test_replay_keeps_text_right_with_a_provider_who_brings_new_letters(tmp_path):
+    _clear()
+    _handout("es", "Ana Rivera, MD")
+    path = tmp_path / "es.pdf"
+    path.write_bytes(_handout("es", "Zoë Ølund-Łukasz, MD"))
+    text = pdf_text(path)
+    assert "Zoë Ølund-Łukasz, MD" in text
+    assert "Efectos secundarios" in text
+
+
+def test_replay_renumbers_fonts_when_a_page_met_them_in_another_order():
+    from io import BytesIO
+
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfgen.canvas import Canvas
+
+    from handouts.fonts import stack_for
+    from handouts.layout import CachedParagraph
+
+    stack = stack_for("en")
+    regular = stack.base.face()
+    style = ParagraphStyle("t", fontName=regular, fontSize=12, leading=15)
+    mixed = CachedParagraph("Plain – then <b>bold “quoted”</b> text", style)
+    bold_only = CachedParagraph("<b>Bold first ©</b>", style)
+    texts = ["Plain – then bold “quoted” text", "Bold first ©"]
+
+    def page(paragraphs) -> bytes:
+        buffer = BytesIO()
+        canvas = Canvas(buffer, invariant=1, initialFontName=regular)
+        drawcache.seed(canvas, stack, texts)
+        for y, para in zip((700, 600), paragraphs):
+            para.wrap(400, 100)
+            para.drawOn(canvas, 72, y)
+        canvas.showPage()
+        canvas.save()
+        return buffer.getvalue()
+
+    _clear()
+    page([mixed])  # records `mixed` with the regular face numbered first
+    assert mixed._recordings
+    replayed = page([bold_only, mixed])  # bold numbered first here: the replay renames
+    mixed.__dict__.pop("_recordings")
+    bold_only.__dict__.pop("_recordings")
+    drawn = page([bold_only, mixed])  # the same page drawn without any recording
+    assert replayed == drawn
+
+
+def test_a_paragraph_with_characters_the_seed_missed_is_not_recorded():
+    from io import BytesIO
+
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfgen.canvas import Canvas
+
+    from handouts.fonts import stack_for
+    from handouts.layout import CachedParagraph
+
+    stack = stack_for("en")
+    para = CachedParagraph("Caf\u00e9 \u00a9 2026", ParagraphStyle("t", fontName=stack.base.face(), fontSize=12, leading=15))
+    canvas = Canvas(BytesIO(), invariant=1)
+    drawcache.seed(canvas, stack, ["Caf\u00e9 2026"])  # no ©: drawing it adds a character
+    para.wrap(400, 100)
+    para.drawOn(canvas, 72, 700)
+    assert not para.__dict__.get("_recordings")
