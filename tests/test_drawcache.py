@@ -116,3 +116,17 @@ def test_a_paragraph_with_characters_the_seed_missed_is_not_recorded():
     para.wrap(400, 100)
     para.drawOn(canvas, 72, 700)
     assert not para.__dict__.get("_recordings")
+
+
+def test_seed_numbers_are_never_reused():
+    from io import BytesIO
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from handouts.fonts import stack_for
+
+    stack = stack_for("en")
+    ids = set()
+    for i in range(300):  # past the point where the table of seeds is emptied
+        ids.add(drawcache.seed(Canvas(BytesIO()), stack, [f"Café n°{chr(0x100 + i)}"]).id)
+    assert len(ids) == 300

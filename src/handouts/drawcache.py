@@ -27,6 +27,7 @@ codes) is simply drawn as usual.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -38,8 +39,9 @@ from reportlab.platypus import Flowable
 
 from .fonts import FontStack, typeset
 
-_SEED_IDS: dict[tuple, int] = {}  # seed contents -> a small number, for cheap keys
-_MAX_RECORDINGS = 4  # per paragraph: a few widths or seeds (a batch of one language uses one)
+_SEED_IDS: dict[tuple, int] = {}  # seed contents -> a number, for cheap keys
+_NEXT_ID = itertools.count()
+_MAX_RECORDINGS = 8  # per paragraph: a few widths or seeds (a batch of one language uses one)
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,11 @@ def seed(canv: Canvas, stack: FontStack, texts: Iterable[str], shape: Callable[[
             faces.append(face)
             parts.append(text)
     contents = (tuple(faces), tuple(parts))
-    if contents not in _SEED_IDS and len(_SEED_IDS) >= 256:
-        _SEED_IDS.clear()  # old ids then simply never match again
-    seed_id = _SEED_IDS.setdefault(contents, len(_SEED_IDS))
+    seed_id = _SEED_IDS.get(contents)
+    if seed_id is None:
+        if len(_SEED_IDS) >= 256:
+            _SEED_IDS.clear()  # ids are never reused, so old recordings just stop matching
+        seed_id = _SEED_IDS[contents] = next(_NEXT_ID)
     result = Seed(seed_id, tuple(faces), _sizes(doc, faces))
     canv._handouts_seed = result  # noqa: SLF001
     return result
