@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 import unicodedata
 from pathlib import Path
 
@@ -56,6 +57,14 @@ def test_pages_and_embedded_fonts(handouts, code):
             font = ref.get_object()
             assert "+" in font["/BaseFont"], f"{code}: {font['/BaseFont']} not subset"
             assert "/FontFile2" in font["/FontDescriptor"], f"{code}: {font['/BaseFont']} not embedded"
+
+
+@pytest.mark.parametrize("code", EXTRACTS_CLEANLY)
+def test_website_address_is_never_broken_across_lines(handouts, code):
+    # Chinese and Japanese lines break between any two characters; the address must
+    # still be typeable from the page.
+    lines = subprocess.run(["pdftotext", "-layout", str(handouts[code]), "-"], capture_output=True, text=True, check=True).stdout
+    assert any("clinic.example.org/neck-care" in line for line in lines.splitlines())
 
 
 @pytest.mark.parametrize("code", EXTRACTS_CLEANLY)

@@ -462,7 +462,9 @@ class Builder:
         qr = QR(block.qr_url, qr_size, self.s.family.face())
         cells = [Cell(tuple(rows), width - qr_w, pad), Cell((qr,), qr_w, pad, align="LEFT" if self.s.rtl else "RIGHT")]
         table = Row(cells[::-1] if self.s.rtl else cells)
-        caption = self.s.para(f"{block.qr_caption} {block.qr_text}", self.s.body)
+        # The address on a line of its own: Chinese and Japanese lines break between
+        # any two characters, and an address broken in two cannot be typed.
+        caption = self.s.para((m.Run(block.qr_caption), m.Run(block.qr_text, ltr=True, newline=True)), self.s.body)
         return Stack([table, caption])
 
     def fields(self, block: m.Fields, width: float) -> Flowable:
