@@ -12,6 +12,8 @@ from pypdf import PdfReader
 from handouts import batch
 from handouts.batch import safe_segment
 
+from .conftest import pdf_text
+
 CSV_HEAD = "id,name,credentials,phone,procedures,languages\n"
 
 
@@ -152,3 +154,21 @@ def test_plan_counts(tmp_path):
     items, failures = batch.plan(clinic, people, languages=["es", "vi"])
     assert len(items) == 8 and not failures
     assert {i.language for i in items} == {"es", "vi"}
+
+
+def test_bundle_is_made_again_only_when_its_handouts_change(cli, tmp_path):
+    csv = tmp_path / "p.csv"
+    csv.write_text(CSV_HEAD + "kim,Hana Kim,MD,(555) 010-2000,botox-neck,en;es\n")
+    args = ("batch", "--providers", str(csv), "--out", "o", "--merge")
+    assert cli(*args).exit_code == 0
+    bundle = tmp_path / "o" / "kim" / "kim.all.pdf"
+    first = bundle.stat().st_mtime_ns
+    assert cli(*args).exit_code == 0
+    assert bundle.stat().st_mtime_ns == first  # nothing changed: the bundle was kept
+    csv.write_text(CSV_HEAD + "kim,Hana Kim,DO,(555) 010-2000,botox-neck,en;es\n")
+    assert cli(*args).exit_code == 0
+    assert bundle.stat().st_mtime_ns != first  # a handout changed: the bundle follows
+    assert "Hana Kim, DO" in pdf_text(bundle)
+    bundle.write_bytes(b"not a pdf")  # damaged: made again
+    assert cli(*args).exit_code == 0
+    assert PdfReader(str(bundle)).pages

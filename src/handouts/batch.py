@@ -382,7 +382,12 @@ def default_jobs() -> int:
 def merge(out_dir: Path, entries: Sequence[dict], by_language: bool = False) -> list[Path]:
     """One PDF per provider (or per provider and language) for a print shop. Every
     handout starts on a front side: a blank page follows any odd page count. Each
-    handout gets a bookmark."""
+    handout gets a bookmark.
+
+    A bundle records the checksums of the handouts it was made from (in its metadata,
+    as ``/HandoutsInputs``); one whose handouts have not changed is not made again."""
+    from io import BytesIO
+
     from pypdf import PdfReader, PdfWriter
 
     from .pipeline import write_atomic
@@ -393,6 +398,12 @@ def merge(out_dir: Path, entries: Sequence[dict], by_language: bool = False) -> 
         groups.setdefault(key, []).append(entry)
     written = []
     for (provider, lang), group in groups.items():
+        folder = safe_segment(provider)
+        target = out_dir / folder / (f"{folder}.{lang}.pdf" if by_language else f"{folder}.all.pdf")
+        inputs = hashlib.sha256("\n".join([code_version(), *(f"{e['path']} {e['sha256']}" for e in group)]).encode()).hexdigest()
+        if _bundle_inputs(target) == inputs:
+            written.append(target)
+            continue
         writer = PdfWriter()
         for entry in group:
             reader = PdfReader(str(out_dir / entry["path"]))
@@ -403,11 +414,21 @@ def merge(out_dir: Path, entries: Sequence[dict], by_language: bool = False) -> 
             if len(reader.pages) % 2:
                 box = reader.pages[-1].mediabox
                 writer.add_blank_page(width=float(box.width), height=float(box.height))
-        from io import BytesIO
-
+        writer.add_metadata({"/Creator": "handouts", "/HandoutsInputs": inputs})
         buffer = BytesIO()
         writer.write(buffer)
-        folder = safe_segment(provider)
-        name = f"{folder}.{lang}.pdf" if by_language else f"{folder}.all.pdf"
-        written.append(write_atomic(buffer.getvalue(), out_dir / folder / name))
+        written.append(write_atomic(buffer.getvalue(), target))
     return written
+
+
+def _bundle_inputs(path: Path) -> str | None:
+    """The input checksum recorded in an existing bundle (None: rebuild it)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        info = PdfReader(str(path)).metadata
+    except (OSError, PyPdfError, ValueError):
+        return None
+    value = info.get("/HandoutsInputs") if info else None
+    return str(value) if value else None
