@@ -184,7 +184,8 @@ class FontStack:
 
     families: tuple[FontFamily, ...]
     base: FontFamily
-    _seen: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    _seen: dict = field(default_factory=dict, compare=False, hash=False, repr=False)  # char -> family
+    _runs: dict = field(default_factory=dict, compare=False, hash=False, repr=False)  # text -> segments
 
     @property
     def names(self) -> str:
@@ -211,9 +212,11 @@ class FontStack:
         the run they are in, so a word is never split between fonts needlessly.
         (Memoised per stack: a batch sets the same sentences again and again.)"""
         try:
-            return self._seen[("segments", text)]
+            return self._runs[text]
         except KeyError:
-            result = self._seen[("segments", text)] = tuple(self._segments(text))
+            if len(self._runs) >= 8192:  # providers' own lines come and go: stay bounded
+                self._runs.clear()
+            result = self._runs[text] = tuple(self._segments(text))
             return result
 
     def _segments(self, text: str) -> Iterator[tuple[FontFamily, str]]:
