@@ -17,6 +17,8 @@ import json
 import multiprocessing
 import os
 import re
+import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
@@ -280,12 +282,15 @@ def _up_to_date(item: Item, entry: dict | None, out_dir: Path) -> bool:
 def write_manifest(out_dir: Path, entries: Iterable[dict], failures: Sequence[Failure]) -> Path:
     from .pipeline import write_atomic
 
-    data = {
-        "generated_by": f"handouts {__version__}",
-        "items": sorted(entries, key=lambda e: e["path"]),
-        "failures": [asdict(f) for f in failures],
-    }
-    return write_atomic((json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), out_dir / MANIFEST)
+    def pieces() -> Iterator[bytes]:
+        # One item per line, written as it goes: a manifest of ten thousand handouts is
+        # never built as one string (nor as the half-million small ones indent= makes).
+        yield f'{{\n  "generated_by": {json.dumps(f"handouts {__version__}")},\n  "items": ['.encode()
+        for index, entry in enumerate(sorted(entries, key=lambda e: e["path"])):
+            yield ("," if index else "").encode() + b"\n    " + json.dumps(entry, ensure_ascii=False).encode("utf-8")
+        yield f'\n  ],\n  "failures": {json.dumps([asdict(f) for f in failures], ensure_ascii=False)}\n}}\n'.encode()
+
+    return write_atomic(pieces(), out_dir / MANIFEST)
 
 
 def run(
@@ -314,19 +319,37 @@ def run(
                 progress(1)
         else:
             todo.append(item)
+    # One procedure and language at a time: its handouts share almost every paragraph,
+    # so the caches hold one language's text at a time instead of all of them.
+    todo.sort(key=lambda item: (item.procedure, item.language))
     tasks = [(item, str(out_dir)) for item in todo]
+    last_flush, flush_cost = time.monotonic(), 0.0
     for done, result in enumerate(_results(clinic, tasks, jobs), start=1):
         if "failure" in result:
             summary.failures.append(Failure(result["failure"], result["reason"]))
         else:
-            entries[result["path"]] = result
+            entries[result["path"]] = _compact(result)
             summary.written += 1
         if progress:
             progress(1)
-        if done % flush_every == 0:
+        # Every ``flush_every`` items, but never more than a tenth of the time: a batch of
+        # ten thousand would otherwise spend its time rewriting a growing manifest.
+        if done % flush_every == 0 and time.monotonic() - last_flush >= 10 * flush_cost:
+            started = time.monotonic()
             write_manifest(out_dir, entries.values(), summary.failures)
+            last_flush = time.monotonic()
+            flush_cost = last_flush - started
     summary.entries = sorted(entries.values(), key=lambda e: e["path"])
     return summary
+
+
+_SHARED_VALUES = ("provider", "procedure", "language", "paper", "catalog_review_state", "content_review_date")
+
+
+def _compact(entry: dict) -> dict:
+    """A manifest entry as it arrived from a worker, with its keys and repeated values
+    shared: each arrives as new strings, and a batch keeps every entry until the end."""
+    return {sys.intern(k): sys.intern(v) if k in _SHARED_VALUES and isinstance(v, str) else v for k, v in entry.items()}
 
 
 def _results(clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int) -> Iterator[dict]:

@@ -92,7 +92,7 @@ def seed(canv: Canvas, stack: FontStack, texts: Iterable[str], shape: Callable[[
     return result
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)
 def _characters(text: str, shape: Callable[[str], str] | None) -> frozenset[str]:
     """The characters a text is drawn with (memoised: shaping Arabic is slow)."""
     text = typeset(text)

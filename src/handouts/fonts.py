@@ -214,7 +214,7 @@ class FontStack:
         try:
             return self._runs[text]
         except KeyError:
-            if len(self._runs) >= 8192:  # providers' own lines come and go: stay bounded
+            if len(self._runs) >= 2048:  # providers' own lines come and go: stay bounded
                 self._runs.clear()
             result = self._runs[text] = tuple(self._segments(text))
             return result
@@ -353,7 +353,7 @@ def _cmap(face: str) -> dict[int, int]:
     return pdfmetrics.getFont(face).face.charToGlyph
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _characters(text: str) -> tuple[str, ...]:
     """The distinct visible characters of a text, in order (memoised per text)."""
     return tuple(dict.fromkeys(c for c in typeset(text) if c not in _INVISIBLE))

@@ -162,8 +162,10 @@ def _font_names(frags: list) -> frozenset[str | None]:
     return frozenset(names)
 
 
-_PARAGRAPHS: OrderedDict[tuple, Flowable] = OrderedDict()
-_PARAGRAPHS_MAX = 2048  # bounds memory: a batch of 10,000 stays as small as one of 1,000
+_PARAGRAPHS: OrderedDict[tuple, Flowable] = OrderedDict()  # used at least twice
+_PARAGRAPHS_MAX = 2048  # a few procedures in every language
+_FIRST_USE: OrderedDict[tuple, Flowable] = OrderedDict()  # used once so far
+_FIRST_USE_MAX = 256  # more than one handout's paragraphs
 
 
 _STYLE_FIELDS = (
@@ -194,15 +196,23 @@ def _paragraph(markup_text: str, style: ParagraphStyle) -> CachedParagraph:
 
 
 def _shared(key: tuple, make) -> Flowable:
+    """A paragraph from the shared cache. A paragraph joins it only when it is asked for
+    a second time: a provider's own lines (name, phone) are used once and wait in a
+    small first-use area, so a batch of ten thousand providers keeps the memory of a
+    batch of a hundred, while the shared sentences stay."""
     paragraph = _PARAGRAPHS.get(key)
-    if paragraph is None:
-        # Least recently used out: a provider's own lines (name, phone) are used once,
-        # the shared sentences in every handout, so these stay.
-        if len(_PARAGRAPHS) >= _PARAGRAPHS_MAX:
-            _PARAGRAPHS.popitem(last=False)
-        paragraph = _PARAGRAPHS[key] = make()
-    else:
+    if paragraph is not None:
         _PARAGRAPHS.move_to_end(key)
+        return paragraph
+    paragraph = _FIRST_USE.pop(key, None)
+    if paragraph is None:
+        paragraph = _FIRST_USE[key] = make()
+        if len(_FIRST_USE) > _FIRST_USE_MAX:
+            _FIRST_USE.popitem(last=False)
+        return paragraph
+    if len(_PARAGRAPHS) >= _PARAGRAPHS_MAX:  # least recently used out
+        _PARAGRAPHS.popitem(last=False)
+    _PARAGRAPHS[key] = paragraph
     return paragraph
 
 
@@ -280,7 +290,7 @@ class Styles:
         memo = self.__dict__.setdefault("_markup_memo", {})
         text = memo.get(runs)
         if text is None:
-            if len(memo) >= 4096:  # a provider's own lines come and go; bound them
+            if len(memo) >= 2048:  # a provider's own lines come and go; bound them
                 memo.clear()
             text = memo[runs] = self._markup(runs)
         return text

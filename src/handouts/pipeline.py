@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -133,8 +133,9 @@ def default_output(request: Request, output_dir: Path = Path("output")) -> Path:
     return output_dir / (".".join(parts) + ".pdf")
 
 
-def write_atomic(data: bytes, path: Path) -> Path:
-    """Write via a temporary file in the same folder and rename: never a partial PDF."""
+def write_atomic(data: bytes | Iterable[bytes], path: Path) -> Path:
+    """Write via a temporary file in the same folder and rename: never a partial PDF.
+    ``data`` may come in pieces (a large manifest is never one string in memory)."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
@@ -149,7 +150,10 @@ def write_atomic(data: bytes, path: Path) -> Path:
         raise OutputError(f"{path}: cannot write in {folder} ({exc.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, bytes):
+                fh.write(data)
+            else:
+                fh.writelines(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)

@@ -75,7 +75,7 @@ def _levels(text: str) -> list[tuple[int, int]]:
     return [(c["index"], c["level"]) for c in storage["chars"]]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def _glyphs(runs: m.Inline, stack: FontStack, bold_style: bool, size: float) -> tuple[Glyph, ...]:
     """Shaped glyphs with their levels, in logical order. Cached: a batch prints the
     same sentences for provider after provider."""
