@@ -376,8 +376,9 @@ def _results(clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int) -> Iterat
         gc.freeze()
     context = multiprocessing.get_context(method)
     try:
-        # Small chunks keep workers busy and memory flat: only manifest entries travel back.
-        with context.Pool(jobs, initializer=_init_worker, initargs=(clinic,), maxtasksperchild=500) as pool:
+        # Small chunks keep workers busy; only manifest entries travel back. Workers live
+        # for the whole batch: every cache they fill has a fixed size.
+        with context.Pool(jobs, initializer=_init_worker, initargs=(clinic,)) as pool:
             yield from pool.imap_unordered(_make, tasks, chunksize=4)
     finally:
         gc.unfreeze()
