@@ -19,7 +19,7 @@ from .conftest import pdf_text
 
 def _clear() -> None:
     layout._PARAGRAPHS.clear()
-    layout._FIRST_USE.clear()
+
     _SubsetCachingFace._subsets.clear()
     _FILLABLE.clear()
     drawcache._SEED_IDS.clear()

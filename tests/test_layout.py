@@ -253,3 +253,19 @@ def test_paragraph_line_breaks_are_remembered_per_width(monkeypatch):
     first, rest = para.split(150, 31)
     assert para.split(150, 31) == [first, rest]  # the same parts, not a second split
     assert len(first.blPara.lines) == 2
+
+
+def test_personal_text_never_enters_the_paragraph_cache():
+    import datetime as dt
+
+    from handouts import layout
+    from handouts.config import load_clinic
+    from handouts.pipeline import build, make_request
+
+    clinic = load_clinic(None)
+    build(make_request(clinic, "botox-neck", "en", "dr-rivera", "Pat Zephyrine Example", dt.date(2026, 12, 1)))
+    cached = " ".join(str(key) for key in layout._PARAGRAPHS)
+    assert "Zephyrine" not in cached
+    assert "December 1, 2026" not in cached and "December 8" not in cached  # visit date, timeline dates
+    assert "Ana Rivera" not in cached
+    assert "Botox injections for neck pain" in cached  # template text is shared

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -162,10 +163,8 @@ def _font_names(frags: list) -> frozenset[str | None]:
     return frozenset(names)
 
 
-_PARAGRAPHS: OrderedDict[tuple, Flowable] = OrderedDict()  # used at least twice
-_PARAGRAPHS_MAX = 2048  # a few procedures in every language
-_FIRST_USE: OrderedDict[tuple, Flowable] = OrderedDict()  # used once so far
-_FIRST_USE_MAX = 256  # more than one handout's paragraphs
+_PARAGRAPHS: OrderedDict[tuple, Flowable] = OrderedDict()
+_PARAGRAPHS_MAX = 2048  # several procedures and languages of template text
 
 
 _STYLE_FIELDS = (
@@ -196,24 +195,27 @@ def _paragraph(markup_text: str, style: ParagraphStyle) -> CachedParagraph:
 
 
 def _shared(key: tuple, make) -> Flowable:
-    """A paragraph from the shared cache. A paragraph joins it only when it is asked for
-    a second time: a provider's own lines (name, phone) are used once and wait in a
-    small first-use area, so a batch of ten thousand providers keeps the memory of a
-    batch of a hundred, while the shared sentences stay."""
+    """A paragraph from the shared cache (least recently used out)."""
     paragraph = _PARAGRAPHS.get(key)
-    if paragraph is not None:
-        _PARAGRAPHS.move_to_end(key)
-        return paragraph
-    paragraph = _FIRST_USE.pop(key, None)
     if paragraph is None:
-        paragraph = _FIRST_USE[key] = make()
-        if len(_FIRST_USE) > _FIRST_USE_MAX:
-            _FIRST_USE.popitem(last=False)
-        return paragraph
-    if len(_PARAGRAPHS) >= _PARAGRAPHS_MAX:  # least recently used out
-        _PARAGRAPHS.popitem(last=False)
-    _PARAGRAPHS[key] = paragraph
+        if len(_PARAGRAPHS) >= _PARAGRAPHS_MAX:
+            _PARAGRAPHS.popitem(last=False)
+        paragraph = _PARAGRAPHS[key] = make()
+    else:
+        _PARAGRAPHS.move_to_end(key)
     return paragraph
+
+
+# The personal text (provider, patient, visit dates) of the handout being laid out.
+# Paragraphs holding it are made for that handout only and never cached: a patient's
+# name stays out of every cache, and a batch of ten thousand providers keeps the memory
+# of a batch of a hundred.
+_PERSONAL: ContextVar[tuple[str, ...]] = ContextVar("personal", default=())
+
+
+def _is_personal(runs: m.Inline) -> bool:
+    personal = _PERSONAL.get()
+    return bool(personal) and any(p in run.text for run in runs for p in personal)
 
 
 class Styles:
@@ -278,8 +280,12 @@ class Styles:
         if self.rtl:
             from .rtl import BidiParagraph
 
+            if _is_personal(runs):
+                return BidiParagraph(runs, style, self.stack)
             key = ("rtl", runs, _style_key(style), self.stack)
             return _shared(key, lambda: BidiParagraph(runs, style, self.stack))
+        if _is_personal(runs):
+            return CachedParagraph(self._markup(runs), style)
         return _paragraph(self.markup(runs), style)
 
     def markup(self, runs: m.Inline) -> str:
@@ -835,10 +841,9 @@ def _build_once(
     )
     template.addPageTemplates(pages.templates())
     width = pages.frames()[0].width
-    story = build_story(doc, builder, width)
     # Everything the pages will show, for seeding the fonts (see drawcache): the
     # document's text, the clinic's lines and the page furniture.
-    texts = [*doc.texts(), clinic.name, clinic.phone, clinic.website or "", doc.page_pattern, "0123456789 · ", builder.colon]
+    texts = [*doc.texts(), *doc.personal, clinic.name, clinic.phone, clinic.website or "", doc.page_pattern, "0123456789 · ", builder.colon]
     shape = None
     if doc.rtl:
         from .rtl import shape
@@ -846,5 +851,9 @@ def _build_once(
         doc.page_pattern, pages.footer, doc.lang.replace("_", "-"), stack.base.face(),
         on_start=lambda canv: drawcache.seed(canv, stack, texts, shape),
     )
-    template.build(story, canvasmaker=canvasmaker)
+    personal = _PERSONAL.set(doc.personal)
+    try:
+        template.build(build_story(doc, builder, width), canvasmaker=canvasmaker)
+    finally:
+        _PERSONAL.reset(personal)
     return buffer.getvalue(), template.page

@@ -141,6 +141,9 @@ class Document:
     footer: str = ""
     page_pattern: str = "Page %(page)s of %(total)s"
     notices: tuple[str, ...] = field(default=())
+    # Text that belongs to one person or visit (provider, patient, visit dates): layout
+    # never keeps paragraphs with it in its caches.
+    personal: tuple[str, ...] = field(default=())
 
     def sections(self) -> Iterator[Section]:
         """Every section in reading order, wherever it sits."""
@@ -172,6 +175,6 @@ def _texts(node: object) -> Iterator[str]:
         for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
             value = getattr(node, name)
             if isinstance(value, (str, tuple, Run)) or hasattr(value, "__dataclass_fields__"):
-                if name in ("id", "level", "kind", "style", "qr_url"):
+                if name in ("id", "level", "kind", "style", "qr_url", "personal"):
                     continue
                 yield from _texts(value)

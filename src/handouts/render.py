@@ -245,6 +245,13 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
     parser = _Parser(source)
     blocks = tuple(parser.top(child) for child in root)
     _ = translations_for(request.language, request.clinic.locales_dir).gettext
+    personal = [request.patient or ""]
+    if request.provider is not None:
+        personal += [request.provider.name, request.provider.phone]
+    if request.visit_date is not None:
+        personal.append(long_date(request.visit_date, request.language.locale))
+        stones = (b for t in blocks for s in _sections(t) for b in s.blocks if isinstance(b, m.Timeline))
+        personal += [stone.when for timeline in stones for stone in timeline.milestones]
     return m.Document(
         lang=request.language.code,
         rtl=request.language.rtl,
@@ -256,7 +263,14 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
         notices=_draft_notice(_) if request.draft else (),
         # Translators: footer; %(date)s is the date the medical content was last reviewed.
         footer=_("Content reviewed %(date)s") % {"date": long_date(request.procedure.review_date, request.language.locale)},
+        personal=tuple(p for p in dict.fromkeys(personal) if p),
     )
+
+
+def _sections(block: m.TopBlock) -> tuple[m.Section, ...]:
+    if isinstance(block, m.Columns):
+        return block.sections
+    return (block,) if isinstance(block, m.Section) else ()
 
 
 def _draft_notice(gettext_: object) -> tuple[str, ...]:
