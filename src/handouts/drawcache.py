@@ -35,9 +35,9 @@ from functools import lru_cache
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable
 
 from .fonts import FontStack, typeset
+from .platypus import Flowable
 
 _SEED_IDS: dict[tuple, int] = {}  # seed contents -> a number, for cheap keys
 _NEXT_ID = itertools.count()

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportlab.lib.colors import Color, white
-from reportlab.platypus import Flowable, Paragraph
+
+from .platypus import Flowable, Paragraph
 
 
 class Marked(Flowable):

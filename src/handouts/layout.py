@@ -21,14 +21,6 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    BaseDocTemplate,
-    Flowable,
-    Frame,
-    PageTemplate,
-    Paragraph,
-    Spacer,
-)
 
 from . import drawcache
 from . import model as m
@@ -55,6 +47,7 @@ from .flowables import (
     TwoColumns,
 )
 from .fonts import FontStack, typeset
+from .platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})

@@ -24,10 +24,10 @@ from functools import lru_cache
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable
 
 from . import model as m
 from .fonts import FontStack, typeset
+from .platypus import Flowable
 
 _LRE, _PDF = "\u202a", "\u202c"  # left-to-right embedding and its end
 _MIRROR = str.maketrans("()[]{}<>«»‹›", ")(][}{><»«›‹")

@@ -1,0 +1,60 @@
+"""ReportLab's platypus, imported without its slowest start-up step.
+
+Importing ``reportlab.platypus.paragraph`` compiles ``uri_pat``, a case-insensitive
+regular expression over most of Unicode that only URI hyphenation uses (a paragraph
+style with ``uriWasteReduce``, which handouts never sets). Compiling it took 60–70 ms, an
+eighth of a cold ``handouts generate``. Here it is compiled on first use instead; every
+other pattern compiles as usual. Modules import platypus names from this module.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+_URI_PATTERN_START = "(^(?:[a-z0-9\\.\\-\\+]*)://)"
+
+
+class _LazyPattern:
+    """A compiled pattern, compiled when first used."""
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
+def _import_paragraph() -> None:
+    if "reportlab.platypus.paragraph" in sys.modules:
+        return
+    compile_now = re.compile
+
+    def compile_later(pattern, flags=0):  # noqa: ANN001, ANN202 (re.compile's signature)
+        if isinstance(pattern, str) and pattern.startswith(_URI_PATTERN_START):
+            return _LazyPattern(pattern, flags)
+        return compile_now(pattern, flags)
+
+    re.compile = compile_later  # only while platypus imports (start-up is single-threaded)
+    try:
+        import reportlab.platypus.paragraph  # noqa: F401
+    finally:
+        re.compile = compile_now
+
+
+_import_paragraph()
+
+from reportlab.platypus import (  # noqa: E402
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+)
+
+__all__ = ["BaseDocTemplate", "Flowable", "Frame", "PageTemplate", "Paragraph", "Spacer"]
