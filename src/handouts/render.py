@@ -112,13 +112,16 @@ def render_xml(request: Request, roots: Sequence[Path]) -> str:
         return _render_xml(request, roots)
     # Patient data never gets here (nor into this cache): batches are not personalised.
     key = (tuple(roots), replace(request, provider=None, clinic=replace(request.clinic, providers=())), bool(provider.phone))
-    kept = _FILLABLE.get(key)
-    if kept is None:
+    if key not in _FILLABLE:  # first time: just render (a single handout never pays for the check)
+        if len(_FILLABLE) >= 64:
+            _FILLABLE.popitem(last=False)
+        _FILLABLE[key] = None
+        return _render_xml(request, roots)
+    kept = _FILLABLE[key]
+    if kept is None:  # second time: a batch, so check whether filling in works
         real = _render_xml(request, roots)
         outputs = [_render_xml(replace(request, provider=_stand_in(i, provider)), roots) for i in range(len(_STAND_INS))]
         fillable = all(_fill(out, i, provider) == real for i, out in enumerate(outputs))
-        if len(_FILLABLE) >= 64:
-            _FILLABLE.popitem(last=False)
         _FILLABLE[key] = outputs[0] if fillable else ""
         return real
     _FILLABLE.move_to_end(key)
@@ -128,7 +131,8 @@ def render_xml(request: Request, roots: Sequence[Path]) -> str:
 # Stand-in provider names and phones: private-use characters around letters that change
 # under case mapping, of different lengths.
 _STAND_INS = (("\ue000a\ue001", "\ue002b\ue003"), ("\ue000Zyx Wv, QP\ue001", "\ue002(999) 999-9999\ue003"))
-_FILLABLE: OrderedDict[tuple, str] = OrderedDict()  # template output with stand-in 0, or "" (always render)
+# Per request kind: None (seen once), template output with stand-in 0, or "" (always render).
+_FILLABLE: OrderedDict[tuple, str | None] = OrderedDict()
 
 
 def _stand_in(index: int, provider: Provider) -> Provider:
