@@ -36,7 +36,7 @@ from functools import lru_cache
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from .fonts import FontStack, typeset
+from .fonts import FontStack, is_personal, typeset
 from .platypus import Flowable
 
 _SEED_IDS: dict[tuple, int] = {}  # seed contents -> a number, for cheap keys
@@ -64,7 +64,7 @@ def seed(canv: Canvas, stack: FontStack, texts: Iterable[str], shape: Callable[[
     doc = canv._doc  # noqa: SLF001 (the canvas' document: where fonts are numbered)
     chars: set[str] = set()
     for text in texts:
-        chars.update(_characters(text, shape))
+        chars.update(_characters.__wrapped__(text, shape) if is_personal(text) else _characters(text, shape))
     by_family: dict[str, list[str]] = {}
     for char in sorted(chars):
         if ord(char) < 128 or char == "\u00a0":  # ASCII has fixed codes in every subset

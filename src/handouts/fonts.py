@@ -19,6 +19,8 @@ import os
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -46,6 +48,27 @@ _SPACES = str.maketrans({
 # Where fonts from system packages live. HANDOUTS_FONT_DIRS (colon-separated) adds more,
 # for systems that are not Debian.
 _SYSTEM_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "/Library/Fonts")
+
+
+# The personal text (provider, patient, visit dates) of the handout being made. Text
+# holding it is never kept in this process's memos and caches, only used and dropped.
+_PERSONAL: ContextVar[tuple[str, ...]] = ContextVar("personal", default=())
+
+
+@contextmanager
+def personal_text(values: Iterable[str]) -> Iterator[None]:
+    """Mark ``values`` as personal while a handout is made."""
+    token = _PERSONAL.set(tuple(v for v in values if v))
+    try:
+        yield
+    finally:
+        _PERSONAL.reset(token)
+
+
+def is_personal(text: str) -> bool:
+    """Whether ``text`` holds personal text of the handout being made."""
+    personal = _PERSONAL.get()
+    return bool(personal) and any(p in text for p in personal)
 
 
 def typeset(text: str) -> str:
@@ -211,6 +234,8 @@ class FontStack:
         """Split text into runs that one family can draw. Spaces and marks stay with
         the run they are in, so a word is never split between fonts needlessly.
         (Memoised per stack: a batch sets the same sentences again and again.)"""
+        if is_personal(text):
+            return tuple(self._segments(text))
         try:
             return self._runs[text]
         except KeyError:
@@ -363,7 +388,7 @@ def missing_characters(texts: Iterable[str], stack: FontStack) -> list[str]:
     """Characters in ``texts`` that no family of the stack can draw, in order found."""
     needed: dict[str, None] = {}
     for text in texts:
-        for char in _characters(text):
+        for char in _characters.__wrapped__(text) if is_personal(text) else _characters(text):
             needed.setdefault(char)
     return [c for c in needed if stack.family_for(c) is None]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from collections import OrderedDict
-from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -46,7 +45,7 @@ from .flowables import (
     TimelineChart,
     TwoColumns,
 )
-from .fonts import FontStack, typeset
+from .fonts import FontStack, is_personal, personal_text, typeset
 from .platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
@@ -199,16 +198,11 @@ def _shared(key: tuple, make) -> Flowable:
     return paragraph
 
 
-# The personal text (provider, patient, visit dates) of the handout being laid out.
-# Paragraphs holding it are made for that handout only and never cached: a patient's
-# name stays out of every cache, and a batch of ten thousand providers keeps the memory
-# of a batch of a hundred.
-_PERSONAL: ContextVar[tuple[str, ...]] = ContextVar("personal", default=())
-
-
 def _is_personal(runs: m.Inline) -> bool:
-    personal = _PERSONAL.get()
-    return bool(personal) and any(p in run.text for run in runs for p in personal)
+    """Paragraphs holding personal text (provider, patient, visit dates) are made for
+    their handout only and never cached: a patient's name stays out of every cache, and
+    a batch of ten thousand providers keeps the memory of a batch of a hundred."""
+    return any(is_personal(run.text) for run in runs)
 
 
 class Styles:
@@ -844,9 +838,6 @@ def _build_once(
         doc.page_pattern, pages.footer, doc.lang.replace("_", "-"), stack.base.face(),
         on_start=lambda canv: drawcache.seed(canv, stack, texts, shape),
     )
-    personal = _PERSONAL.set(doc.personal)
-    try:
+    with personal_text(doc.personal):
         template.build(build_story(doc, builder, width), canvasmaker=canvasmaker)
-    finally:
-        _PERSONAL.reset(personal)
     return buffer.getvalue(), template.page

@@ -26,7 +26,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from . import model as m
-from .fonts import FontStack, typeset
+from .fonts import FontStack, is_personal, typeset
 from .platypus import Flowable
 
 _LRE, _PDF = "\u202a", "\u202c"  # left-to-right embedding and its end
@@ -122,7 +122,9 @@ class BidiParagraph(Flowable):
     # -- building ----------------------------------------------------------------------------
     def _glyphs(self) -> list[Glyph]:
         bold_style = self.style.fontName == self.stack.base.face(bold=True)
-        return list(_glyphs(self.runs, self.stack, bold_style, self.style.fontSize))
+        # Personal text (a patient's name) is shaped for this handout only, never memoised.
+        shape_runs = _glyphs.__wrapped__ if any(is_personal(run.text) for run in self.runs) else _glyphs
+        return list(shape_runs(self.runs, self.stack, bold_style, self.style.fontSize))
 
     def getPlainText(self) -> str:
         return "".join(g.char for g in self.glyphs)
