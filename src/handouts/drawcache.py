@@ -48,13 +48,9 @@ _MAX_RECORDINGS = 8  # per paragraph: a few widths or seeds (a batch of one lang
 class Seed:
     """How a document's fonts were seeded."""
 
-    id: int  # equal ids: equal faces, characters and font numbering
-    order: tuple[str, ...]  # the seeded faces, in the order they were numbered
+    id: int  # equal ids: the same faces seeded with the same characters
+    order: tuple[str, ...]  # the seeded faces, in seeding order
     sizes: tuple[int, ...]  # characters entered per face, right after seeding
-
-    @property
-    def faces(self) -> frozenset[str]:
-        return frozenset(self.order)
 
 
 def seed(canv: Canvas, stack: FontStack, texts: Iterable[str], shape: Callable[[str], str] | None = None) -> Seed:

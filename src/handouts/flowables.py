@@ -456,20 +456,19 @@ class Cell:
     bar: tuple[str, float, Color] | None = None  # "left" or "right", line width, colour
     align: str = "LEFT"  # where content narrower than the cell sits
 
-    def measure(self, avail_h: float) -> tuple[list[tuple[Flowable, float, float]], float]:
-        """Each flowable with its width and height, and the height of the whole content.
-        Gaps between flowables add the space after one to the space before the next, as
-        a platypus Table cell does (the first's space before and the last's space after
-        do not count)."""
+    def measure(self, avail_h: float) -> tuple[list[tuple[Flowable, float, float, float]], float]:
+        """Each flowable with its width, height and the gap above it, and the height of
+        the whole content. A gap adds the space after one flowable to the space before
+        the next, as a platypus Table cell does (the first's space before and the last's
+        space after do not count)."""
         left, right, top, bottom = self.pad
         inner_w = self.width - left - right
         placed, total = [], 0.0
         for index, flowable in enumerate(self.content):
             w, h = flowable.wrap(inner_w, avail_h - top - bottom)
-            placed.append((flowable, w, h))
-            total += h
-            if index:
-                total += self.content[index - 1].getSpaceAfter() + flowable.getSpaceBefore()
+            gap = self.content[index - 1].getSpaceAfter() + flowable.getSpaceBefore() if index else 0.0
+            placed.append((flowable, w, h, gap))
+            total += gap + h
         return placed, total
 
 
@@ -501,10 +500,8 @@ class Row(Flowable):
         for x, cell, (placed, total) in zip(xs, self.cells, self._measured):
             left, right, top, bottom = cell.pad
             y = self.height - top if self.valign == "TOP" else bottom + total
-            for index, (flowable, w, h) in enumerate(placed):
-                if index:
-                    y -= placed[index - 1][0].getSpaceAfter() + flowable.getSpaceBefore()
-                y -= h
+            for flowable, w, h, gap in placed:
+                y -= gap + h
                 flowable.drawOn(canv, x + cell.width - right - w if cell.align == "RIGHT" else x + left, y)
         for x, cell in zip(xs, self.cells):
             if cell.frame is not None:
@@ -549,22 +546,22 @@ class TierBox(Flowable):
         inner = self.width - 2 * self.pad
         return header_h, [item.wrap(inner, ah)[1] for item in self.items]
 
+    def _height_of(self, item_heights: list[float]) -> float:
+        """The box's height with these items (the header and every padding included)."""
+        pads = self._item_pads(len(item_heights))
+        return self._header_h + sum(h + t + b for h, (t, b) in zip(item_heights, pads))
+
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self._header_h, self._item_h = self._heights(ah)
-        pads = self._item_pads(len(self.items))
-        self.height = self._header_h + sum(h + t + b for h, (t, b) in zip(self._item_h, pads))
+        self.height = self._height_of(self._item_h)
         return self.width, self.height
 
     def split(self, aw: float, ah: float) -> list[Flowable]:
         self.wrap(aw, ah)
         if self.height <= ah:
             return [self]
-        used, fit = self._header_h, 0
-        for i, h in enumerate(self._item_h):
-            top = self.pad if i == 0 else 0.0
-            if used + top + h + 3.0 > ah:  # this item, closing the box
-                break
-            used += top + h + 2.0
+        fit = 0
+        while fit < len(self.items) and self._height_of(self._item_h[: fit + 1]) <= ah:
             fit += 1
         if fit == 0 or fit == len(self.items):
             return []

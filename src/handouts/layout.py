@@ -45,7 +45,7 @@ from .flowables import (
     TimelineChart,
     TwoColumns,
 )
-from .fonts import FontStack, is_personal, personal_text, typeset
+from .fonts import FontStack, check_coverage, is_personal, personal_text, typeset
 from .platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
@@ -259,6 +259,7 @@ class Styles:
         size = self.footer_size
         self.footer = ParagraphStyle("footer", base, fontSize=size, leading=size * 1.25, textColor=palette.muted, spaceAfter=0)
         self.footer_page = ParagraphStyle("footer_r", self.footer, alignment=TA_LEFT if rtl else TA_RIGHT)
+        self._markup_memo: dict[m.Inline, str] = {}
 
     def para(self, content: str | m.Inline, style: ParagraphStyle | None = None) -> Flowable:
         """A paragraph of plain text or inline runs, in this handout's fonts and direction."""
@@ -280,12 +281,11 @@ class Styles:
         (``O'Brien & Sons <Spine>`` prints exactly so), and split into runs of the
         font that has its characters (ReportLab has no fallback of its own).
         Remembered per runs: one Styles serves every handout of a language."""
-        memo = self.__dict__.setdefault("_markup_memo", {})
-        text = memo.get(runs)
+        text = self._markup_memo.get(runs)
         if text is None:
-            if len(memo) >= 2048:  # a provider's own lines come and go; bound them
-                memo.clear()
-            text = memo[runs] = self._markup(runs)
+            if len(self._markup_memo) >= 2048:  # bounded, whatever a batch holds
+                self._markup_memo.clear()
+            text = self._markup_memo[runs] = self._markup(runs)
         return text
 
     def _markup(self, runs: m.Inline) -> str:
@@ -404,18 +404,13 @@ class Builder:
         main = [b for b in block.blocks if not (isinstance(b, m.Para) and b.style == "action")]
         actions = [b for b in block.blocks if isinstance(b, m.Para) and b.style == "action"]
         left_w = width * 0.6 if actions else width
-        left = [self.s.para(block.title, self.s.key_title)]
-        left += self.blocks(tuple(main), left_w - 20)
-        cells = [left]
-        widths = [left_w]
+        pad = (10.0, 10.0, 5 + 3 * self.s.density, 2 + 2 * self.s.density)
+        left = (self.s.para(block.title, self.s.key_title), *self.blocks(tuple(main), left_w - 20))
+        row = [Cell(left, left_w, pad, fill=self.p.tint)]
         if actions:
             icon = TierHeader("emergency", self.s.para(block.action_title, self.s.tier_title), None, self.p.alert, self.s.rtl)
-            cells.append([icon, Spacer(1, 6)] + [self.para(a.runs, self.s.bold) for a in actions])
-            widths.append(width - left_w)
-        pad = (10.0, 10.0, 5 + 3 * self.s.density, 2 + 2 * self.s.density)
-        row = [Cell(tuple(cells[0]), widths[0], pad, fill=self.p.tint)]
-        if actions:
-            row.append(Cell(tuple(cells[1]), widths[1], pad, fill=self.p.accent_tint, frame=(2.0, self.p.alert)))
+            right = (icon, Spacer(1, 6), *(self.para(a.runs, self.s.bold) for a in actions))
+            row.append(Cell(right, width - left_w, pad, fill=self.p.accent_tint, frame=(2.0, self.p.alert)))
         return Row(row[::-1] if self.s.rtl else row)
 
     def timeline(self, block: m.Timeline) -> Flowable:
@@ -791,18 +786,28 @@ def build_pdf(
     year), it is laid out again with tighter gaps between blocks; type size and leading
     stay as they are. If it still does not fit, the longer version is kept.
     """
-    result = _build_once(doc, clinic, stack, palette, options, density=1.0)
-    if page_budget is None:
-        return result
-    for density in (0.5, 0.0):
-        if result[1] <= page_budget:
-            break
-        result = _build_once(doc, clinic, stack, palette, options, density=density)
+    texts = drawn_texts(doc, clinic)
+    # Personal text (provider, patient, visit dates) stays out of every cache and memo.
+    with personal_text(doc.personal):
+        check_coverage(texts, stack)
+        result = _build_once(doc, clinic, stack, palette, options, texts, density=1.0)
+        if page_budget is None:
+            return result
+        for density in (0.5, 0.0):
+            if result[1] <= page_budget:
+                break
+            result = _build_once(doc, clinic, stack, palette, options, texts, density=density)
     return result
 
 
+def drawn_texts(doc: m.Document, clinic: Clinic) -> list[str]:
+    """Everything the pages will show: the document's text, the clinic's lines drawn by
+    the page templates, and the page furniture (page numbers, separators, colons)."""
+    return [*doc.texts(), clinic.name, clinic.phone, clinic.website or "", doc.page_pattern, "0123456789 · ", colon(doc.lang)]
+
+
 def _build_once(
-    doc: m.Document, clinic: Clinic, stack: FontStack, palette: Palette, options: LayoutOptions, density: float
+    doc: m.Document, clinic: Clinic, stack: FontStack, palette: Palette, options: LayoutOptions, texts: list[str], density: float
 ) -> tuple[bytes, int]:
     if options.grayscale:
         palette = palette.grayscale()
@@ -828,9 +833,6 @@ def _build_once(
     )
     template.addPageTemplates(pages.templates())
     width = pages.frames()[0].width
-    # Everything the pages will show, for seeding the fonts (see drawcache): the
-    # document's text, the clinic's lines and the page furniture.
-    texts = [*doc.texts(), *doc.personal, clinic.name, clinic.phone, clinic.website or "", doc.page_pattern, "0123456789 · ", builder.colon]
     shape = None
     if doc.rtl:
         from .rtl import shape
@@ -838,6 +840,5 @@ def _build_once(
         doc.page_pattern, pages.footer, doc.lang.replace("_", "-"), stack.base.face(),
         on_start=lambda canv: drawcache.seed(canv, stack, texts, shape),
     )
-    with personal_text(doc.personal):
-        template.build(build_story(doc, builder, width), canvasmaker=canvasmaker)
+    template.build(build_story(doc, builder, width), canvasmaker=canvasmaker)
     return buffer.getvalue(), template.page

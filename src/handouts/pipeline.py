@@ -17,7 +17,7 @@ from .config import Clinic
 from .content import Procedure, discover, load_procedure, procedure_dirs
 from .catalogs import check as check_catalog
 from .errors import HandoutsError, OutputError, UsageError
-from .fonts import check_coverage, personal_text, stack_for
+from .fonts import stack_for
 from .i18n import Language, default_paper, resolve_language
 from .layout import PAGE_SIZES, LayoutOptions, build_pdf
 from .model import Document
@@ -95,9 +95,6 @@ def build(request: Request, paper: str | None = None, large_print: bool = False,
         raise UsageError(f"unknown paper size \"{paper}\"; expected one of: {', '.join(PAGE_SIZES)}")
     document = render_document(request, template_roots(clinic))
     stack = stack_for(request.language.code)
-    # Everything the page will show, including clinic data drawn by page templates.
-    with personal_text(document.personal):
-        check_coverage([*document.texts(), clinic.name, clinic.phone, clinic.website or ""], stack)
     options = LayoutOptions(
         paper=paper,
         author=clinic.name,
