@@ -1,10 +1,16 @@
-"""ReportLab's platypus, imported without its slowest start-up step.
+"""ReportLab's platypus, imported without its slowest start-up steps.
 
 Importing ``reportlab.platypus.paragraph`` compiles ``uri_pat``, a case-insensitive
 regular expression over most of Unicode that only URI hyphenation uses (a paragraph
 style with ``uriWasteReduce``, which handouts never sets). Compiling it took 60–70 ms, an
 eighth of a cold ``handouts generate``. Here it is compiled on first use instead; every
-other pattern compiles as usual. Modules import platypus names from this module.
+other pattern compiles as usual.
+
+The package's ``__init__`` also imports tables, preformatted text and multi-column
+frames, which handouts does not use (10–15 ms). The submodules we need are imported
+directly; the package's own code runs only when something asks it for a name
+(``reportlab.graphics`` does, when a QR code or SVG logo is drawn afresh).
+Modules import platypus names from this module.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 import re
 import sys
 from typing import Any
+
+from ._imports import defer
 
 _URI_PATTERN_START = "(^(?:[a-z0-9\\.\\-\\+]*)://)"
 
@@ -39,6 +47,7 @@ def _import_paragraph() -> None:
             return _LazyPattern(pattern, flags)
         return compile_now(pattern, flags)
 
+    defer("reportlab.platypus")
     re.compile = compile_later  # only while platypus imports (start-up is single-threaded)
     try:
         import reportlab.platypus.paragraph  # noqa: F401
@@ -48,13 +57,10 @@ def _import_paragraph() -> None:
 
 _import_paragraph()
 
-from reportlab.platypus import (  # noqa: E402
-    BaseDocTemplate,
-    Flowable,
-    Frame,
-    PageTemplate,
-    Paragraph,
-    Spacer,
-)
+# From the submodules: a name asked of the package would run its whole __init__.
+from reportlab.platypus.doctemplate import BaseDocTemplate, PageTemplate  # noqa: E402
+from reportlab.platypus.flowables import Flowable, Spacer  # noqa: E402
+from reportlab.platypus.frames import Frame  # noqa: E402
+from reportlab.platypus.paragraph import Paragraph  # noqa: E402
 
 __all__ = ["BaseDocTemplate", "Flowable", "Frame", "PageTemplate", "Paragraph", "Spacer"]
