@@ -1,5 +1,5 @@
-"""ReportLab imported without compiling its URI pattern up front, and that pattern still
-working when something asks for it."""
+"""ReportLab imported without compiling the patterns handouts never uses, and those
+patterns still working when something asks for them."""
 
 from __future__ import annotations
 
@@ -7,16 +7,33 @@ import re
 import subprocess
 import sys
 
+DEFERRED = (
+    "paragraph.uri_pat",
+    "paragraph._hy_pfx_pat",
+    "paragraph._hy_sfx_pat",
+    "paragraph._hy_letters_pat",
+    "paragraph._hy_shy_letters_pat",
+    "paragraph._hy_shy_pat",
+    "textsplit.rx",
+)
 
-def test_uri_pattern_compiles_on_first_use_and_matches_as_before():
+
+def test_unused_patterns_compile_on_first_use_and_match_as_before():
     code = (
-        "import handouts.layout, re, reportlab.platypus.paragraph as p\n"
-        "assert type(p.uri_pat).__name__ == '_LazyPattern', type(p.uri_pat)\n"
-        "assert p.uri_pat._compiled is None\n"
-        "m = p.uri_pat.match('https://clinic.example.org/neck-care')\n"
-        "real = re.compile(p.uri_pat._args[0], p.uri_pat._args[1])\n"
-        "assert m.groups() == real.match('https://clinic.example.org/neck-care').groups()\n"
-        "assert p._uri_split_pairs('https://clinic.example.org/neck-care')\n"
+        "import handouts.layout, re\n"
+        "import reportlab.platypus.paragraph as paragraph, reportlab.lib.textsplit as textsplit\n"
+        f"for name in {DEFERRED!r}:\n"
+        "    lazy = eval(name)\n"
+        "    assert type(lazy).__name__ == '_LazyPattern', name\n"
+        "    assert lazy._compiled is None, name\n"
+        "    real = re.compile(*lazy._args)\n"
+        "    for text in ('https://clinic.example.org/neck-care', 'Über-all!', '«中文»', \"'quoted'\"):\n"
+        "        for method in ('match', 'search', 'split'):\n"
+        "            got, want = getattr(lazy, method)(text), getattr(real, method)(text)\n"
+        "            assert (got and got.groups() if method != 'split' else got) == (\n"
+        "                want and want.groups() if method != 'split' else want), (name, method, text)\n"
+        "    assert lazy.match is lazy.match  # looked up once, then kept\n"
+        "assert paragraph._uri_split_pairs('https://clinic.example.org/neck-care')\n"
         "assert re.compile is re.compile and re.compile.__module__ == 're'\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -25,6 +42,8 @@ def test_uri_pattern_compiles_on_first_use_and_matches_as_before():
 
 def test_other_patterns_compile_as_usual():
     import handouts.platypus  # noqa: F401
+    import reportlab.platypus.paragraph as paragraph
 
     assert re.compile.__module__ == "re"
     assert isinstance(re.compile("a+"), re.Pattern)
+    assert isinstance(paragraph._scheme_re, re.Pattern)

@@ -8,7 +8,6 @@ is a tree of frozen dataclasses that the rest of the pipeline can trust.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -18,7 +17,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from .errors import ConfigError
+from .errors import ConfigError, closest
 from .resources import demo_clinic_path
 
 PAPER_SIZES = ("letter", "a4")
@@ -247,8 +246,8 @@ class _Collector:
         known = list(known)
         for key in data:
             if key not in known:
-                hint = difflib.get_close_matches(key, known, n=1)
-                suggestion = f" (did you mean \"{hint[0]}\"?)" if hint else f"; expected one of: {', '.join(known)}"
+                hint = closest(key, known)
+                suggestion = f" (did you mean \"{hint}\"?)" if hint else f"; expected one of: {', '.join(known)}"
                 prefix = f"{path}.{key}" if path else key
                 self.add(prefix, f"unknown key{suggestion}")
 
@@ -311,8 +310,8 @@ def parse_clinic(
             seen.setdefault(pid, number)
         for proc in values.get("procedures", ()):
             if known is not None and proc not in known:
-                hint = difflib.get_close_matches(proc, sorted(known), n=1)
-                extra = f" (did you mean \"{hint[0]}\"?)" if hint else f"; expected one of: {', '.join(sorted(known))}"
+                hint = closest(proc, sorted(known))
+                extra = f" (did you mean \"{hint}\"?)" if hint else f"; expected one of: {', '.join(sorted(known))}"
                 c.add(f"{where}.procedures", f"unknown procedure \"{proc}\"{extra}")
         if all(key in values for key, (required, _) in _PROVIDER_KEYS.items() if required):
             providers.append(Provider(**values))

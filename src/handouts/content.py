@@ -8,7 +8,6 @@ Folders without a ``procedure.toml`` (such as ``layouts/``) hold shared parts.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import ContentError, UsageError
+from .errors import ContentError, UsageError, closest
 from .model import Milestone  # in metadata its label and when are English source strings
 from .resources import templates_dir
 
@@ -61,8 +60,8 @@ def load_procedure(procedure_id: str, roots: Sequence[Path]) -> Procedure:
     available = discover(roots)
     if procedure_id not in available:
         names = ", ".join(sorted(available)) or "none"
-        hint = difflib.get_close_matches(procedure_id, list(available), n=1)
-        guess = f" (did you mean \"{hint[0]}\"?)" if hint else ""
+        hint = closest(procedure_id, available)
+        guess = f" (did you mean \"{hint}\"?)" if hint else ""
         raise UsageError(f"unknown procedure \"{procedure_id}\"{guess}; available: {names}")
     return read_metadata(available[procedure_id])
 

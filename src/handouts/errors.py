@@ -6,7 +6,7 @@ and exits with :attr:`HandoutsError.exit_code`; nothing else should escape to th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 
 class HandoutsError(Exception):
@@ -48,3 +48,11 @@ class GlyphError(HandoutsError):
 
 class OutputError(HandoutsError):
     """The PDF cannot be written where the user asked."""
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice a mistyped ``word`` most likely meant, if any ("did you mean" hints)."""
+    import difflib  # error paths only: kept out of every start-up
+
+    match = difflib.get_close_matches(word, list(choices), n=1)
+    return match[0] if match else None
