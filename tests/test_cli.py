@@ -156,3 +156,15 @@ def test_glyph_the_font_lacks_is_an_error_naming_it(cli, make_clinic, tmp_path):
     assert "'診' (U+8A3A" in result.stderr
     assert "Atkinson Hyperlegible" in result.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_garbage_collection_is_back_on_after_a_command_even_one_that_fails(cli, make_clinic, tmp_path):
+    # Commands import their modules with the collector paused; leaving it off would let
+    # a long batch or a test process grow without bound.
+    import gc
+
+    assert cli("generate", "botox-neck", "-o", str(tmp_path / "a.pdf")).exit_code == 0
+    assert gc.isenabled()
+    clinic = make_clinic(extra="\n[surprise]\n")
+    assert cli("generate", "botox-neck", "--clinic", str(clinic)).exit_code != 0
+    assert gc.isenabled()
