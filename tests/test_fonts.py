@@ -82,3 +82,33 @@ def test_regular_and_bold_with_the_same_characters_embed_different_fonts():
     regular = next(data for name, data in files.items() if "Bold" not in name)
     bold = next(data for name, data in files.items() if "Bold" in name)
     assert regular != bold
+
+
+def test_italic_text_from_a_clinic_template_embeds_the_italic_face(tmp_path, make_clinic):
+    # Italic faces are read only when markup first asks for them; run in a fresh process
+    # so that no earlier test has read them already.
+    import subprocess
+    import sys
+
+    clinic = make_clinic()
+    folder = clinic.parent / "templates" / "botox-neck"
+    folder.mkdir(parents=True)
+    (folder / "handout.xml.j2").write_text(
+        '{% extends "builtin:botox-neck/handout.xml.j2" %}\n'
+        "{% block before_visit_extra %}<p>Bring <i>your parking ticket</i> and <b><i>your list</i></b>.</p>"
+        "{% endblock %}"
+    )
+    out = tmp_path / "italic.pdf"
+    code = (
+        "import sys\nfrom handouts.cli import main\n"
+        "sys.exit(main(['generate', 'botox-neck', '--clinic', sys.argv[1], '-o', sys.argv[2]]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(clinic), str(out)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+    faces = {line.split()[0].split("+")[1] for line in fonts.splitlines()[2:]}
+    assert faces == {
+        "AtkinsonHyperlegible-Regular", "AtkinsonHyperlegible-Bold",
+        "AtkinsonHyperlegible-Italic", "AtkinsonHyperlegible-BoldItalic",
+    }
+    assert "Bring your parking ticket and your list." in pdf_text(out)

@@ -108,13 +108,15 @@ class FontFamily:
         suffix = {(False, False): "", (True, False): "-Bold", (False, True): "-Italic", (True, True): "-BoldItalic"}
         return self.key + suffix[(bold, italic)]
 
-    def files(self) -> dict[str, Path]:
-        """ReportLab face name -> file, for the faces the family really has."""
-        out = {self.face(): self.regular}
-        for (b, i), path in {(True, False): self.bold, (False, True): self.italic, (True, True): self.bold_italic}.items():
-            if path is not None:
-                out[self.face(b, i)] = path
-        return out
+    def files(self, italic: bool | None = None) -> dict[str, Path]:
+        """ReportLab face name -> file, for the faces the family really has (only the
+        upright or only the italic ones when ``italic`` says which)."""
+        faces = {(False, False): self.regular, (True, False): self.bold, (False, True): self.italic, (True, True): self.bold_italic}
+        return {
+            self.face(b, i): path
+            for (b, i), path in faces.items()
+            if path is not None and (italic is None or i == italic)
+        }
 
 
 class FontMissing(HandoutsError):
@@ -347,14 +349,21 @@ def _ttfont(name: str, path: Path, subfont: int) -> TTFont:
     return font
 
 
-@cache
-def register(family: FontFamily) -> FontFamily:
-    """Register the family's faces once per process, so <b> and <i> pick the right face."""
-    for name, path in family.files().items():
+def _register_faces(family: FontFamily, italic: bool) -> None:
+    for name, path in family.files(italic=italic).items():
         if not path.is_file():
             raise FontMissing(f"font file missing: {path}; reinstall the package that ships {family.name}")
         # TTFont embeds a subset of the glyphs actually used (ReportLab's default).
         pdfmetrics.registerFont(_ttfont(name, path, family.subfont))
+
+
+@cache
+def register(family: FontFamily) -> FontFamily:
+    """Register the family's upright faces once per process, and which face <b> and <i>
+    select. Italic faces are read when first needed (:func:`use_italics`): the handouts
+    we ship have no italics, and reading a face is a quarter of a cold start's font work.
+    """
+    _register_faces(family, italic=False)
     pdfmetrics.registerFontFamily(
         family.key,
         normal=family.face(),
@@ -368,6 +377,18 @@ def register(family: FontFamily) -> FontFamily:
     for bold, italic in ((1, 1), (0, 1), (1, 0), (0, 0)):
         addMapping(family.face(), bold, italic, family.face(bool(bold), bool(italic)))
     return family
+
+
+@cache
+def _register_italics(family: FontFamily) -> None:
+    _register_faces(family, italic=True)
+
+
+def use_italics(stack: FontStack) -> None:
+    """Make sure the italic faces of a stack's families are registered (before any
+    paragraph markup asks for <i>)."""
+    for family in (*stack.families, stack.base):
+        _register_italics(family)
 
 
 def _cmap(face: str) -> dict[int, int]:

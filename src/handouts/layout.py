@@ -45,7 +45,7 @@ from .flowables import (
     TimelineChart,
     TwoColumns,
 )
-from .fonts import FontStack, check_coverage, is_personal, personal_text, typeset
+from .fonts import FontStack, check_coverage, is_personal, personal_text, typeset, use_italics
 from .platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
@@ -304,6 +304,7 @@ class Styles:
             if run.bold:
                 text = f"<b>{text}</b>"
             if run.italic:
+                use_italics(self.stack)
                 text = f"<i>{text}</i>"
             parts.append(text)
         return "".join(parts)
