@@ -68,3 +68,24 @@ def test_a_module_that_fails_to_load_fails_again_on_the_next_import(tmp_path: Pa
         "        print(error)\n"
     )
     assert _python(code, tmp_path).splitlines() == ["broken on purpose", "broken on purpose"]
+
+
+def test_two_threads_asking_at_once_both_wait_for_one_run(tmp_path: Path):
+    (tmp_path / "slow_for_test.py").write_text(
+        "import time, builtins\n"
+        "builtins.slow_runs = getattr(builtins, 'slow_runs', 0) + 1\n"
+        "time.sleep(0.2)\n"
+        "VALUE = 42\n"
+    )
+    code = (
+        "import sys, threading, builtins\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "from handouts._imports import defer\n"
+        "defer('slow_for_test')\n"
+        "import slow_for_test\n"
+        "got = []\n"
+        "threads = [threading.Thread(target=lambda: got.append(slow_for_test.VALUE)) for _ in range(2)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "print(got, builtins.slow_runs)\n"
+    )
+    assert _python(code, tmp_path) == "[42, 42] 1"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 import types
 from typing import Any
 
@@ -24,21 +25,31 @@ from typing import Any
 DEFERRED = ("PIL.Image", "uharfbuzz", "pyphen")
 
 
+_LOCK = threading.RLock()  # one module runs at a time; another thread waits for it
+_RUNNING: set[str] = set()
+
+
 class _Deferred(types.ModuleType):
     """A module whose code has not run yet; it runs, in place, on first use."""
 
     def __getattr__(self, attr: str) -> Any:  # only called for attributes not yet set
-        self.__class__ = types.ModuleType  # from here on an ordinary module
         spec = self.__spec__
-        spec._initializing = True  # what the import system marks while a module runs
-        try:
-            spec.loader.exec_module(self)
-        except BaseException:
-            # As after a failed import: the next import tries again and raises again.
-            sys.modules.pop(spec.name, None)
-            raise
-        finally:
-            spec._initializing = False
+        with _LOCK:
+            if type(self) is _Deferred and spec.name not in _RUNNING:
+                _RUNNING.add(spec.name)
+                spec._initializing = True  # what the import system marks while a module runs
+                try:
+                    spec.loader.exec_module(self)
+                except BaseException:
+                    # As after a failed import: the next import tries again and raises again.
+                    sys.modules.pop(spec.name, None)
+                    raise
+                finally:
+                    spec._initializing = False
+                    _RUNNING.discard(spec.name)
+                self.__class__ = types.ModuleType  # from here on an ordinary module
+        if type(self) is _Deferred:  # asked from inside its own code, before it set the name
+            raise AttributeError(f"partially initialized module {spec.name!r} has no attribute {attr!r}")
         return getattr(self, attr)
 
 
