@@ -15,7 +15,7 @@ from babel.messages.pofile import write_po
 from handouts import model as m
 from handouts.config import load_clinic
 from handouts.errors import UsageError
-from handouts.i18n import Language, date_range, long_date, resolve_language, temperature, translations_for
+from handouts.i18n import Language, date_range, long_date, resolve_language, temperature, timeline_date, translations_for
 from handouts.pipeline import make_request, template_roots
 from handouts.render import Request, render_document
 
@@ -29,6 +29,17 @@ def test_cldr_dates():
     assert date_range(dt.date(2026, 12, 29), dt.date(2027, 1, 12), en) == "December 29, 2026\u2009–\u2009January 12, 2027"
     assert date_range(dt.date(2026, 12, 8), dt.date(2026, 12, 15), Locale.parse("es")) == "8–15 de diciembre de 2026"
     assert date_range(dt.date(2026, 12, 8), dt.date(2026, 12, 8), en) == "December 8, 2026"
+
+
+def test_shorter_timeline_date_styles():
+    en, es = Locale.parse("en"), Locale.parse("es")
+    new_year = (dt.date(2026, 12, 28), dt.date(2027, 1, 1))
+    assert date_range(*new_year, en, "short") == "Dec 28, 2026\u2009–\u2009Jan 1, 2027"
+    assert date_range(*new_year, en, "compact") == "Dec 28\u2009–\u2009Jan 1"
+    assert date_range(*new_year, es, "compact") == "28 dic\u2009–\u20091 ene"
+    assert timeline_date(dt.date(2027, 3, 22), en, "long") == "March 22, 2027"
+    assert timeline_date(dt.date(2027, 3, 22), en, "short") == "Mar 22, 2027"
+    assert timeline_date(dt.date(2027, 3, 22), en, "compact") == "Mar 22"
 
 
 def test_temperature_unit_order_follows_country():

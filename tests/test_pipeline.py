@@ -53,3 +53,23 @@ def test_written_file_is_readable_pdf(tmp_path):
     path = write_atomic(handout.pdf, tmp_path / "sub" / "h.pdf")
     assert path.read_bytes().startswith(b"%PDF-")
     assert oct(path.stat().st_mode & 0o777) == "0o644"
+
+
+def test_a_long_name_and_a_new_year_visit_still_fit_the_page_budget(tmp_path):
+    # Late December puts both years in the first milestones' dates, and a long name
+    # takes a line of its own: the timeline's dates get shorter before a third page.
+    from .conftest import pdf_text
+
+    clinic = load_clinic(None)
+    long_name = "Maximiliana Alexandra Oyelaran-Van der Westhuizen"
+    handout = build(make_request(clinic, "botox-neck", "en", "dr-rivera", long_name, dt.date(2026, 12, 28)))
+    assert handout.pages == 2
+    path = write_atomic(handout.pdf, tmp_path / "h.pdf")
+    text = pdf_text(path)
+    assert "Visit date: December 28, 2026" in text  # the year is still on the page
+    assert "Soreness or bruising: Dec 28 – Jan 1" in text.replace("\u2009", " ")
+    assert "Next treatment: On or after Mar 22" in text
+    # A visit that fits keeps its dates in full.
+    usual = build(make_request(clinic, "botox-neck", "en", "dr-rivera", long_name, dt.date(2026, 12, 1)))
+    usual_text = pdf_text(write_atomic(usual.pdf, tmp_path / "u.pdf"))
+    assert usual.pages == 2 and "Relief begins: December 8 – 15, 2026" in usual_text.replace("\u2009", " ")

@@ -16,7 +16,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_interval
+from babel.dates import format_date, format_interval, format_skeleton
 from babel.support import Translations
 
 from .errors import HandoutsError, UsageError
@@ -185,17 +185,31 @@ def long_date(day: dt.date, locale: Locale) -> str:
     return format_date(day, format="long", locale=locale)
 
 
-def date_range(start: dt.date, end: dt.date | None, locale: Locale, short_months: bool = False) -> str:
-    """A CLDR date interval with the month spelled out ("December 8 – 15, 2026").
+#: Ways to write the timeline's dates, longest first; a handout over its page budget
+#: tries the next one: "December 28, 2026 – January 1, 2027", then "Dec 28, 2026 – Jan 1,
+#: 2027", then "Dec 28 – Jan 1" (the visit date above the timeline gives the year).
+DATE_STYLES = ("long", "short", "compact")
+
+
+def timeline_date(day: dt.date, locale: Locale, style: str = "long") -> str:
+    """One date of the timeline in a :data:`DATE_STYLES` style."""
+    if style == "compact":
+        return format_skeleton("MMMd", day, locale=locale)
+    return format_date(day, format="medium", locale=locale) if style == "short" else long_date(day, locale)
+
+
+def date_range(start: dt.date, end: dt.date | None, locale: Locale, style: str = "long") -> str:
+    """A CLDR date interval with the month spelled out ("December 8 – 15, 2026"), or in
+    a shorter :data:`DATE_STYLES` style.
 
     Many locales have interval patterns only for the abbreviated-month skeleton
     ``yMMMd``. UTS #35 says to adjust the matched pattern's field widths to the
     requested skeleton; Babel does not, so we widen the month here.
     """
     if end is None or end == start:
-        return long_date(start, locale) if not short_months else format_date(start, format="medium", locale=locale)
-    if short_months:
-        return format_interval(start, end, skeleton="yMMMd", locale=locale)
+        return timeline_date(start, locale, style)
+    if style != "long":
+        return format_interval(start, end, skeleton="MMMd" if style == "compact" else "yMMMd", locale=locale)
     from babel.dates import match_skeleton, parse_pattern
 
     formats = locale.interval_formats

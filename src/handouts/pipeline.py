@@ -18,7 +18,7 @@ from .content import Procedure, discover, load_procedure, procedure_dirs
 from .catalogs import check as check_catalog
 from .errors import HandoutsError, OutputError, UsageError
 from .fonts import stack_for
-from .i18n import Language, default_paper, resolve_language
+from .i18n import DATE_STYLES, Language, default_paper, resolve_language
 from .layout import PAGE_SIZES, LayoutOptions, build_pdf
 from .model import Document
 from .render import Request, render_document
@@ -106,14 +106,17 @@ def build(request: Request, paper: str | None = None, large_print: bool = False,
     palette = Palette.from_hex(clinic.brand.primary, clinic.brand.accent)
     budget = page_budget(request)
     pdf, pages = build_pdf(document, clinic, stack, palette, options, None if large_print else budget)
-    if not large_print and pages > budget and request.visit_date is not None and not request.short_months:
-        # Last resort before a page more: the timeline's months abbreviated ("Sep 30 –
-        # Oct 4, 2027"), which keeps each milestone on one line.
-        short = replace(request, short_months=True)
-        short_doc = render_document(short, template_roots(clinic))
-        short_pdf, short_pages = build_pdf(short_doc, clinic, stack, palette, options, budget)
-        if short_pages < pages:
-            pdf, pages, document = short_pdf, short_pages, short_doc
+    if not large_print and request.visit_date is not None and request.dates == DATE_STYLES[0]:
+        # Last resort before a page more: shorter timeline dates ("Dec 28, 2026 – Jan 1,
+        # 2027", then "Dec 28 – Jan 1"), which keep each milestone on one line.
+        for style in DATE_STYLES[1:]:
+            if pages <= budget:
+                break
+            shorter = replace(request, dates=style)
+            shorter_doc = render_document(shorter, template_roots(clinic))
+            shorter_pdf, shorter_pages = build_pdf(shorter_doc, clinic, stack, palette, options, budget)
+            if shorter_pages < pages:
+                pdf, pages, document = shorter_pdf, shorter_pages, shorter_doc
     return Handout(pdf, pages, document, request.procedure, request.language, paper)
 
 

@@ -34,6 +34,7 @@ from .i18n import (
     long_date,
     number,
     temperature,
+    timeline_date,
     translations_for,
 )
 
@@ -49,7 +50,7 @@ class Request:
     patient: str | None = None
     visit_date: dt.date | None = None
     draft: bool = False  # translation not yet signed off: print the draft notice
-    short_months: bool = False  # abbreviated months in the timeline (to save a page)
+    dates: str = "long"  # how the timeline writes dates (i18n.DATE_STYLES): shorter saves a page
 
 
 @lru_cache(maxsize=8)
@@ -189,9 +190,9 @@ def _context(request: Request, translations: gettext.NullTranslations) -> dict[s
         if visit is None:
             when = _(stone.when)
         elif stone.end is None:
-            when = _("On or after %(date)s") % {"date": long_date(visit + dt.timedelta(days=stone.start), locale)}
+            when = _("On or after %(date)s") % {"date": timeline_date(visit + dt.timedelta(days=stone.start), locale, request.dates)}
         else:
-            when = date_range(visit + dt.timedelta(days=stone.start), visit + dt.timedelta(days=stone.end), locale, request.short_months)
+            when = date_range(visit + dt.timedelta(days=stone.start), visit + dt.timedelta(days=stone.end), locale, request.dates)
         timeline.append(
             {"id": stone.id, "label": _(stone.label), "when": when, "start": stone.start, "end": stone.end}
         )
