@@ -31,12 +31,11 @@ import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from .fonts import FontStack, is_personal, typeset
+from .fonts import FontStack, memo_unless_personal, typeset
 from .platypus import Flowable
 
 _SEED_IDS: dict[tuple, int] = {}  # seed contents -> a number, for cheap keys
@@ -60,7 +59,7 @@ def seed(canv: Canvas, stack: FontStack, texts: Iterable[str], shape: Callable[[
     doc = canv._doc  # noqa: SLF001 (the canvas' document: where fonts are numbered)
     chars: set[str] = set()
     for text in texts:
-        chars.update(_characters.__wrapped__(text, shape) if is_personal(text) else _characters(text, shape))
+        chars.update(_characters(text, shape))
     by_family: dict[str, list[str]] = {}
     for char in sorted(chars):
         if ord(char) < 128 or char == "\u00a0":  # ASCII has fixed codes in every subset
@@ -88,7 +87,7 @@ def seed(canv: Canvas, stack: FontStack, texts: Iterable[str], shape: Callable[[
     return result
 
 
-@lru_cache(maxsize=1024)
+@memo_unless_personal(maxsize=1024)
 def _characters(text: str, shape: Callable[[str], str] | None) -> frozenset[str]:
     """The characters a text is drawn with (memoised: shaping Arabic is slow)."""
     text = typeset(text)

@@ -18,13 +18,13 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, lru_cache, wraps
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfdoc, pdfmetrics
@@ -50,6 +50,8 @@ _SPACES = str.maketrans({
 _SYSTEM_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "/Library/Fonts")
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 # The personal text (provider, patient, visit dates) of the handout being made. Text
 # holding it is never kept in this process's memos and caches, only used and dropped.
 _PERSONAL: ContextVar[tuple[str, ...]] = ContextVar("personal", default=())
@@ -69,6 +71,25 @@ def is_personal(text: str) -> bool:
     """Whether ``text`` holds personal text of the handout being made."""
     personal = _PERSONAL.get()
     return bool(personal) and any(p in text for p in personal)
+
+
+def memo_unless_personal(maxsize: int, personal: Callable[[Any], bool] = is_personal) -> Callable[[F], F]:
+    """A least-recently-used memo (:func:`functools.lru_cache`) that personal text never
+    enters: a call whose first argument holds any (``personal(first)``) is worked out
+    afresh and not kept."""
+
+    def decorate(func: F) -> F:
+        cached = lru_cache(maxsize=maxsize)(func)
+
+        @wraps(func)
+        def call(first: Any, *args: Any) -> Any:
+            return (func if personal(first) else cached)(first, *args)
+
+        call.cache_info = cached.cache_info  # type: ignore[attr-defined]
+        call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        return call  # type: ignore[return-value]
+
+    return decorate
 
 
 def typeset(text: str) -> str:
@@ -399,7 +420,7 @@ def _cmap(face: str) -> dict[int, int]:
     return pdfmetrics.getFont(face).face.charToGlyph
 
 
-@lru_cache(maxsize=2048)
+@memo_unless_personal(maxsize=2048)
 def _characters(text: str) -> tuple[str, ...]:
     """The distinct visible characters of a text, in order (memoised per text)."""
     return tuple(dict.fromkeys(c for c in typeset(text) if c not in _INVISIBLE))
@@ -409,7 +430,7 @@ def missing_characters(texts: Iterable[str], stack: FontStack) -> list[str]:
     """Characters in ``texts`` that no family of the stack can draw, in order found."""
     needed: dict[str, None] = {}
     for text in texts:
-        for char in _characters.__wrapped__(text) if is_personal(text) else _characters(text):
+        for char in _characters(text):
             needed.setdefault(char)
     return [c for c in needed if stack.family_for(c) is None]
 

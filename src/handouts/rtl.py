@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from . import model as m
-from .fonts import FontStack, is_personal, typeset
+from .fonts import FontStack, is_personal, memo_unless_personal, typeset
 from .platypus import Flowable
 
 _LRE, _PDF = "\u202a", "\u202c"  # left-to-right embedding and its end
@@ -75,7 +74,8 @@ def _levels(text: str) -> list[tuple[int, int]]:
     return [(c["index"], c["level"]) for c in storage["chars"]]
 
 
-@lru_cache(maxsize=512)
+# Personal text (a patient's name) is shaped for its handout only, never memoised.
+@memo_unless_personal(maxsize=512, personal=lambda runs: any(is_personal(run.text) for run in runs))
 def _glyphs(runs: m.Inline, stack: FontStack, bold_style: bool, size: float) -> tuple[Glyph, ...]:
     """Shaped glyphs with their levels, in logical order. Cached: a batch prints the
     same sentences for provider after provider."""
@@ -122,9 +122,7 @@ class BidiParagraph(Flowable):
     # -- building ----------------------------------------------------------------------------
     def _glyphs(self) -> list[Glyph]:
         bold_style = self.style.fontName == self.stack.base.face(bold=True)
-        # Personal text (a patient's name) is shaped for this handout only, never memoised.
-        shape_runs = _glyphs.__wrapped__ if any(is_personal(run.text) for run in self.runs) else _glyphs
-        return list(shape_runs(self.runs, self.stack, bold_style, self.style.fontSize))
+        return list(_glyphs(self.runs, self.stack, bold_style, self.style.fontSize))
 
     def getPlainText(self) -> str:
         return "".join(g.char for g in self.glyphs)
