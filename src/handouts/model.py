@@ -7,7 +7,7 @@ held as plain strings (never ReportLab markup), so escaping happens in one place
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 
@@ -147,11 +147,7 @@ class Document:
 
     def sections(self) -> Iterator[Section]:
         """Every section in reading order, wherever it sits."""
-        for block in self.blocks:
-            if isinstance(block, Columns):
-                yield from block.sections
-            elif isinstance(block, Section):
-                yield block
+        return sections(self.blocks)
 
     def texts(self) -> Iterator[str]:
         """Every piece of text the layout will draw (for glyph checks)."""
@@ -161,6 +157,15 @@ class Document:
         yield from self.notices
         for block in self.blocks:
             yield from _texts(block)
+
+
+def sections(blocks: Iterable[TopBlock]) -> Iterator[Section]:
+    """The sections among top-level blocks, in reading order, wherever they sit."""
+    for block in blocks:
+        if isinstance(block, Columns):
+            yield from block.sections
+        elif isinstance(block, Section):
+            yield block
 
 
 def _texts(node: object) -> Iterator[str]:

@@ -255,7 +255,7 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
         personal += [request.provider.name, request.provider.phone]
     if request.visit_date is not None:
         personal.append(long_date(request.visit_date, request.language.locale))
-        stones = (b for t in blocks for s in _sections(t) for b in s.blocks if isinstance(b, m.Timeline))
+        stones = (b for s in m.sections(blocks) for b in s.blocks if isinstance(b, m.Timeline))
         personal += [stone.when for timeline in stones for stone in timeline.milestones]
     return m.Document(
         lang=request.language.code,
@@ -270,12 +270,6 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
         footer=_("Content reviewed %(date)s") % {"date": long_date(request.procedure.review_date, request.language.locale)},
         personal=tuple(p for p in dict.fromkeys(personal) if p),
     )
-
-
-def _sections(block: m.TopBlock) -> tuple[m.Section, ...]:
-    if isinstance(block, m.Columns):
-        return block.sections
-    return (block,) if isinstance(block, m.Section) else ()
 
 
 def _draft_notice(gettext_: object) -> tuple[str, ...]:
