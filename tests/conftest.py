@@ -65,6 +65,16 @@ def make_clinic(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+def clinic_template(clinic_toml: Path, body: str, procedure: str = "botox-neck") -> Path:
+    """Give a clinic folder its own handout template for ``procedure`` (it may extend
+    the built-in one as ``builtin:<procedure>/handout.xml.j2``); returns the file."""
+    folder = clinic_toml.parent / "templates" / procedure
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "handout.xml.j2"
+    path.write_text(body)
+    return path
+
+
 def pdf_text(path: Path) -> str:
     """All text of a PDF, pages joined, whitespace collapsed to single spaces."""
     reader = PdfReader(str(path))

@@ -18,7 +18,7 @@ from handouts.fonts import (
 )
 from handouts.pipeline import build, make_request
 
-from .conftest import pdf_text
+from .conftest import clinic_template, pdf_text
 
 
 def _build(lang: str, provider: str = "dr-rivera") -> bytes:
@@ -91,12 +91,11 @@ def test_italic_text_from_a_clinic_template_embeds_the_italic_face(tmp_path, mak
     import sys
 
     clinic = make_clinic()
-    folder = clinic.parent / "templates" / "botox-neck"
-    folder.mkdir(parents=True)
-    (folder / "handout.xml.j2").write_text(
+    clinic_template(
+        clinic,
         '{% extends "builtin:botox-neck/handout.xml.j2" %}\n'
         "{% block before_visit_extra %}<p>Bring <i>your parking ticket</i> and <b><i>your list</i></b>.</p>"
-        "{% endblock %}"
+        "{% endblock %}",
     )
     out = tmp_path / "italic.pdf"
     code = (

@@ -13,6 +13,8 @@ from handouts.errors import ContentError
 from handouts.pipeline import make_request, template_roots
 from handouts.render import render_document, render_xml
 
+from .conftest import clinic_template, pdf_text
+
 
 @pytest.fixture
 def demo():
@@ -57,12 +59,10 @@ def test_user_data_is_escaped_by_the_template(demo):
 
 def _clinic_with_template(tmp_path: Path, make_clinic, body: str):
     path = make_clinic()
-    folder = path.parent / "templates" / "botox-neck"
-    folder.mkdir(parents=True)
-    (folder / "procedure.toml").write_text(
+    template = clinic_template(path, body)
+    (template.parent / "procedure.toml").write_text(
         (Path(__file__).parents[1] / "templates" / "botox-neck" / "procedure.toml").read_text()
     )
-    (folder / "handout.xml.j2").write_text(body)
     return load_clinic(path)
 
 
@@ -86,16 +86,13 @@ def test_syntax_error_names_file_and_line(tmp_path, make_clinic):
 
 def test_clinic_override_needs_only_the_template(cli, make_clinic, tmp_path):
     path = make_clinic()
-    folder = path.parent / "templates" / "botox-neck"
-    folder.mkdir(parents=True)
-    (folder / "handout.xml.j2").write_text(
+    clinic_template(
+        path,
         '{% extends "builtin:botox-neck/handout.xml.j2" %}\n'
-        "{% block before_visit_extra %}<p>Bring your parking ticket: we validate it.</p>{% endblock %}"
+        "{% block before_visit_extra %}<p>Bring your parking ticket: we validate it.</p>{% endblock %}",
     )
     result = cli("generate", "botox-neck", "--clinic", str(path), "-o", "o.pdf")
     assert result.exit_code == 0, result.stderr
-    from .conftest import pdf_text
-
     text = pdf_text(tmp_path / "o.pdf")
     assert "Bring your parking ticket: we validate it." in text
     assert "We will not give the shots where the skin is infected." in text
