@@ -386,14 +386,10 @@ def _results(clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int) -> Iterat
 
 def _first_of_each(tasks: list[tuple[Item, str]]) -> list[tuple[Item, str]]:
     """The first task of every (procedure, language)."""
-    seen: set[tuple[str, str]] = set()
-    firsts = []
+    firsts: dict[tuple[str, str], tuple[Item, str]] = {}
     for task in tasks:
-        key = (task[0].procedure, task[0].language)
-        if key not in seen:
-            seen.add(key)
-            firsts.append(task)
-    return firsts
+        firsts.setdefault((task[0].procedure, task[0].language), task)
+    return list(firsts.values())
 
 
 def default_jobs() -> int:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import cache, lru_cache, wraps
+from functools import cache, lru_cache, partial, wraps
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -192,11 +192,6 @@ def pypi_family(key: str) -> FontFamily:
     return _pypi_family(module, package, name, {k: f"{prefix}-{v}.ttf" if v else None for k, v in faces.items()}, "OFL-1.1")
 
 
-def atkinson() -> FontFamily:
-    """Atkinson Hyperlegible (Braille Institute), the Latin family."""
-    return pypi_family("atkinson")
-
-
 @cache
 def wqy_zenhei() -> FontFamily:
     """WenQuanYi Zen Hei (Debian fonts-wqy-zenhei): Chinese. TrueType outlines in a .ttc;
@@ -298,7 +293,7 @@ _STACKS = {
 }
 _BASE = {"zh_Hans": "wqy", "zh_Hant": "wqy", "ja": "ipa", "ko": "nanum"}
 _FAMILIES = {
-    **{key: (lambda key=key: pypi_family(key)) for key in _PYPI_FAMILIES},
+    **{key: partial(pypi_family, key) for key in _PYPI_FAMILIES},
     "wqy": wqy_zenhei, "ipa": ipa_gothic, "nanum": nanum_gothic,
 }
 
