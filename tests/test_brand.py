@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reportlab.lib.colors import HexColor, white
 
-from handouts.brand import Palette, contrast_ratio, qr_drawing
+from handouts.brand import Palette, contrast_ratio
 from handouts.layout import CALL_COLOUR
 
 
@@ -27,5 +27,19 @@ def test_tier_colours_carry_white_text():
     assert contrast_ratio(pale.alert, white) >= 4.5 and contrast_ratio(pale.heading, white) >= 4.5
 
 
-def test_qr_drawing_is_cached():
-    assert qr_drawing("https://a.example", 60) is qr_drawing("https://a.example", 60)
+def test_qr_code_is_recorded_once(monkeypatch, tmp_path):
+    from handouts.brand import recorded_qr
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert recorded_qr("https://a.example", 60) is recorded_qr("https://a.example", 60)
+    assert list((tmp_path / "handouts" / "drawings").glob("*.json"))  # and on disk
+
+
+def test_an_svg_logo_with_text_is_drawn_not_replayed(tmp_path):
+    """Text in a recording would lose its font selection (a page poppler rejects)."""
+    from handouts.brand import recorded_svg
+
+    svg = tmp_path / "logo.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="40"><rect width="100" height="40" fill="#123"/>'
+                   '<text x="5" y="25" font-size="14">Clinic</text></svg>')
+    assert recorded_svg(svg) is None

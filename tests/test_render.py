@@ -30,7 +30,10 @@ def test_document_structure(demo):
         "combined", "faq", "medication-guide", "care-team", "teach-back",
     ]
     fields = next(b for b in doc.blocks if isinstance(b, m.Fields))
-    assert fields.fields == (("For", "Pat"), ("Visit date", "December 1, 2026"), ("Provider", "Ana Rivera, MD"))
+    # The patient and the visit date are slots, filled by layout; the provider is text.
+    assert [(label, [(r.slot, r.text) for r in value]) for label, value in fields.fields] == [
+        ("For", [("patient", "")]), ("Visit date", [("visit_date", "")]), ("Provider", [(None, "Ana Rivera, MD")])
+    ]
     before = next(s for s in doc.sections() if s.id == "before")
     checklist = [b for b in before.blocks if isinstance(b, m.ItemList) and b.kind == "check"]
     assert sum(len(b.items) for b in checklist) == 7
@@ -48,13 +51,26 @@ def test_every_list_has_at_most_seven_items(demo):
                     assert len(b.items) <= 7, section.id
 
 
-def test_user_data_is_escaped_by_the_template(demo):
-    request = make_request(demo, "botox-neck", patient='</field><evil x="1"/> & more')
-    xml = render_xml(request, template_roots(demo))
+def test_clinic_data_is_escaped_by_the_template(demo):
+    from dataclasses import replace
+
+    from handouts.config import Provider
+
+    evil = '</field><evil x="1"/> & more'
+    clinic = replace(demo, providers=(Provider("p", evil, "", ("botox-neck",)),))
+    request = make_request(clinic, "botox-neck", provider_id="p")
+    xml = render_xml(request, template_roots(clinic))
     assert "&lt;/field&gt;&lt;evil" in xml
-    doc = render_document(request, template_roots(demo))
+    doc = render_document(request, template_roots(clinic))
     fields = next(b for b in doc.blocks if isinstance(b, m.Fields))
-    assert fields.fields[0][1] == '</field><evil x="1"/> & more'
+    assert m.plain(fields.fields[2][1]) == evil
+
+
+def test_patient_and_visit_never_reach_the_template_output(demo):
+    request = make_request(demo, "botox-neck", patient="Zephyrine Quellmalz", visit_date=dt.date(2026, 12, 28))
+    xml = render_xml(request, template_roots(demo))
+    assert "Zephyrine" not in xml and "December 28" not in xml and "2027" not in xml
+    assert '<slot name="patient"/>' in xml and '<slot name="visit_date"/>' in xml
 
 
 def _clinic_with_template(tmp_path: Path, make_clinic, body: str):
@@ -125,33 +141,52 @@ def _providers(clinic, *names_and_phones):
     return [Provider(f"p{i}", name, phone, base.procedures) for i, (name, phone) in enumerate(names_and_phones)], replace
 
 
-@pytest.mark.parametrize("lang", ["en", "ar"])
-def test_provider_filled_into_kept_output_matches_a_full_render(demo, lang):
-    from handouts import render
-
-    render._FILLABLE.clear()
-    providers, replace = _providers(
-        demo, ("Ana Rivera, MD", "(555) 010-0111"), ("O'Brien & Sons <Spine>", "(555) 010-0222"),
-        ("Dr \"Zed\" Ü. Llanfair-Pwllgwyngyll, DO, PhD, FAAPMR", "+1 555 010 0333"), ("محمد", "(555) 010-0444"),
+def test_templates_that_use_provider_fields_get_each_provider(tmp_path, make_clinic):
+    """Template output is made for every handout: a template that prints the provider's
+    id or branches on the name shows each provider their own."""
+    body = (
+        "<handout><section id='x' title='X'><p>{{ provider.id }} {{ provider.name|upper }} "
+        "{{ provider.name|length }}{% if provider.name.startswith('Ann') %} branch-ann{% endif %}</p></section></handout>"
     )
-    roots = template_roots(demo)
-    for provider in providers:
-        clinic = replace(demo, providers=(provider,))
-        request = make_request(clinic, "botox-neck", lang, provider.id)
-        assert render_xml(request, roots) == render._render_xml(request, roots)
-    assert list(render._FILLABLE.values()) and all(render._FILLABLE.values())  # the kept output was used
-
-
-def test_template_that_does_more_than_print_the_provider_is_always_run(tmp_path, make_clinic):
-    from handouts import render
-
-    body = "<handout><section id='x' title='X'><p>{{ provider.name|upper }} {{ provider.name|length }}</p></section></handout>"
     clinic = _clinic_with_template(tmp_path, make_clinic, body)
-    providers, replace = _providers(clinic, ("Theo Test", "(555) 010-1"), ("Ann Bee", "(555) 010-2"))
+    providers, replace = _providers(clinic, ("Theo Test", "(555) 010-1"), ("Ann Bee", "(555) 010-2"), ("Cy Dee", "(555) 010-3"), ("Di Eve", "(555) 010-4"))
     roots = template_roots(clinic)
     texts = []
     for provider in providers:
         request = make_request(replace(clinic, providers=(provider,)), "botox-neck", "en", provider.id)
         texts.append(m.plain(next(render_document(request, roots).sections()).blocks[0].runs))
-    assert texts == ["THEO TEST 9", "ANN BEE 7"]
-    assert "" in render._FILLABLE.values()  # marked: always render
+    assert texts == ["p0 THEO TEST 9", "p1 ANN BEE 7 branch-ann", "p2 CY DEE 6", "p3 DI EVE 6"]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["patient|upper", "patient.split()[0]", "patient ~ ''", "patient|length", "patient[0]", "'%s'|format(patient)",
+     "visit_date_text|replace(' ', '')", "timeline[0].when|lower", "patient|list", "patient|string"],
+)
+def test_templates_cannot_read_or_change_personal_text(tmp_path, make_clinic, expression):
+    clinic = _clinic_with_template(tmp_path, make_clinic, f"<handout><section id='x' title='X'><p>{{{{ {expression} }}}}</p></section></handout>")
+    request = make_request(clinic, "botox-neck", patient="Zoë Ng", visit_date=dt.date(2026, 12, 28))
+    with pytest.raises(ContentError, match=r"handout.xml.j2:1: "):
+        render_document(request, template_roots(clinic))
+
+
+def test_templates_get_plain_data_only(demo):
+    from handouts.i18n import translations_for
+    from handouts.render import context
+
+    request = make_request(demo, "botox-neck", "en", "dr-rivera", "Pat", dt.date(2026, 12, 1))
+    values = context(request, translations_for(request.language))
+
+    def plain(value, where):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                plain(item, f"{where}.{key}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                plain(item, f"{where}[{index}]")
+        else:
+            allowed = (str, int, float, bool, type(None), dt.date)
+            assert isinstance(value, allowed) or callable(value) or type(value).__name__ == "Slot", where
+
+    plain(values, "context")
+    assert values["clinic"] == {**values["clinic"]} and "source" not in values["clinic"]

@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 
 from . import __version__
+from .speed import code_version
 from .config import Clinic, Provider, _Invalid, _phone, _provider_id, _text
 from .errors import HandoutsError, UsageError
 
@@ -180,13 +181,6 @@ def _hash_files(paths: Iterable[Path]) -> str:
             digest.update(str(path.name).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-@cache
-def code_version() -> str:
-    """The package version and a hash of its source: a code change rebuilds everything."""
-    package = Path(__file__).parent
-    return f"{__version__}:{_hash_files(package.rglob('*.py'))[:16]}"
 
 
 def fingerprints(clinic: Clinic, items: Sequence[Item], paper: str | None) -> list[Item]:

@@ -1,25 +1,21 @@
 """Branding: colours, the clinic logo and the website QR code, as ReportLab objects.
 
-Expensive objects (parsed logos, QR drawings) are cached per process: a batch run draws
-the same logo and QR code on thousands of pages.
+Parsed logos and recorded QR codes are reused through :mod:`handouts.speed.drawings`:
+a batch run draws the same logo and QR code on thousands of pages.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reportlab.lib.colors import Color, HexColor, white
 
+from . import internals
 from .errors import HandoutsError
 
 if TYPE_CHECKING:  # reportlab.graphics is slow to import; only drawing needs it
@@ -109,9 +105,19 @@ def _readable_on_white(colour: Color) -> Color:
     return colour
 
 
-@lru_cache(maxsize=16)
 def read_logo(path: Path) -> Drawing | object:
-    """A drawable for the logo: a Drawing for SVG, an ImageReader for bitmaps."""
+    """A drawable for the logo: a Drawing for SVG, an ImageReader for bitmaps; reused
+    while the file's bytes are the same."""
+    from .speed import drawings
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LogoError(f"cannot read ({exc.strerror})") from None
+    return drawings.logo(path, data, lambda: _read_logo(path))
+
+
+def _read_logo(path: Path) -> Drawing | object:
     if path.suffix.lower() == ".svg":
         from svglib.svglib import svg2rlg
 
@@ -142,12 +148,9 @@ def logo_size(logo: object) -> tuple[float, float]:
     return float(width), float(height)
 
 
-@lru_cache(maxsize=64)
 def qr_drawing(url: str, size: float) -> Drawing:
-    """A QR code for ``url``, ``size`` points square.
-
-    Encoding is the slowest step of a whole handout build, hence the cache.
-    """
+    """A QR code for ``url``, ``size`` points square (encoding it is the slowest step
+    of a whole handout build: :func:`recorded_qr` keeps its operators)."""
     from reportlab.graphics.barcode.qr import QrCodeWidget
 
     widget = QrCodeWidget(url, barLevel="M", barWidth=size, barHeight=size)
@@ -190,7 +193,7 @@ class Recorded:
         if scale != 1.0:
             canv.scale(scale, scale)
         ops = [_RGB.sub(_grey_op, op) for op in self.ops] if grayscale else self.ops
-        canv._code.extend(ops)  # noqa: SLF001 (ReportLab has no public way to replay ops)
+        internals.replay(canv, ops)
         canv.restoreState()
 
 
@@ -204,67 +207,28 @@ def _grey_op(match: re.Match) -> str:
     return f"{y:.4f} {y:.4f} {y:.4f} {match.group(4)}"
 
 
-_MEMORY: dict[str, Recorded | None] = {}
 _EMPTY_TEXT = re.compile(r"BT /F\d+(\+\d+)? [\d.]+ Tf [\d.]+ TL ET")
-
-
-def _cache_dir() -> Path | None:
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "handouts" / "drawings"
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return root if os.access(root, os.W_OK) else None
-
-
-def _recorded(key: str, make: Callable[[], Drawing]) -> Recorded | None:
-    """The drawing for ``key``: from memory, from the on-disk cache, or made, recorded
-    and stored. Rendering a QR code's modules or parsing an SVG costs more than laying
-    out a page, so a cold start reuses what an earlier run recorded. None when the
-    drawing uses page resources (fonts, images, transparency) and cannot be replayed."""
-    if key in _MEMORY:
-        return _MEMORY[key]
-    folder = _cache_dir()
-    path = folder / f"{key}.json" if folder else None
-    if path is not None and path.is_file():
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            _MEMORY[key] = Recorded(data["width"], data["height"], tuple(data["ops"]))
-            return _MEMORY[key]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    drawing = make()
-    ops = _record(drawing)
-    recorded = Recorded(float(drawing.width), float(drawing.height), tuple(ops)) if ops is not None else None
-    _MEMORY[key] = recorded
-    if recorded is not None and path is not None:
-        try:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"width": recorded.width, "height": recorded.height, "ops": list(recorded.ops)}, fh)
-            os.replace(tmp, path)
-        except OSError:
-            pass
-    return recorded
 
 
 def recorded_qr(url: str, size: float) -> Recorded:
     """The website QR code, recorded (vector rectangles only, so always replayable)."""
-    key = hashlib.sha256(f"qr|{url}|{size}|M".encode()).hexdigest()[:32]
-    recorded = _recorded(key, lambda: qr_drawing(url, size))
+    from .speed import drawings
+
+    recorded = drawings.recorded(f"qr|{url}|{size}|M".encode(), lambda: record(qr_drawing(url, size)))
     assert recorded is not None
     return recorded
 
 
 def recorded_svg(path: Path) -> Recorded | None:
-    """An SVG logo, recorded; keyed by the file's bytes, so an edited logo is parsed
-    again. Raises LogoError for a file svglib cannot read."""
+    """An SVG logo, recorded (None when it cannot be replayed; see :func:`record`).
+    Raises LogoError for a file svglib cannot read."""
+    from .speed import drawings
+
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise LogoError(f"cannot read ({exc.strerror})") from None
-    key = "svg-" + hashlib.sha256(data).hexdigest()[:32]
-    return _recorded(key, lambda: read_logo(path))  # type: ignore[arg-type, return-value]
+    return drawings.recorded(b"svg|" + data, lambda: record(read_logo(path)))  # type: ignore[arg-type]
 
 
 def draw_drawing(drawing: Drawing, canv, x: float, y: float, font: str) -> None:  # noqa: ANN001
@@ -275,20 +239,23 @@ def draw_drawing(drawing: Drawing, canv, x: float, y: float, font: str) -> None:
         renderPDF.draw(drawing, canv, x, y)
 
 
-def _record(drawing: Drawing) -> list[str] | None:
-    """The operators renderPDF writes for a drawing, or None if they use resources."""
+def record(drawing: Drawing) -> Recorded | None:
+    """The operators renderPDF writes for a drawing, or None if they use page
+    resources (fonts, images, transparency) or draw text, and so cannot be replayed."""
     import io
 
     from reportlab.graphics import renderPDF
     from reportlab.pdfgen.canvas import Canvas
 
     scratch = Canvas(io.BytesIO())
-    start = len(scratch._code)  # noqa: SLF001
+    start = len(internals.operators(scratch))
     renderPDF.draw(drawing, scratch, 0, 0)
     # renderPDF selects a default font in an empty text block ("BT /F1 10 Tf 12 TL ET"):
     # it draws nothing, but would drag an unembedded Helvetica into the page.
-    ops = [op for op in scratch._code[start:] if not _EMPTY_TEXT.fullmatch(op.strip())]  # noqa: SLF001
-    # Text (fonts), images, transparency and shadings refer to the page's resources.
-    if any(marker in op for op in ops for marker in (" Tf", " Do", " gs", "/Pattern", " sh")):
+    ops = [op for op in internals.operators(scratch)[start:] if not _EMPTY_TEXT.fullmatch(op.strip())]
+    # Text (fonts: a text block without its font selection is a broken page), images,
+    # transparency and shadings refer to the page's resources.
+    markers = (" Tf", " Tj", " TJ", "BT", " Do", " gs", "/Pattern", " sh")
+    if any(marker in op for op in ops for marker in markers):
         return None
-    return ops
+    return Recorded(float(drawing.width), float(drawing.height), tuple(ops))

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
+from . import speed
 from .errors import HandoutsError
 from .i18n import SOURCE_LANGUAGE, Language, available_languages, problems_in
 from .resources import locales_dir
@@ -115,8 +116,8 @@ def read_provenance(path: Path) -> Provenance:
     )
 
 
-@lru_cache(maxsize=4)
-def _source_messages(pot: Path, _mtime: int) -> tuple[tuple[str, frozenset[str]], ...]:
+@speed.memo("message-template", 4)
+def _source_messages(pot: Path, _digest: str) -> tuple[tuple[str, frozenset[str]], ...]:
     from babel.messages.pofile import read_po
 
     with pot.open("rb") as fh:
@@ -133,7 +134,7 @@ def source_ids(root: Path | None = None, procedure: str | None = None) -> frozen
     pot = (root or locales_dir()) / "handouts.pot"
     if not pot.is_file():
         raise HandoutsError(f"{pot}: the message template is missing; run pybabel extract (see README)")
-    messages = _source_messages(pot, pot.stat().st_mtime_ns)
+    messages = _source_messages(pot, speed.digest(pot))
     if procedure is None:
         return frozenset(msgid for msgid, _ in messages)
     own = f"templates/{procedure}/"
@@ -151,12 +152,13 @@ def check(language: Language, root: Path | None = None, procedure: str | None = 
         # whole message template to learn that (a cold start saves 15 ms).
         return Health(language, 0, 0, 0, 0, (), Provenance(method="source"))
     pot = (root or locales_dir()) / "handouts.pot"
-    stamp = lambda p: (p.stat().st_mtime_ns, p.stat().st_size) if p is not None and p.is_file() else None  # noqa: E731
-    return _check(language, root, stamp(language.catalog), stamp(pot), procedure)
+    return _CHECKS.get((language, root, speed.digest(language.catalog), speed.digest(pot), procedure), lambda: _check(language, root, procedure))
 
 
-@lru_cache(maxsize=128)
-def _check(language: Language, root: Path | None, _catalog_stamp: object, _pot_stamp: object, procedure: str | None = None) -> Health:
+_CHECKS: speed.Memo[tuple[Any, ...], Health] = speed.Memo("catalog-health", 128)
+
+
+def _check(language: Language, root: Path | None, procedure: str | None = None) -> Health:
     from babel.messages.pofile import PoFileError, read_po
 
     ids = source_ids(root, procedure)
@@ -227,7 +229,7 @@ def update_catalogs(root: Path | None = None) -> list[tuple[str, int]]:
         lines = "".join(f'"{key}: {value}\\n"\n' for key, value in provenance)
         text = text.replace('"Generated-By:', lines + '"Generated-By:', 1) if lines else text
         path.write_text(text, encoding="utf-8")
-        health = _check.__wrapped__(language, root, None, None, None)  # fresh, not cached
+        health = _check(language, root, None)  # fresh, not cached
         results.append((code, health.untranslated + health.fuzzy))
     return results
 

@@ -11,10 +11,10 @@ import datetime as dt
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import speed
 from .errors import ContentError, UsageError, closest
 from .model import Milestone  # in metadata its label and when are English source strings
 from .resources import templates_dir
@@ -69,16 +69,11 @@ def load_procedure(procedure_id: str, roots: Sequence[Path]) -> Procedure:
 def read_metadata(folder: Path) -> Procedure:
     """Parse ``folder/procedure.toml``, reporting every problem at once (cached until
     the file changes)."""
-    path = folder / METADATA_FILE
-    try:
-        stat = path.stat()
-        return _read_metadata(folder, stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        return _read_metadata(folder, 0, 0)
+    return _read_metadata(folder, speed.digest(folder / METADATA_FILE))
 
 
-@lru_cache(maxsize=64)
-def _read_metadata(folder: Path, _mtime: int, _size: int) -> Procedure:
+@speed.memo("procedures", 64)
+def _read_metadata(folder: Path, _digest: str) -> Procedure:
     path = folder / METADATA_FILE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

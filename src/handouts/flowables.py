@@ -15,6 +15,19 @@ from reportlab.lib.colors import Color, white
 from .platypus import Flowable, Paragraph
 
 
+class TextParagraph(Paragraph):
+    """ReportLab's Paragraph, with Chinese and Japanese closing marks kept inside the
+    measure: kinsoku keeps a closing mark ("、", "。") on the line it ends, hanging
+    past the measure, so such text is broken one character narrower."""
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self.style.wordWrap != "CJK" or availWidth < 1e-8:
+            return super().wrap(availWidth, availHeight)
+        super().wrap(availWidth - self.style.fontSize, availHeight)
+        self.width = availWidth
+        return self.width, self.height
+
+
 class Marked(Flowable):
     """A paragraph with a marker (bullet, tick box) drawn in its gutter."""
 

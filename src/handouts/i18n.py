@@ -11,7 +11,6 @@ import datetime as dt
 import gettext
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_interval, format_skeleton
 from babel.support import Translations
 
+from . import speed
 from .errors import HandoutsError, UsageError
 from .resources import locales_dir
 
@@ -59,12 +59,12 @@ def catalog_path(code: str, root: Path | None = None) -> Path:
 def available_languages(root: Path | None = None) -> dict[str, Language]:
     """Language code -> Language, for English and every language with a catalog."""
     root = root or locales_dir()
-    stamp = root.stat().st_mtime_ns if root.is_dir() else 0
-    return dict(_available(root, stamp))
+    present = tuple(sorted(f.name for f in root.iterdir() if catalog_path(f.name, root).is_file())) if root.is_dir() else ()
+    return dict(_available(root, present))
 
 
-@lru_cache(maxsize=8)
-def _available(root: Path, _stamp: int) -> tuple[tuple[str, Language], ...]:
+@speed.memo("languages", 8)
+def _available(root: Path, _present: tuple[str, ...]) -> tuple[tuple[str, Language], ...]:
     found = {SOURCE_LANGUAGE: Language(Locale.parse(SOURCE_LANGUAGE), None)}
     if root.is_dir():
         for folder in sorted(root.iterdir()):
@@ -104,13 +104,11 @@ def translations_for(language: Language, clinic_locales: Path | None = None) -> 
     if language.catalog is None:
         builtin = gettext.NullTranslations()
     else:
-        stat = language.catalog.stat()
-        builtin = _compile(language.catalog, str(language.locale), stat.st_mtime_ns, stat.st_size)
+        builtin = _compile(language.catalog, str(language.locale), speed.digest(language.catalog))
     own = catalog_path(language.code, clinic_locales) if clinic_locales is not None else None
     if own is None or not own.is_file():
         return builtin
-    stat = own.stat()
-    return _Chained(_compile(own, str(language.locale), stat.st_mtime_ns, stat.st_size), builtin)
+    return _Chained(_compile(own, str(language.locale), speed.digest(own)), builtin)
 
 
 class _Chained(gettext.NullTranslations):
@@ -137,9 +135,9 @@ class _Chained(gettext.NullTranslations):
         return found if found not in (singular, plural) else self.then.npgettext(context, singular, plural, n)
 
 
-@lru_cache(maxsize=64)
-def _compile(path: Path, locale: str, _mtime: int, _size: int) -> Translations:
-    """Compile a ``.po`` into an in-memory catalog (cached until the file changes)."""
+@speed.memo("catalogs", 64)
+def _compile(path: Path, locale: str, _digest: str) -> Translations:
+    """Compile a ``.po`` into an in-memory catalog (reused while its bytes are the same)."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import PoFileError, read_po
 

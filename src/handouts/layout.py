@@ -10,9 +10,8 @@ than six inches.
 from __future__ import annotations
 
 import io
-from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
@@ -21,7 +20,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 
-from . import drawcache
+from . import internals, speed
 from . import model as m
 from .brand import (
     Palette,
@@ -35,6 +34,7 @@ from .brand import (
 )
 from .config import Clinic
 from .flowables import (
+    TextParagraph,
     Cell,
     Marked,
     Row,
@@ -45,7 +45,8 @@ from .flowables import (
     TimelineChart,
     TwoColumns,
 )
-from .fonts import FontStack, check_coverage, is_personal, personal_text, typeset, use_italics
+from .fonts import FontStack, check_coverage, seed, typeset, use_italics
+from .speed.paragraphs import CachedParagraph, shared, style_key
 from .platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
@@ -58,23 +59,6 @@ def escape(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
-def _extend_kinsoku() -> None:
-    """Chinese punctuation that must not start a line.
-
-    ReportLab's CJK line breaker knows the Japanese list (。、」…) but not the
-    full-width comma, semicolon and friends that Chinese text uses, so a line could
-    start with "，". The list lives in a module constant that paragraph.py imports by
-    name; both copies get the additions.
-    """
-    from reportlab.lib import textsplit
-    from reportlab.platypus import paragraph
-
-    extra = "，；：？！）】〕〉》」』、。．・ー～…‥"
-    merged = textsplit.ALL_CANNOT_START + "".join(c for c in extra if c not in textsplit.ALL_CANNOT_START)
-    textsplit.ALL_CANNOT_START = paragraph.ALL_CANNOT_START = merged
-
-
-_extend_kinsoku()
 CALL_COLOUR = HexColor("#7A4B00")  # 7.9:1 with white text
 MAX_LINE = 6 * inch  # longest line of running text (36 CFR 1193 advisory)
 CJK_LANGUAGES = {"zh", "ja"}
@@ -93,116 +77,6 @@ class LayoutOptions:
     author: str = ""
     subject: str = ""
     keywords: str = ""
-
-
-class CachedParagraph(Paragraph):
-    """A Paragraph that remembers its line breaks for each width it is given.
-
-    Columns, stacks and cells measure their content several times, and some at two
-    widths (natural width, then the width found); ReportLab's Paragraph breaks its
-    lines again each time (a quarter of a build)."""
-
-    _STATE = ("width", "height", "blPara", "_wrapWidths")
-
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
-        if availWidth < 1e-8:  # platypus' "cannot fit here", nothing to remember
-            return super().wrap(availWidth, availHeight)
-        layouts = self.__dict__.setdefault("_layouts", {})
-        known = layouts.get(availWidth)
-        if known is not None:
-            self.__dict__.update(known)
-            return self.width, self.height
-        if self.style.wordWrap == "CJK":
-            # Kinsoku keeps a closing mark ("、", "。") on the line it ends, hanging past
-            # the measure. Wrapping one character narrower keeps it inside the margin.
-            super().wrap(availWidth - self.style.fontSize, availHeight)
-            self.width = availWidth
-        else:
-            super().wrap(availWidth, availHeight)
-        if len(layouts) < 8:
-            layouts[availWidth] = {name: self.__dict__[name] for name in self._STATE}
-        return self.width, self.height
-
-    def draw(self) -> None:
-        faces = self.__dict__.get("_faces")
-        if faces is None:
-            faces = self._faces = _font_names(self.frags)
-        drawcache.draw(self, super().draw, faces)
-
-    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
-        """Split as platypus does, remembered per (width, height): a shared paragraph is
-        split at the same place in handout after handout of one batch."""
-        splits = self.__dict__.setdefault("_splits", {})
-        key = (availWidth, availHeight)
-        if key in splits:
-            return list(splits[key])
-        self.wrap(availWidth, availHeight)  # the line breaks split uses are this width's
-        parts = super().split(availWidth, availHeight)
-        if len(splits) < 8:
-            splits[key] = tuple(parts)
-        return parts
-
-
-def _font_names(frags: list) -> frozenset[str | None]:
-    """The fonts a paragraph's fragments use (platypus keeps some as words: lists of
-    ``[width, (fragment, text), ...]``)."""
-    names: set[str | None] = set()
-    for frag in frags:
-        if isinstance(frag, list):
-            names.update(getattr(part[0], "fontName", None) for part in frag[1:])
-        else:
-            names.add(getattr(frag, "fontName", None))
-    return frozenset(names)
-
-
-_PARAGRAPHS: OrderedDict[tuple, Flowable] = OrderedDict()
-_PARAGRAPHS_MAX = 2048  # several procedures and languages of template text
-
-
-_STYLE_FIELDS = (
-    "fontName", "fontSize", "leading", "alignment", "wordWrap", "shaping", "spaceBefore", "spaceAfter",
-    "leftIndent", "rightIndent", "firstLineIndent", "allowWidows", "allowOrphans", "bulletFontName",
-)
-
-
-def _style_key(style: ParagraphStyle) -> tuple:
-    """What of a style shapes and colours its paragraph (some styles are made per
-    handout, so they are compared by value; worked out once per style object)."""
-    key = style.__dict__.get("_handouts_key")
-    if key is None:
-        colour = style.textColor
-        key = (*(getattr(style, name, None) for name in _STYLE_FIELDS), colour.hexval() if colour is not None else None)
-        style._handouts_key = key
-    return key
-
-
-def _paragraph(markup_text: str, style: ParagraphStyle) -> CachedParagraph:
-    """The paragraph for this markup and style, shared across handouts in a process.
-
-    A batch sets the same sentences in the same styles for provider after provider;
-    parsing the markup and breaking the lines again for each was a third of a build. A
-    Paragraph depends only on its text, style and the width it is given (and keeps
-    its line breaks per width), so one object can be drawn in many documents."""
-    return _shared((markup_text, _style_key(style)), lambda: CachedParagraph(markup_text, style))
-
-
-def _shared(key: tuple, make) -> Flowable:
-    """A paragraph from the shared cache (least recently used out)."""
-    paragraph = _PARAGRAPHS.get(key)
-    if paragraph is None:
-        if len(_PARAGRAPHS) >= _PARAGRAPHS_MAX:
-            _PARAGRAPHS.popitem(last=False)
-        paragraph = _PARAGRAPHS[key] = make()
-    else:
-        _PARAGRAPHS.move_to_end(key)
-    return paragraph
-
-
-def _is_personal(runs: m.Inline) -> bool:
-    """Paragraphs holding personal text (provider, patient, visit dates) are made for
-    their handout only and never cached: a patient's name stays out of every cache, and
-    a batch of ten thousand providers keeps the memory of a batch of a hundred."""
-    return any(is_personal(run.text) for run in runs)
 
 
 class Styles:
@@ -259,36 +133,33 @@ class Styles:
         size = self.footer_size
         self.footer = ParagraphStyle("footer", base, fontSize=size, leading=size * 1.25, textColor=palette.muted, spaceAfter=0)
         self.footer_page = ParagraphStyle("footer_r", self.footer, alignment=TA_LEFT if rtl else TA_RIGHT)
-        self._markup_memo: dict[m.Inline, str] = {}
 
     def para(self, content: str | m.Inline, style: ParagraphStyle | None = None) -> Flowable:
-        """A paragraph of plain text or inline runs, in this handout's fonts and direction."""
+        """A paragraph of template text (never personal: see :meth:`own_para`), in this
+        handout's fonts and direction; shared across handouts (speed.paragraphs)."""
         runs = (m.Run(content),) if isinstance(content, str) else content
         style = style or self.body
         if self.rtl:
             from .rtl import BidiParagraph
 
-            if _is_personal(runs):
-                return BidiParagraph(runs, style, self.stack)
-            key = ("rtl", runs, _style_key(style), self.stack)
-            return _shared(key, lambda: BidiParagraph(runs, style, self.stack))
-        if _is_personal(runs):
-            return CachedParagraph(self._markup(runs), style)
-        return _paragraph(self.markup(runs), style)
+            return shared(("rtl", runs, style_key(style), self.stack), lambda: BidiParagraph(runs, style, self.stack))
+        markup = _MARKUP.get((runs, self.stack), lambda: self.markup(runs))
+        return shared((markup, style_key(style)), lambda: CachedParagraph(markup, style))
 
-    def markup(self, runs: m.Inline) -> str:
+    def own_para(self, runs: m.Inline, style: ParagraphStyle, fills: Mapping[str, str]) -> Flowable:
+        """A paragraph holding personal text, its slots filled: made for this handout,
+        drawn afresh, and never kept in any memo or cache."""
+        filled = fill(runs, fills)
+        if self.rtl:
+            from .rtl import BidiParagraph
+
+            return BidiParagraph(filled, style, self.stack, personal=True)
+        return TextParagraph(self.markup(filled, remember=False), style)
+
+    def markup(self, runs: m.Inline, remember: bool = True) -> str:
         """ReportLab paragraph markup for inline runs. All text is escaped here, once
         (``O'Brien & Sons <Spine>`` prints exactly so), and split into runs of the
-        font that has its characters (ReportLab has no fallback of its own).
-        Remembered per runs: one Styles serves every handout of a language."""
-        text = self._markup_memo.get(runs)
-        if text is None:
-            if len(self._markup_memo) >= 2048:  # bounded, whatever a batch holds
-                self._markup_memo.clear()
-            text = self._markup_memo[runs] = self._markup(runs)
-        return text
-
-    def _markup(self, runs: m.Inline) -> str:
+        font that has its characters (ReportLab has no fallback of its own)."""
         parts: list[str] = []
         for run in runs:
             if run.newline:
@@ -297,9 +168,9 @@ class Styles:
             if run.keep:
                 text = text.replace(" ", "\u00a0")  # phone numbers never break across lines
             pieces = []
-            for family, chunk in self.stack.segments(text):
+            for family, chunk in self.stack.segments(text, remember):
                 chunk = escape(chunk)
-                pieces.append(chunk if family is self.stack.base else f'<font face="{family.face()}">{chunk}</font>')
+                pieces.append(chunk if family == self.stack.base else f'<font face="{family.face()}">{chunk}</font>')
             text = "".join(pieces)
             if run.bold:
                 text = f"<b>{text}</b>"
@@ -308,6 +179,24 @@ class Styles:
                 text = f"<i>{text}</i>"
             parts.append(text)
         return "".join(parts)
+
+
+_MARKUP: speed.Memo[tuple[m.Inline, FontStack], str] = speed.Memo("markup", 4096)
+
+
+def fill(runs: m.Inline, fills: Mapping[str, str]) -> m.Inline:
+    """Runs with their slots filled with personal text; neighbouring runs of one style
+    joined, so a filled line is set as one piece of text."""
+    out: list[m.Run] = []
+    for run in runs:
+        if run.slot is not None:
+            run = m.Run(fills.get(run.slot, ""), run.bold, run.italic, run.keep, run.ltr, run.newline)
+        last = out[-1] if out else None
+        if last is not None and not run.newline and (last.bold, last.italic, last.keep, last.ltr) == (run.bold, run.italic, run.keep, run.ltr):
+            out[-1] = m.Run(last.text + run.text, last.bold, last.italic, last.keep, last.ltr, last.newline)
+        else:
+            out.append(run)
+    return tuple(out)
 
 
 def natural_width(para: Flowable) -> float:
@@ -334,17 +223,22 @@ def bold_then(label: str, rest: str | m.Inline) -> m.Inline:
 class Builder:
     """Turns model blocks into flowables."""
 
-    def __init__(self, styles: Styles, clinic: Clinic) -> None:
+    def __init__(self, styles: Styles, clinic: Clinic, fills: Mapping[str, str]) -> None:
         self.s = styles
         self.p = styles.palette
         self.clinic = clinic
+        self.fills = fills  # personal text for the document's slots
         self.colon = colon(styles.lang)
         self.single_column = False
         self.grayscale = False
         self.gutter = styles.body.fontSize * 1.5
 
     # -- inline and lists
-    def para(self, runs: m.Inline, style: ParagraphStyle | None = None) -> Paragraph:
+    def para(self, runs: m.Inline, style: ParagraphStyle | None = None) -> Flowable:
+        """A paragraph of runs: shared if it is template text, made for this handout
+        alone if it holds a slot (personal text)."""
+        if m.has_slot(runs):
+            return self.s.own_para(runs, style or self.s.body, self.fills)
         return self.s.para(runs, style or self.s.body)
 
     def items(self, block: m.ItemList) -> list[Flowable]:
@@ -417,7 +311,7 @@ class Builder:
     def timeline(self, block: m.Timeline) -> Flowable:
         style = self.s.timeline_row
         rows = [
-            (self.s.para(bold_then(s.label, self.colon + s.when), style), s.start, s.end)
+            (self.para(bold_then(s.label, (m.Run(self.colon), *s.when)), style), s.start, s.end)
             for s in block.milestones
         ]
         ticks = [(day, self.s.para(label, self.s.small)) for day, label in block.ticks]
@@ -451,7 +345,7 @@ class Builder:
         rows: list[Flowable] = []
         row_style = self.s.care_row
         for label, value in block.rows:
-            rows.append(self.s.para(bold_then(label + self.colon.rstrip(), (m.Run(" "), *value)), row_style))
+            rows.append(self.para(bold_then(label + self.colon.rstrip(), (m.Run(" "), *value)), row_style))
         if not qr_size:
             return Stack(rows)
         # The QR code sits beside the rows; its caption, with the address in words, runs
@@ -477,7 +371,7 @@ class Builder:
         cells, natural = [], []
         for label, value in block.fields:
             label_p = self.s.para(label + self.colon.rstrip(), self.s.bold)
-            value_p = self.s.para(value, style) if value else None
+            value_p = self.para(value, style) if value else None
             cells.append(FieldLine(label_p, value_p, self.p.muted, self.s.rtl))
             label_w = natural_width(label_p)
             value_w = natural_width(value_p) if value_p else blank
@@ -575,36 +469,6 @@ class QR(Flowable):
 # --- pages ----------------------------------------------------------------------------------
 
 
-def _numbered_canvas(page_pattern: str, draw_footer, lang: str, font: str, on_start=None):
-    """A canvas class that knows the page count when drawing footers ("Page 1 of 2").
-    ``on_start(canvas)`` runs before anything is drawn (font seeding)."""
-
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args, **kwargs) -> None:
-            kwargs.setdefault("lang", lang)
-            # ReportLab otherwise starts every page in Helvetica, a font it never embeds
-            # (BaseDocTemplate passes initialFontName=None explicitly).
-            kwargs["initialFontName"] = kwargs.get("initialFontName") or font
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
-            if on_start is not None:
-                on_start(self)
-
-        def showPage(self) -> None:
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                draw_footer(self, page_pattern % {"page": self._pageNumber, "total": total})
-                Canvas.showPage(self)
-            Canvas.save(self)
-
-    return NumberedCanvas
-
-
 class Pages:
     """Page templates: branded first page, lighter later pages, footer on each."""
 
@@ -691,7 +555,7 @@ class Pages:
             if self.options.grayscale:
                 from reportlab.lib.utils import ImageReader
 
-                logo = ImageReader(logo._image.convert("LA"))  # noqa: SLF001 (PIL image behind the reader)
+                logo = ImageReader(internals.pil_image(logo).convert("LA"))
             canv.drawImage(logo, lx, ly, lw * scale, lh * scale, mask="auto")
 
     def later_header(self, canv: Canvas, _doc) -> None:
@@ -744,10 +608,9 @@ class Pages:
         canv.restoreState()
 
 
-@lru_cache(maxsize=64)
+@speed.memo("styles", 64)
 def _styles(stack: FontStack, palette: Palette, body: float, lang: str, rtl: bool, density: float, spacing: float) -> Styles:
-    """The same styles object for every handout of one language and look: the
-    paragraph cache then compares styles that are already equal, cheaply."""
+    """The paragraph styles of one language and look."""
     return Styles(stack, palette, body, lang, rtl, density, spacing)
 
 
@@ -779,25 +642,32 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
 
 
 def build_pdf(
-    doc: m.Document, clinic: Clinic, stack: FontStack, palette: Palette, options: LayoutOptions, page_budget: int | None = None
+    doc: m.Document,
+    clinic: Clinic,
+    stack: FontStack,
+    palette: Palette,
+    options: LayoutOptions,
+    page_budget: int | None = None,
+    fills: Mapping[str, str] | None = None,
 ) -> tuple[bytes, int]:
-    """Lay out the document; returns the PDF bytes and the page count.
+    """Lay out the document, its slots filled from ``fills`` (personal text); returns
+    the PDF bytes and the page count.
 
     When the handout runs past its page budget (a long provider name, dates that cross a
     year), it is laid out again with tighter gaps between blocks; type size and leading
     stay as they are. If it still does not fit, the longer version is kept.
     """
+    fills = dict(fills or {})
     texts = drawn_texts(doc, clinic)
-    # Personal text (provider, patient, visit dates) stays out of every cache and memo.
-    with personal_text(doc.personal):
-        check_coverage(texts, stack)
-        result = _build_once(doc, clinic, stack, palette, options, texts, density=1.0)
-        if page_budget is None:
-            return result
-        for density in (0.5, 0.0):
-            if result[1] <= page_budget:
-                break
-            result = _build_once(doc, clinic, stack, palette, options, texts, density=density)
+    check_coverage(texts, stack)
+    check_coverage(fills.values(), stack, remember=False)  # personal text: never kept
+    result = _build_once(doc, clinic, stack, palette, options, texts, fills, density=1.0)
+    if page_budget is None:
+        return result
+    for density in (0.5, 0.0):
+        if result[1] <= page_budget:
+            break
+        result = _build_once(doc, clinic, stack, palette, options, texts, fills, density=density)
     return result
 
 
@@ -808,13 +678,20 @@ def drawn_texts(doc: m.Document, clinic: Clinic) -> list[str]:
 
 
 def _build_once(
-    doc: m.Document, clinic: Clinic, stack: FontStack, palette: Palette, options: LayoutOptions, texts: list[str], density: float
+    doc: m.Document,
+    clinic: Clinic,
+    stack: FontStack,
+    palette: Palette,
+    options: LayoutOptions,
+    texts: list[str],
+    fills: Mapping[str, str],
+    density: float,
 ) -> tuple[bytes, int]:
     if options.grayscale:
         palette = palette.grayscale()
     body = 18.0 if options.large_print and options.body_size < 16 else options.body_size
     styles = _styles(stack, palette, body, doc.lang, doc.rtl, density, 1.5 if options.large_print else 1.25)
-    builder = Builder(styles, clinic)
+    builder = Builder(styles, clinic, fills)
     builder.single_column = options.large_print
     builder.grayscale = options.grayscale
     pages = Pages(doc, clinic, styles, options)
@@ -837,9 +714,12 @@ def _build_once(
     shape = None
     if doc.rtl:
         from .rtl import shape
-    canvasmaker = _numbered_canvas(
-        doc.page_pattern, pages.footer, doc.lang.replace("_", "-"), stack.base.face(),
-        on_start=lambda canv: drawcache.seed(canv, stack, texts, shape),
+    # Personal text is not seeded: its characters are numbered when drawn.
+    canvasmaker = internals.numbered_canvas(
+        lambda canv, page, total: pages.footer(canv, doc.page_pattern % {"page": page, "total": total}),
+        doc.lang.replace("_", "-"),
+        stack.base.face(),
+        on_start=lambda canv: seed(canv, stack, texts, shape),
     )
     template.build(build_story(doc, builder, width), canvasmaker=canvasmaker)
     return buffer.getvalue(), template.page

@@ -22,14 +22,21 @@ class Run:
     keep: bool = False
     ltr: bool = False
     newline: bool = False  # a forced line break before this run's text
+    slot: str | None = None  # personal text, filled in by layout (see render.Slot)
 
 
 Inline = tuple[Run, ...]
 
 
 def plain(inline: Inline) -> str:
-    """The text of an inline sequence without styling (for checks and metadata)."""
+    """The text of an inline sequence without styling (for checks and metadata);
+    slots (personal text) are left out."""
     return "".join(("\n" if r.newline else "") + r.text for r in inline)
+
+
+def has_slot(inline: Inline) -> bool:
+    """Whether inline runs hold personal text (a slot to fill)."""
+    return any(run.slot is not None for run in inline)
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,7 @@ class Milestone:
 
     id: str
     label: str
-    when: str
+    when: Inline
     start: int
     end: int | None
 
@@ -123,7 +130,7 @@ class Columns:
 
 @dataclass(frozen=True)
 class Fields:
-    fields: tuple[tuple[str, str], ...]  # (label, value); empty value = blank line to write on
+    fields: tuple[tuple[str, Inline], ...]  # (label, value); empty value = blank line to write on
 
 
 TopBlock = Fields | KeyPoints | Columns | Section
@@ -141,9 +148,6 @@ class Document:
     footer: str = ""
     page_pattern: str = "Page %(page)s of %(total)s"
     notices: tuple[str, ...] = field(default=())
-    # Text that belongs to one person or visit (provider, patient, visit dates): layout
-    # never keeps paragraphs with it in its caches.
-    personal: tuple[str, ...] = field(default=())
 
     def sections(self) -> Iterator[Section]:
         """Every section in reading order, wherever it sits."""
@@ -168,6 +172,19 @@ def sections(blocks: Iterable[TopBlock]) -> Iterator[Section]:
             yield block
 
 
+def walk(node: object) -> Iterator[object]:
+    """Every model node under ``node`` (blocks, runs), depth first."""
+    if isinstance(node, tuple):
+        for item in node:
+            yield from walk(item)
+    elif hasattr(node, "__dataclass_fields__"):
+        yield node
+        for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
+            value = getattr(node, name)
+            if isinstance(value, tuple) or hasattr(value, "__dataclass_fields__"):
+                yield from walk(value)
+
+
 def _texts(node: object) -> Iterator[str]:
     if isinstance(node, str):
         yield node
@@ -180,6 +197,6 @@ def _texts(node: object) -> Iterator[str]:
         for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
             value = getattr(node, name)
             if isinstance(value, (str, tuple, Run)) or hasattr(value, "__dataclass_fields__"):
-                if name in ("id", "level", "kind", "style", "qr_url", "personal"):
+                if name in ("id", "level", "kind", "style", "qr_url"):
                     continue
                 yield from _texts(value)

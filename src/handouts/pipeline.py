@@ -9,7 +9,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from .brand import Palette
@@ -21,7 +21,7 @@ from .fonts import stack_for
 from .i18n import DATE_STYLES, Language, default_paper, resolve_language
 from .layout import PAGE_SIZES, LayoutOptions, build_pdf
 from .model import Document
-from .render import Request, render_document
+from .render import Request, fills, render_document
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,10 @@ def make_request(
 
 def build(request: Request, paper: str | None = None, large_print: bool = False, grayscale: bool = False) -> Handout:
     """Render and lay out one handout in memory. Large print grows the page count
-    instead of shrinking anything, so it has no page budget."""
+    instead of shrinking anything, so it has no page budget.
+
+    Not safe to call from several threads at once (layout shares paragraphs between
+    handouts): :func:`handouts.api.render_pdf` is, and serialises builds."""
     clinic = request.clinic
     paper = (paper or clinic.paper or default_paper(clinic.country)).lower()
     if paper not in PAGE_SIZES:
@@ -104,19 +107,18 @@ def build(request: Request, paper: str | None = None, large_print: bool = False,
         grayscale=grayscale,
     )
     palette = Palette.from_hex(clinic.brand.primary, clinic.brand.accent)
-    budget = page_budget(request)
-    pdf, pages = build_pdf(document, clinic, stack, palette, options, None if large_print else budget)
-    if not large_print and request.visit_date is not None and request.dates == DATE_STYLES[0]:
+    budget = None if large_print else page_budget(request)
+    pdf, pages = build_pdf(document, clinic, stack, palette, options, budget, fills(request))
+    if budget is not None and request.visit_date is not None:
         # Last resort before a page more: shorter timeline dates ("Dec 28, 2026 – Jan 1,
-        # 2027", then "Dec 28 – Jan 1"), which keep each milestone on one line.
+        # 2027", then "Dec 28 – Jan 1"), which keep each milestone on one line. The
+        # template output is the same; only the slots are filled differently.
         for style in DATE_STYLES[1:]:
             if pages <= budget:
                 break
-            shorter = replace(request, dates=style)
-            shorter_doc = render_document(shorter, template_roots(clinic))
-            shorter_pdf, shorter_pages = build_pdf(shorter_doc, clinic, stack, palette, options, budget)
+            shorter_pdf, shorter_pages = build_pdf(document, clinic, stack, palette, options, budget, fills(request, style))
             if shorter_pages < pages:
-                pdf, pages, document = shorter_pdf, shorter_pages, shorter_doc
+                pdf, pages = shorter_pdf, shorter_pages
     return Handout(pdf, pages, document, request.procedure, request.language, paper)
 
 

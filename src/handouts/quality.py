@@ -16,9 +16,9 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 
 from . import model as m
+from . import speed
 from .errors import HandoutsError
 
 OK, WARNING, ERROR, NOT_MEASURED = "ok", "warning", "error", "not measured"
@@ -67,7 +67,7 @@ def _words(text: str) -> list[str]:
 _NO_WORD_COUNT = {"zh", "ja"}
 
 
-@lru_cache(maxsize=16)
+@speed.memo("hyphenation-dictionaries", 16)
 def _dictionary(lang: str):  # noqa: ANN202
     import pyphen
 

@@ -12,18 +12,18 @@ import datetime as dt
 import gettext
 import re
 import xml.etree.ElementTree as ET
-from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from functools import lru_cache
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import markupsafe
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 
 from . import model as m
+from . import sandbox, speed
 from .config import Clinic, Provider
 from .content import Procedure
 from .errors import ContentError
@@ -50,23 +50,30 @@ class Request:
     patient: str | None = None
     visit_date: dt.date | None = None
     draft: bool = False  # translation not yet signed off: print the draft notice
-    dates: str = "long"  # how the timeline writes dates (i18n.DATE_STYLES): shorter saves a page
 
 
-@lru_cache(maxsize=8)
 def environment(roots: tuple[Path, ...]) -> jinja2.Environment:
-    """One sandboxed environment per template search path.
+    """The sandboxed, limited environment (see :mod:`handouts.sandbox`) for a template
+    search path, reused while no template file under it changes (the key holds every
+    template's bytes). Compiled templates stay in memory; nothing is written to disk.
 
     ``roots`` is the lookup order (a clinic's folder first). A clinic template can extend
     the built-in one of the same name as ``builtin:<name>``.
     """
+    files = tuple((str(path), speed.digest(path)) for root in roots for path in sorted(root.rglob("*.j2")))
+    return _ENVIRONMENTS.get((roots, files), lambda: _environment(roots))
+
+
+_ENVIRONMENTS: speed.Memo[tuple[Any, ...], jinja2.Environment] = speed.Memo("templates", 8)
+
+
+def _environment(roots: tuple[Path, ...]) -> jinja2.Environment:
     builtin = jinja2.FileSystemLoader(str(roots[-1]))
     loader = jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader([str(r) for r in roots]), jinja2.PrefixLoader({"builtin": builtin}, delimiter=":")]
     )
-    env = ImmutableSandboxedEnvironment(
-        loader=loader,
-        bytecode_cache=_bytecode_cache(),
+    env = sandbox.environment(
+        loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -78,132 +85,122 @@ def environment(roots: tuple[Path, ...]) -> jinja2.Environment:
     return env
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates on disk, so a cold start skips compiling them (a sixth of a
-    cold run). Holds template code only, never a handout's data; Jinja2 checks each
-    template's source, so an edited template is compiled again."""
-    import os
-
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "handouts" / "jinja"
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(str(root)) if os.access(root, os.W_OK) else None
-
-
 def display_url(url: str) -> str:
     """A web address as people write it: no scheme, no trailing slash."""
-    return re.sub(r"^https?://(www\.)?", "", url).rstrip("/")
+    return re.sub(r"^https?://(www\.)?", "", str(url)).rstrip("/")
 
 
 def render_xml(request: Request, roots: Sequence[Path]) -> str:
     """Run the procedure's template for this request; returns the XML text.
 
-    A batch renders the same template for provider after provider. For a request with
-    a provider and no patient data, the template output with stand-in provider values
-    is kept, and the real values are filled into it: the same text, without running
-    the template again. This is trusted only after two stand-ins of different length
-    and letters, filled in, both gave exactly what the template gave for the real
-    provider; a template that does more with the provider than print it (changes its
-    case, measures it) fails that check and is always run in full.
+    Templates are rendered afresh for every handout (a few milliseconds): nothing a
+    template computes is reused, so what it does with the provider can never leak
+    into another handout. Reuse starts below, in layout (see :mod:`handouts.speed`).
     """
-    provider = request.provider
-    if provider is None or request.patient is not None or request.visit_date is not None:
-        return _render_xml(request, roots)
-    # Patient data never gets here (nor into this cache): batches are not personalised.
-    key = (tuple(roots), replace(request, provider=None, clinic=replace(request.clinic, providers=())), bool(provider.phone))
-    if key not in _FILLABLE:  # first time: just render (a single handout never pays for the check)
-        if len(_FILLABLE) >= 64:
-            _FILLABLE.popitem(last=False)
-        _FILLABLE[key] = None
-        return _render_xml(request, roots)
-    kept = _FILLABLE[key]
-    if kept is None:  # second time: a batch, so check whether filling in works
-        real = _render_xml(request, roots)
-        outputs = [_render_xml(replace(request, provider=_stand_in(i, provider)), roots) for i in range(len(_STAND_INS))]
-        fillable = all(_fill(out, i, provider) == real for i, out in enumerate(outputs))
-        _FILLABLE[key] = outputs[0] if fillable else ""
-        return real
-    _FILLABLE.move_to_end(key)
-    return _fill(kept, 0, provider) if kept else _render_xml(request, roots)
-
-
-# Stand-in provider names and phones: private-use characters around letters that change
-# under case mapping, of different lengths.
-_STAND_INS = (("\ue000a\ue001", "\ue002b\ue003"), ("\ue000Zyx Wv, QP\ue001", "\ue002(999) 999-9999\ue003"))
-# Per request kind: None (seen once), template output with stand-in 0, or "" (always render).
-_FILLABLE: OrderedDict[tuple, str | None] = OrderedDict()
-
-
-def _stand_in(index: int, provider: Provider) -> Provider:
-    name, phone = _STAND_INS[index]
-    return replace(provider, name=name, phone=phone if provider.phone else "")
-
-
-def _fill(xml_text: str, index: int, provider: Provider) -> str:
-    """Template output with a stand-in's values replaced by the provider's, escaped as
-    the template's autoescaping escapes them."""
-    name, phone = _STAND_INS[index]
-    xml_text = xml_text.replace(name, str(markupsafe.escape(provider.name)))
-    return xml_text.replace(phone, str(markupsafe.escape(provider.phone))) if provider.phone else xml_text
-
-
-def _render_xml(request: Request, roots: Sequence[Path]) -> str:
     env = environment(tuple(roots))
     translations = translations_for(request.language, request.clinic.locales_dir)
-    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    try:
-        template = env.get_template(request.procedure.template)
-        return template.render(_context(request, translations))
-    except jinja2.TemplateSyntaxError as exc:
-        raise ContentError(f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: {exc.message}") from None
-    except SecurityError as exc:
-        raise ContentError(f"{_where(exc)}template tried something unsafe and was stopped: {exc}") from None
-    except jinja2.UndefinedError as exc:
-        raise ContentError(f"{_where(exc)}template uses an undefined value: {exc.message}") from None
-    except jinja2.TemplateNotFound as exc:
-        raise ContentError(f"template not found: {exc.name}") from None
+    with _RENDER_LOCK:  # gettext functions are installed on the shared environment
+        env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+        template = sandbox.load(env, request.procedure.template)
+        return sandbox.render(template, context(request, translations))
 
 
-def _where(exc: BaseException) -> str:
-    """``file:line: `` of the innermost template frame of a runtime error, if known."""
-    tb = exc.__traceback__
-    where = ""
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        if code.co_filename.endswith(".j2"):
-            template = tb.tb_frame.f_globals.get("__jinja_template__")
-            lineno = template.get_corresponding_lineno(tb.tb_lineno) if template else tb.tb_lineno
-            where = f"{code.co_filename}:{lineno}: "
-        tb = tb.tb_next
-    return where
+_RENDER_LOCK = threading.RLock()
 
 
-def _context(request: Request, translations: gettext.NullTranslations) -> dict[str, Any]:
-    """Everything a template can use. Values are plain data, never markup."""
+class Slot:
+    """Where personal text (the patient's name, the visit date and the dates derived
+    from it) goes in template output.
+
+    A template can place a slot (``{{ patient }}``) and test whether there is one
+    (``{% if patient %}``), but cannot read, change or measure it: the value is not
+    here at all. Layout fills slots at draw time, in flowables made for one handout
+    and never cached, so personal text never passes through a template or a cache.
+    """
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __html__(self) -> str:
+        return f'<slot name="{markupsafe.escape(self._name)}"/>'
+
+    def __str__(self) -> str:  # |upper, ~, |length, format...: refused with the reason
+        raise SecurityError(f"{self._name} can only be placed with {{{{ ... }}}}; a template cannot read or change it")
+
+    def __getattr__(self, name: str) -> Any:  # .upper(), .split()...: refused with the reason
+        if name.startswith("_"):  # protocol look-ups (hasattr) see an ordinary missing name
+            raise AttributeError(name)
+        raise SecurityError(f"{self._name} can only be placed with {{{{ ... }}}}; a template cannot read or change it")
+
+
+def slot_names(procedure: Procedure) -> tuple[str, ...]:
+    """Every slot a handout of this procedure can hold."""
+    return ("patient", "visit_date", *(f"when:{stone.id}" for stone in procedure.timeline))
+
+
+def fills(request: Request, dates: str = "long") -> dict[str, str]:
+    """The personal text for each slot of this handout (computed outside templates)."""
+    values: dict[str, str] = {}
+    if request.patient:
+        values["patient"] = request.patient
+    visit = request.visit_date
+    if visit is None:
+        return values
+    locale = request.language.locale
+    _ = translations_for(request.language, request.clinic.locales_dir).gettext
+    values["visit_date"] = long_date(visit, locale)
+    for stone in request.procedure.timeline:
+        if stone.end is None:
+            when = _("On or after %(date)s") % {"date": timeline_date(visit + dt.timedelta(days=stone.start), locale, dates)}
+        else:
+            when = date_range(visit + dt.timedelta(days=stone.start), visit + dt.timedelta(days=stone.end), locale, dates)
+        values[f"when:{stone.id}"] = when
+    return values
+
+
+def context(request: Request, translations: gettext.NullTranslations) -> dict[str, Any]:
+    """Everything a template can use: plain values (strings, numbers, dates, lists and
+    dicts of them), the project's formatting helpers, and slots for personal text.
+    No object with methods of ours (no paths, no config objects) reaches a template."""
     locale = request.language.locale
     _ = translations.gettext
     visit = request.visit_date
     timeline = []
     for stone in request.procedure.timeline:
-        if visit is None:
-            when = _(stone.when)
-        elif stone.end is None:
-            when = _("On or after %(date)s") % {"date": timeline_date(visit + dt.timedelta(days=stone.start), locale, request.dates)}
-        else:
-            when = date_range(visit + dt.timedelta(days=stone.start), visit + dt.timedelta(days=stone.end), locale, request.dates)
-        timeline.append(
-            {"id": stone.id, "label": _(stone.label), "when": when, "start": stone.start, "end": stone.end}
-        )
+        when: Any = Slot(f"when:{stone.id}") if visit is not None else _(stone.when)
+        timeline.append({"id": stone.id, "label": _(stone.label), "when": when, "start": stone.start, "end": stone.end})
     last_day = max((s.end or s.start for s in request.procedure.timeline), default=0)
+    clinic, provider, procedure = request.clinic, request.provider, request.procedure
     return {
-        "clinic": request.clinic,
-        "provider": request.provider,
-        "patient": request.patient,
-        "procedure": request.procedure,
+        "clinic": {
+            "name": clinic.name,
+            "address": list(clinic.address),
+            "phone": clinic.phone,
+            "after_hours_phone": clinic.after_hours_phone,
+            "emergency_number": clinic.emergency_number,
+            "website": clinic.website,
+            "country": clinic.country,
+            "languages": [str(loc) for loc in clinic.languages],
+            "is_demo": clinic.is_demo,
+        },
+        "provider": None if provider is None else {
+            "id": provider.id,
+            "name": provider.name,
+            "phone": provider.phone,
+            "procedures": list(provider.procedures),
+            "languages": list(provider.languages),
+        },
+        "patient": Slot("patient") if request.patient else None,
+        "procedure": {
+            "id": procedure.id,
+            "title": _(procedure.title),
+            "subtitle": _(procedure.subtitle) if procedure.subtitle else "",
+            "review_date": procedure.review_date,
+        },
         "lang": request.language.code,
-        "visit_date_text": long_date(visit, locale) if visit else None,
+        "visit_date_text": Slot("visit_date") if visit is not None else None,
         "timeline": timeline,
         # Axis ticks every 4 weeks, far enough to show the last milestone.
         "timeline_weeks": list(range(0, -(-last_day // 28) * 4 + 1, 4)),
@@ -240,7 +237,8 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
     Vocabulary: ``<handout>`` holds ``<fields>``, ``<keypoints>``, ``<columns>`` and
     ``<section>``. Sections hold ``<p>``, ``<ul>``/``<checklist>`` of ``<li>``,
     ``<timeline>``, ``<tier>``, ``<qa>``, ``<careteam>``, ``<notes>`` and ``<note>``.
-    Inline text may use ``<b>``, ``<i>``, ``<br/>``, ``<phone>`` and ``<url>``.
+    Inline text may use ``<b>``, ``<i>``, ``<br/>``, ``<phone>``, ``<url>`` and
+    ``<slot name="..."/>`` (personal text, filled in by layout).
     """
     try:
         root = ET.fromstring(xml_text)
@@ -249,14 +247,11 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
         raise ContentError(f"{source}: template output is not well-formed at line {line}: {exc}") from None
     parser = _Parser(source)
     blocks = tuple(parser.top(child) for child in root)
+    known = set(slot_names(request.procedure))
+    for block in m.walk(blocks):
+        if isinstance(block, m.Run) and block.slot is not None and block.slot not in known:
+            raise ContentError(f"{source}: <slot name=\"{block.slot}\">: unknown slot; expected one of: {', '.join(sorted(known))}")
     _ = translations_for(request.language, request.clinic.locales_dir).gettext
-    personal = [request.patient or ""]
-    if request.provider is not None:
-        personal += [request.provider.name, request.provider.phone]
-    if request.visit_date is not None:
-        personal.append(long_date(request.visit_date, request.language.locale))
-        stones = (b for s in m.sections(blocks) for b in s.blocks if isinstance(b, m.Timeline))
-        personal += [stone.when for timeline in stones for stone in timeline.milestones]
     return m.Document(
         lang=request.language.code,
         rtl=request.language.rtl,
@@ -268,7 +263,6 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
         notices=_draft_notice(_) if request.draft else (),
         # Translators: footer; %(date)s is the date the medical content was last reviewed.
         footer=_("Content reviewed %(date)s") % {"date": long_date(request.procedure.review_date, request.language.locale)},
-        personal=tuple(p for p in dict.fromkeys(personal) if p),
     )
 
 
@@ -293,7 +287,7 @@ class _Parser:
 
     def top(self, el: ET.Element) -> m.TopBlock:
         if el.tag == "fields":
-            return m.Fields(tuple((self.attr(f, "label"), _text(f)) for f in el))
+            return m.Fields(tuple((self.attr(f, "label"), self.inline(f)) for f in el))
         if el.tag == "keypoints":
             return m.KeyPoints(self.attr(el, "title"), self.blocks(el), self.attr(el, "action_title", ""))
         if el.tag == "columns":
@@ -341,7 +335,7 @@ class _Parser:
                 m.Milestone(
                     id=self.attr(s, "id"),
                     label=self.attr(s, "label"),
-                    when=_text(s),
+                    when=self.inline(s),
                     start=int(self.attr(s, "start")),
                     end=int(s.get("end")) if s.get("end") else None,
                 )
@@ -379,6 +373,8 @@ class _Parser:
             for child in node:
                 if child.tag == "br":
                     runs.append(m.Run("", newline=True, **style))
+                elif child.tag == "slot":
+                    runs.append(m.Run("", slot=self.attr(child, "name"), **style))
                 elif child.tag in _INLINE_STYLES:
                     walk(child, {**style, _INLINE_STYLES[child.tag]: True, **({"ltr": True} if child.tag == "phone" else {})})
                 else:
@@ -407,7 +403,10 @@ def _tidy(runs: list[m.Run]) -> m.Inline:
                 out[-1] = m.Run(last.text.rstrip(), last.bold, last.italic, last.keep, last.ltr, last.newline)
         if prev_space:
             text = text.lstrip()
-        if text or run.newline:
+        if run.slot is not None:
+            out.append(run)
+            prev_space = False
+        elif text or run.newline:
             out.append(m.Run(text, run.bold, run.italic, run.keep, run.ltr, run.newline))
             prev_space = text.endswith(" ") if text else prev_space
     if out and out[-1].text.endswith(" "):

@@ -25,8 +25,12 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from . import model as m
-from .fonts import FontStack, is_personal, memo_unless_personal, typeset
+from . import internals, speed
+from .fonts import FontStack, typeset
 from .platypus import Flowable
+
+# Shaped template text: a batch prints the same sentences for provider after provider.
+_GLYPHS: speed.Memo[tuple[m.Inline, FontStack, bool, float], tuple[Glyph, ...]] = speed.Memo("rtl-glyphs", 1024)
 
 _LRE, _PDF = "\u202a", "\u202c"  # left-to-right embedding and its end
 _MIRROR = str.maketrans("()[]{}<>«»‹›", ")(][}{><»«›‹")
@@ -57,28 +61,8 @@ def shape(text: str) -> str:
     return arabic_reshaper.reshape(text)
 
 
-def _levels(text: str) -> list[tuple[int, int]]:
-    """(logical index, embedding level) for each character that survives rule X9."""
-    from bidi import algorithm as uba
-
-    storage = uba.get_empty_storage()
-    storage["base_level"] = 1  # the paragraph is right-to-left
-    storage["base_dir"] = "R"
-    uba.get_embedding_levels(text, storage)
-    for index, char in enumerate(storage["chars"]):
-        char["index"] = index
-    uba.explicit_embed_and_overrides(storage)
-    uba.resolve_weak_types(storage)
-    uba.resolve_neutral_types(storage, False)
-    uba.resolve_implicit_levels(storage, False)
-    return [(c["index"], c["level"]) for c in storage["chars"]]
-
-
-# Personal text (a patient's name) is shaped for its handout only, never memoised.
-@memo_unless_personal(maxsize=512, personal=lambda runs: any(is_personal(run.text) for run in runs))
 def _glyphs(runs: m.Inline, stack: FontStack, bold_style: bool, size: float) -> tuple[Glyph, ...]:
-    """Shaped glyphs with their levels, in logical order. Cached: a batch prints the
-    same sentences for provider after provider."""
+    """Shaped glyphs with their levels, in logical order."""
     logical: list[tuple[str, bool, bool]] = []  # (char, bold, newline)
     for run in runs:
         if run.newline:
@@ -94,7 +78,7 @@ def _glyphs(runs: m.Inline, stack: FontStack, bold_style: bool, size: float) -> 
         logical.extend((c, run.bold or bold_style, False) for c in text)
     glyphs = []
     faces: dict[tuple[str, bool], str] = {}
-    for index, level in _levels("".join(c for c, _, _ in logical)):
+    for index, level in internals.bidi_levels("".join(c for c, _, _ in logical)):
         char, bold, newline = logical[index]
         if newline:
             glyphs.append(Glyph("", "", 0.0, level, newline=True))
@@ -111,18 +95,24 @@ class BidiParagraph(Flowable):
     """A right-to-left paragraph of inline runs; a drop-in for ReportLab's Paragraph
     inside this project's layout (wrap, split, draw, line widths)."""
 
-    def __init__(self, runs: m.Inline, style: ParagraphStyle, stack: FontStack, glyphs: list[Glyph] | None = None) -> None:
+    def __init__(
+        self, runs: m.Inline, style: ParagraphStyle, stack: FontStack, glyphs: list[Glyph] | None = None, personal: bool = False
+    ) -> None:
         super().__init__()
         self.runs = runs
         self.style = style
         self.stack = stack
+        self.personal = personal  # holds personal text: shaped and drawn afresh, never kept
         self.glyphs = glyphs if glyphs is not None else self._glyphs()
         self.lines: list[tuple[int, int]] = []
 
     # -- building ----------------------------------------------------------------------------
     def _glyphs(self) -> list[Glyph]:
         bold_style = self.style.fontName == self.stack.base.face(bold=True)
-        return list(_glyphs(self.runs, self.stack, bold_style, self.style.fontSize))
+        args = (self.runs, self.stack, bold_style, self.style.fontSize)
+        if self.personal:
+            return list(_glyphs(*args))
+        return list(_GLYPHS.get(args, lambda: _glyphs(*args)))
 
     def getPlainText(self) -> str:
         return "".join(g.char for g in self.glyphs)
@@ -165,8 +155,8 @@ class BidiParagraph(Flowable):
             if fit < 2:
                 return []
         cut = self.lines[fit][0]
-        first = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[:cut])
-        rest = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[cut:])
+        first = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[:cut], self.personal)
+        rest = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[cut:], self.personal)
         return [first, rest]
 
     def getSpaceBefore(self) -> float:
@@ -240,12 +230,15 @@ class BidiParagraph(Flowable):
         return out
 
     def draw(self) -> None:
-        from .drawcache import draw
+        if self.personal:
+            self._draw()
+            return
+        from .speed import replay
 
         faces = self.__dict__.get("_faces")
         if faces is None:
             faces = self._faces = frozenset(g.face for g in self.glyphs if g.face)
-        draw(self, self._draw, faces)
+        replay.draw(self, self._draw, faces)
 
     def _draw(self) -> None:
         canv = self.canv

@@ -1,5 +1,6 @@
-"""Replayed paragraphs: a handout built in a process that has drawn many others is the
-same, byte for byte, as one built fresh; and replay is in use for a batch's handouts."""
+"""The cache layer: a handout built in a process that has built many others is the same,
+byte for byte, as one built fresh or with every cache off; replay is in use for a
+batch's handouts; and every memo is bounded."""
 
 from __future__ import annotations
 
@@ -8,21 +9,17 @@ from dataclasses import replace
 
 import pytest
 
-from handouts import drawcache, layout
+from handouts import speed
 from handouts.config import Provider, load_clinic
-from handouts.fonts import _SubsetCachingFace
+from handouts.fonts import seed
 from handouts.pipeline import build, make_request
-from handouts.render import _FILLABLE
+from handouts.speed.paragraphs import CachedParagraph
 
 from .conftest import pdf_text
 
 
 def _clear() -> None:
-    layout._PARAGRAPHS.clear()
-
-    _SubsetCachingFace._subsets.clear()
-    _FILLABLE.clear()
-    drawcache._SEED_IDS.clear()
+    speed.clear()
 
 
 def _handout(lang: str, name: str, visit: dt.date | None = None) -> bytes:
@@ -71,7 +68,6 @@ def test_replay_renumbers_fonts_when_a_page_met_them_in_another_order():
     from reportlab.pdfgen.canvas import Canvas
 
     from handouts.fonts import stack_for
-    from handouts.layout import CachedParagraph
 
     stack = stack_for("en")
     regular = stack.base.face()
@@ -83,7 +79,7 @@ def test_replay_renumbers_fonts_when_a_page_met_them_in_another_order():
     def page(paragraphs) -> bytes:
         buffer = BytesIO()
         canvas = Canvas(buffer, invariant=1, initialFontName=regular)
-        drawcache.seed(canvas, stack, texts)
+        seed(canvas, stack, texts)
         for y, para in zip((700, 600), paragraphs):
             para.wrap(400, 100)
             para.drawOn(canvas, 72, y)
@@ -108,26 +104,40 @@ def test_a_paragraph_with_characters_the_seed_missed_is_not_recorded():
     from reportlab.pdfgen.canvas import Canvas
 
     from handouts.fonts import stack_for
-    from handouts.layout import CachedParagraph
 
     stack = stack_for("en")
     para = CachedParagraph("Caf\u00e9 \u00a9 2026", ParagraphStyle("t", fontName=stack.base.face(), fontSize=12, leading=15))
     canvas = Canvas(BytesIO(), invariant=1)
-    drawcache.seed(canvas, stack, ["Caf\u00e9 2026"])  # no ©: drawing it adds a character
+    seed(canvas, stack, ["Caf\u00e9 2026"])  # no ©: drawing it adds a character
     para.wrap(400, 100)
     para.drawOn(canvas, 72, 700)
     assert not para.__dict__.get("_recordings")
 
 
-def test_seed_numbers_are_never_reused():
-    from io import BytesIO
+def test_every_memo_is_bounded_and_named():
+    _clear()
+    for lang in ("en", "es", "zh_Hans", "ar", "hi"):
+        _handout(lang, "Ana Rivera, MD")
+    sizes = speed.sizes()
+    assert {"paragraphs", "templates", "catalogs", "font-subsets", "markup", "rtl-glyphs"} <= set(sizes)
+    assert all(0 <= held <= bound for held, bound in sizes.values())
+    assert sizes["paragraphs"][0] > 0
 
-    from reportlab.pdfgen.canvas import Canvas
 
-    from handouts.fonts import stack_for
+def test_cache_off_keeps_nothing(monkeypatch):
+    _clear()
+    monkeypatch.setenv("HANDOUTS_CACHE", "off")
+    _handout("en", "Ana Rivera, MD")
+    assert all(held == 0 for held, _ in speed.sizes().values()), speed.sizes()
 
-    stack = stack_for("en")
-    ids = set()
-    for i in range(300):  # past the point where the table of seeds is emptied
-        ids.add(drawcache.seed(Canvas(BytesIO()), stack, [f"Café n°{chr(0x100 + i)}"]).id)
-    assert len(ids) == 300
+
+def test_a_memo_keeps_its_bound():
+    store = speed.Memo("test-bound", 3)
+    try:
+        for i in range(10):
+            assert store.get(i, lambda i=i: i * 2) == i * 2
+        assert len(store) == 3
+        assert store.get(9, lambda: "made again") == 18  # the most recent stay
+        assert store.get(0, lambda: "made again") == "made again"
+    finally:
+        del speed.Memo.registry["test-bound"]

@@ -1,0 +1,353 @@
+"""Every use of another package's internals, in one place.
+
+handouts needs a few things ReportLab and python-bidi do not offer through a public
+API. Each is here, with why, and covered by ``tests/test_internals.py``; the packages
+are pinned to the ranges tested (``reportlab>=5.1,<5.2``, ``python-bidi>=0.6,<1``), so
+a release that changes them is not installed until these tests pass against it. No
+other module reaches into a third-party package's private names or patches one.
+
+ReportLab
+  1. start-up: Pillow, uharfbuzz and Pyphen are put into ``sys.modules`` unexecuted, and
+     a few of platypus's regular expressions compile on first use (:func:`prepare`);
+  2. ``paragraph.ALL_CANNOT_START`` / ``textsplit.ALL_CANNOT_START``: Chinese kinsoku;
+  3. ``Canvas._code`` (the page's operators) and ``Canvas._doc``: replaying recorded
+     drawing operators (:func:`operators`, :func:`document`);
+  4. ``TTFont.state[doc]`` (a font's characters in one document) and
+     ``PDFDocument.fontMapping``: seeding subsets and renumbering replayed fonts;
+  5. ``TTFontFace.addSubsetObjects`` / ``makeSubset``: embedding a subset already cut;
+  6. ``Canvas._startPage`` / ``_pageNumber`` and the canvas ``__dict__``: the page count
+     in footers (ReportLab's own "Page X of Y" recipe);
+  7. ``Paragraph.blPara`` / ``_wrapWidths`` / ``frags``: a paragraph's line breaks;
+  8. ``ImageReader._image``: the Pillow image behind a logo, for grayscale.
+python-bidi
+  9. ``bidi.algorithm``'s rule functions: embedding levels of a whole paragraph in
+     logical order, before line breaking (its public API reorders a single line).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import threading
+import types
+from collections.abc import Callable, Iterable
+from typing import Any
+
+# --- 1. start-up ---------------------------------------------------------------------------
+# ReportLab imports Pillow (bitmap logos), uharfbuzz (Devanagari) and Pyphen (which
+# handouts never asks ReportLab for) whenever it is imported: 40-50 ms of a cold start
+# that used none of them. Each is put into sys.modules as a module whose code runs on
+# its first attribute use. importlib.util.LazyLoader cannot do this on Python 3.11 (an
+# import statement reads __spec__, which loads a LazyLoader module).
+
+DEFERRED = ("PIL.Image", "uharfbuzz", "pyphen")
+_LOCK = threading.RLock()
+_RUNNING: set[str] = set()
+
+
+class _Deferred(types.ModuleType):
+    """A module whose code has not run yet; it runs, in place, on first use."""
+
+    def __getattr__(self, attr: str) -> Any:  # only called for attributes not yet set
+        spec = self.__spec__
+        with _LOCK:
+            if type(self) is _Deferred and spec.name not in _RUNNING:
+                _RUNNING.add(spec.name)
+                spec._initializing = True  # what the import system marks while a module runs
+                try:
+                    spec.loader.exec_module(self)
+                except BaseException:
+                    sys.modules.pop(spec.name, None)  # as after a failed import
+                    raise
+                finally:
+                    spec._initializing = False
+                    _RUNNING.discard(spec.name)
+                self.__class__ = types.ModuleType  # from here on an ordinary module
+        if type(self) is _Deferred:  # asked from inside its own code, before it set the name
+            raise AttributeError(f"partially initialized module {spec.name!r} has no attribute {attr!r}")
+        return getattr(self, attr)
+
+
+def defer(name: str) -> None:
+    """Put a not-yet-run ``name`` into ``sys.modules``, unless imported or absent."""
+    if name in sys.modules:
+        return
+    try:
+        spec = importlib.util.find_spec(name)
+    except ImportError:
+        return
+    if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+        return
+    module = importlib.util.module_from_spec(spec)
+    if type(module) is not types.ModuleType:  # an extension module cannot run in place
+        return
+    module.__class__ = _Deferred
+    sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    if parent:  # as the import system does for a submodule
+        setattr(sys.modules[parent], child, module)
+
+
+# Patterns platypus compiles at import that handouts never uses: URI hyphenation (60-70
+# ms), word hyphenation, and textsplit's cjkwrap pattern. How they begin in 5.1:
+_LAZY_STARTS = (
+    "(^(?:[a-z0-9\\.\\-\\+]*)://)",  # paragraph.uri_pat
+    "([\u2e80-\uffff])",  # textsplit.rx
+    "^['\"([{\xbf",  # paragraph._hy_pfx_pat
+    "[]'\")}?!.,;:",  # paragraph._hy_sfx_pat
+    "^[A-Za-z\xc0-",  # paragraph._hy_letters_pat
+    "^[-\xadA-Za-z",  # paragraph._hy_shy_letters_pat
+    "([-\xad])",  # paragraph._hy_shy_pat
+)
+
+
+class LazyPattern:
+    """A regular expression compiled when first used."""
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:  # called only for names not yet kept
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        value = getattr(self._compiled, name)
+        setattr(self, name, value)
+        return value
+
+
+def _import_paragraph() -> None:
+    if "reportlab.platypus.paragraph" in sys.modules:
+        return
+    compile_now = re.compile
+
+    def compile_later(pattern, flags=0):  # noqa: ANN001, ANN202 (re.compile's signature)
+        if isinstance(pattern, str) and pattern.startswith(_LAZY_STARTS):
+            return LazyPattern(pattern, flags)
+        return compile_now(pattern, flags)
+
+    # The package __init__ imports tables and frames handouts never uses: it runs only
+    # when something asks the package itself for a name.
+    defer("reportlab.platypus")
+    re.compile = compile_later  # only while platypus imports, before any thread starts
+    try:
+        import reportlab.platypus.paragraph  # noqa: F401
+    finally:
+        re.compile = compile_now
+
+
+def lazy_patterns() -> dict[str, Any]:
+    """The platypus patterns that compile on first use, by where they live (for tests:
+    each must still match as ReportLab compiled it)."""
+    from reportlab.lib import textsplit
+    from reportlab.platypus import paragraph
+
+    return {
+        "paragraph.uri_pat": paragraph.uri_pat,
+        "paragraph._hy_pfx_pat": paragraph._hy_pfx_pat,  # noqa: SLF001
+        "paragraph._hy_sfx_pat": paragraph._hy_sfx_pat,  # noqa: SLF001
+        "paragraph._hy_letters_pat": paragraph._hy_letters_pat,  # noqa: SLF001
+        "paragraph._hy_shy_letters_pat": paragraph._hy_shy_letters_pat,  # noqa: SLF001
+        "paragraph._hy_shy_pat": paragraph._hy_shy_pat,  # noqa: SLF001
+        "textsplit.rx": textsplit.rx,
+    }
+
+
+# --- 2. kinsoku ---------------------------------------------------------------------------
+# ReportLab's CJK line breaker knows the Japanese no-line-start list but not the
+# full-width comma, semicolon and friends of Chinese. The list is a module constant that
+# paragraph.py imported by name: both copies get the additions.
+KINSOKU_EXTRA = "，；：？！）】〕〉》」』、。．・ー～…‥"
+
+
+def _extend_kinsoku() -> None:
+    from reportlab.lib import textsplit
+    from reportlab.platypus import paragraph
+
+    merged = textsplit.ALL_CANNOT_START + "".join(c for c in KINSOKU_EXTRA if c not in textsplit.ALL_CANNOT_START)
+    textsplit.ALL_CANNOT_START = paragraph.ALL_CANNOT_START = merged
+
+
+def prepare() -> None:
+    """Defer :data:`DEFERRED`; run before anything imports ReportLab
+    (``handouts/__init__``)."""
+    for name in DEFERRED:
+        defer(name)
+
+
+def import_platypus() -> None:
+    """Import platypus's paragraph module without its unused start-up work, and extend
+    its kinsoku list (:mod:`handouts.platypus` calls this once)."""
+    if "reportlab.platypus.paragraph" not in sys.modules:
+        _import_paragraph()
+        _extend_kinsoku()
+
+
+# --- 3. canvas operators -----------------------------------------------------------------
+
+
+def operators(canv: Any) -> list[str]:
+    """The current page's content-stream operators (a list drawing appends to)."""
+    return canv._code  # noqa: SLF001
+
+
+def document(canv: Any) -> Any:
+    """The PDFDocument a canvas writes into (fonts are numbered per document)."""
+    return canv._doc  # noqa: SLF001
+
+
+# --- 4. font subsets in a document --------------------------------------------------------
+
+
+def assigned(face: str, doc: Any) -> dict[int, int]:
+    """Character -> code of a registered TrueType face in one document so far."""
+    from reportlab.pdfbase import pdfmetrics
+
+    font = pdfmetrics.getFont(face)
+    font.splitString("", doc)  # creates the document's state, as drawing would
+    return font.state[doc].assignments
+
+
+def font_names(doc: Any) -> dict[str, str]:
+    """Internal PDF font name (``F3``) -> ReportLab face name, for a document."""
+    return {mapped.lstrip("/"): face for face, mapped in doc.fontMapping.items()}
+
+
+def cmap(face: str) -> dict[int, int]:
+    """The character map ReportLab draws a registered face from (parsed when the font
+    was registered; reading it with fontTools again cost 0.25 s per CJK font)."""
+    from reportlab.pdfbase import pdfmetrics
+
+    return pdfmetrics.getFont(face).face.charToGlyph
+
+
+# --- 5. embedding a subset already cut ------------------------------------------------------
+
+
+def embed_subsets_with(font: Any, cut: Callable[[Any, tuple[int, ...], Callable[[], bytes]], tuple[int, bytes]]) -> None:
+    """Make ``font`` ask ``cut(doc, subset, make)`` for each subset's compressed bytes
+    (``make`` cuts it): ReportLab cuts and compresses every subset for every document.
+    The stream written is the one ReportLab's own ``addSubsetObjects`` writes."""
+    from reportlab.pdfbase import pdfdoc
+    from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFontFace
+
+    class SubsetFace(TTFontFace):
+        def addSubsetObjects(self, doc, fontname: str, subset: list[int]):  # noqa: N802, ANN001, ANN201
+            if not doc.compression:
+                return super().addSubsetObjects(doc, fontname, subset)
+            length1, packed = cut(doc, tuple(subset), lambda: self.makeSubset(subset))
+            font_file = pdfdoc.PDFStream()
+            font_file.content = packed  # already compressed: the filter is named below
+            font_file.dictionary["Length1"] = length1
+            font_file.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(pdfdoc.PDFZCompress.pdfname)])
+            font_file_ref = doc.Reference(font_file, f"fontFile:{self.filename}({fontname})")
+            descriptor = pdfdoc.PDFDictionary({
+                "Type": "/FontDescriptor",
+                "Ascent": self.ascent,
+                "CapHeight": self.capHeight,
+                "Descent": self.descent,
+                "Flags": (self.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
+                "FontBBox": pdfdoc.PDFArray(self.bbox),
+                "FontName": pdfdoc.PDFName(fontname),
+                "ItalicAngle": self.italicAngle,
+                "StemV": self.stemV,
+                "FontFile2": font_file_ref,
+                "MissingWidth": self.defaultWidth,
+            })
+            return doc.Reference(descriptor, "fontDescriptor:" + fontname)
+
+    font.face.__class__ = SubsetFace  # TTFont builds its face itself; this adds a method
+
+
+def compress(data: bytes) -> bytes:
+    """Compress a stream as ReportLab's Flate filter does."""
+    from reportlab.pdfbase import pdfdoc
+
+    return pdfdoc.PDFZCompress.encode(data)
+
+
+# --- 6. page count in footers ---------------------------------------------------------------
+
+
+def numbered_canvas(draw_footer: Callable[[Any, int, int], None], lang: str, font: str, on_start: Callable[[Any], None] | None = None) -> type:
+    """A Canvas class that draws each page's footer once the page count is known
+    (``draw_footer(canvas, page, total)``): pages are kept until save, as in
+    ReportLab's own recipe."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("lang", lang)
+            # ReportLab otherwise starts every page in Helvetica, a font it never embeds.
+            kwargs["initialFontName"] = kwargs.get("initialFontName") or font
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+            if on_start is not None:
+                on_start(self)
+
+        def showPage(self) -> None:  # noqa: N802
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                draw_footer(self, self._pageNumber, total)
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+    return NumberedCanvas
+
+
+# --- 7. a paragraph's line breaks -----------------------------------------------------------
+
+#: What Paragraph.wrap sets: restoring these restores a wrap at that width.
+PARAGRAPH_LAYOUT = ("width", "height", "blPara", "_wrapWidths")
+
+
+def paragraph_fonts(para: Any) -> frozenset[str | None]:
+    """The fonts a Paragraph's fragments use (platypus keeps some as words: lists of
+    ``[width, (fragment, text), ...]``)."""
+    names: set[str | None] = set()
+    for frag in para.frags:
+        if isinstance(frag, list):
+            names.update(getattr(part[0], "fontName", None) for part in frag[1:])
+        else:
+            names.add(getattr(frag, "fontName", None))
+    return frozenset(names)
+
+
+# --- 8. the image behind a logo -------------------------------------------------------------
+
+
+def pil_image(reader: Any) -> Any:
+    """The Pillow image an ImageReader holds."""
+    return reader._image  # noqa: SLF001
+
+
+# --- 9. bidi levels ---------------------------------------------------------------------------
+
+
+def bidi_levels(text: str) -> list[tuple[int, int]]:
+    """(logical index, embedding level) for each character of a right-to-left paragraph
+    that survives rule X9, in logical order (UAX #9 up to rule I2)."""
+    from bidi import algorithm as uba
+
+    storage = uba.get_empty_storage()
+    storage["base_level"] = 1  # the paragraph is right-to-left
+    storage["base_dir"] = "R"
+    uba.get_embedding_levels(text, storage)
+    for index, char in enumerate(storage["chars"]):
+        char["index"] = index
+    uba.explicit_embed_and_overrides(storage)
+    uba.resolve_weak_types(storage)
+    uba.resolve_neutral_types(storage, False)
+    uba.resolve_implicit_levels(storage, False)
+    return [(c["index"], c["level"]) for c in storage["chars"]]
+
+
+def replay(canv: Any, code: Iterable[str]) -> None:
+    """Append recorded operators to the current page."""
+    operators(canv).extend(code)

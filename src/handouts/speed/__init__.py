@@ -1,0 +1,177 @@
+"""The cache layer: the one place where handouts reuse work across builds.
+
+Everything a build reuses from an earlier build, in memory or on disk, goes through
+this package, and nothing else in handouts keeps results between builds. Each reuse is
+a named :class:`Memo`, bounded, keyed on *everything* that determines its value
+(content-addressed: text, style values, file bytes, code version), never on a guess
+about what a template or a document does.
+
+What is reused, and why it is correct:
+
+========================  =====================================  =========================
+memo                      key                                    value
+========================  =====================================  =========================
+``templates``             template search path + bytes of        compiled Jinja2
+                          every template file under it           environment (memory only)
+``catalogs``              ``.po`` bytes + locale                 compiled gettext catalog
+``catalog-health``        ``.po`` and ``.pot`` bytes + language  counts of a catalog
+``procedures``            ``procedure.toml`` bytes + folder      parsed metadata
+``styles``                font stack, palette, sizes, language   paragraph styles
+``markup``                runs + font stack                      ReportLab markup
+``paragraphs``            markup + every style value             laid-out paragraph
+                                                                 (:mod:`.paragraphs`)
+``rtl-glyphs``            runs + font stack + style              shaped Arabic glyphs
+``font-runs``             text + font stack                      font runs of a text
+``characters``            text                                   its distinct characters
+``font-subsets``          font file + glyph ids                  compressed subset
+                                                                 (:mod:`.subsets`)
+``logos`` / ``qr``        logo bytes / address + size            drawings
+``drawings`` (disk)       code version + input bytes             recorded operators
+========================  =====================================  =========================
+
+Recorded paragraph drawing (:mod:`.replay`) keeps its recordings on the paragraphs
+above, so it lives and dies with them.
+
+Personal text (the patient's name, the visit date and dates derived from it) never
+reaches any of these: templates see it only as slots, and layout fills slots in
+flowables made for one handout (``layout.Builder.para``), which bypass every memo.
+
+``HANDOUTS_CACHE=off`` turns every memo off (memory and disk): each build then works
+everything out afresh. Tests build with and without and compare the bytes.
+
+Builds run one at a time per process (``api.render_pdf`` holds a lock), since the
+paragraphs shared here are ReportLab objects that drawing mutates.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from functools import wraps
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+F = TypeVar("F", bound=Callable[..., Any])
+
+_OFF = {"off", "0", "no", "false"}
+
+
+def enabled() -> bool:
+    """Whether reuse is on (``HANDOUTS_CACHE=off`` turns it off; read on every use so a
+    test or a long-running server can switch it)."""
+    return os.environ.get("HANDOUTS_CACHE", "on").strip().lower() not in _OFF
+
+
+class Memo(Generic[K, V]):
+    """A named, bounded, thread-safe least-recently-used map from a content key to a
+    value that depends on nothing but that key."""
+
+    registry: ClassVar[dict[str, Memo[Any, Any]]] = {}
+
+    def __init__(self, name: str, maxsize: int) -> None:
+        if name in Memo.registry:
+            raise ValueError(f"a memo named {name!r} exists already")
+        self.name = name
+        self.maxsize = maxsize
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        Memo.registry[name] = self
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        """The value for ``key``: remembered, or made now (and remembered)."""
+        if not enabled():
+            return make()
+        with self._lock:
+            try:
+                value = self._data[key]
+            except KeyError:
+                pass
+            else:
+                self._data.move_to_end(key)
+                return value
+        value = make()  # outside the lock: making may use other memos
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def values(self) -> list[V]:
+        with self._lock:
+            return list(self._data.values())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+def memo(name: str, maxsize: int) -> Callable[[F], F]:
+    """A function whose results are kept in a :class:`Memo`, keyed on its arguments
+    (which must be hashable and must be all that determines the result)."""
+
+    def decorate(func: F) -> F:
+        store: Memo[tuple[Any, ...], Any] = Memo(name, maxsize)
+
+        @wraps(func)
+        def call(*args: Any) -> Any:
+            return store.get(args, lambda: func(*args))
+
+        call.memo = store  # type: ignore[attr-defined]
+        return call  # type: ignore[return-value]
+
+    return decorate
+
+
+def clear() -> None:
+    """Forget everything every memo holds."""
+    for store in Memo.registry.values():
+        store.clear()
+
+
+def sizes() -> dict[str, tuple[int, int]]:
+    """Entries held and the bound, per memo (for tests and benchmarks)."""
+    return {name: (len(store), store.maxsize) for name, store in Memo.registry.items()}
+
+
+_CODE_VERSION: list[str] = []
+
+
+def code_version() -> str:
+    """The package version and a hash of its source and of ReportLab's version: part
+    of every key that outlives the process (disk caches, batch fingerprints)."""
+    if not _CODE_VERSION:
+        import hashlib
+        from pathlib import Path
+
+        import reportlab
+
+        from .. import __version__
+
+        package = Path(__file__).resolve().parent.parent
+        digest = hashlib.sha256(reportlab.Version.encode())
+        for path in sorted(package.rglob("*.py")):
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+        _CODE_VERSION.append(f"{__version__}:{digest.hexdigest()[:16]}")
+    return _CODE_VERSION[0]
+
+
+def digest(path: Path | None) -> str:
+    """The SHA-256 of a file's bytes ("" when there is no file): what keys a memo of
+    something read from that file, so an edited file is read again, whatever its
+    modification time says."""
+    import hashlib
+
+    if path is None:
+        return ""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""

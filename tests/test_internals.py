@@ -1,0 +1,215 @@
+"""handouts.internals, the one module that reaches into ReportLab and python-bidi:
+each use still does what handouts relies on, with the versions installed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _python(code: str, cache: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(cache), "HOME": str(cache)},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+LOADED = (
+    "import sys, types\n"
+    "names = ('PIL.Image', 'uharfbuzz', 'pyphen', 'reportlab.platypus')\n"
+    "print('loaded:', *(n for n in names if type(sys.modules.get(n)) is types.ModuleType))\n"
+)
+
+
+def test_an_english_handout_loads_none_of_them(tmp_path: Path):
+    generate = (
+        "import sys\nfrom handouts.cli import main\n"
+        f"sys.argv = ['handouts', 'generate', 'botox-neck', '-o', {str(tmp_path / 'h.pdf')!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
+    )
+    _python(generate, tmp_path)  # the first run records the QR code and logo drawings
+    assert (tmp_path / "h.pdf").stat().st_size > 10_000
+    assert _python(generate + LOADED, tmp_path).splitlines()[-1] == "loaded:"
+
+
+def test_an_import_statement_does_not_load_them_but_first_use_does(tmp_path: Path):
+    code = (
+        "import handouts, sys, types\n"
+        "import uharfbuzz, pyphen\n"
+        "from PIL import Image\n"
+        "assert type(uharfbuzz) is not types.ModuleType\n"
+        "assert uharfbuzz.Blob(b'') is not None and type(uharfbuzz) is types.ModuleType\n"
+        "assert sys.modules['uharfbuzz'] is uharfbuzz\n"
+        "assert pyphen.Pyphen(lang='en_US').inserted('hyphenation') == 'hy-phen-ation'\n"
+        "assert Image.new('RGB', (2, 2)).size == (2, 2)\n"
+        "import PIL; assert PIL.Image is Image is sys.modules['PIL.Image']\n"
+        "from reportlab.lib.utils import ImageReader; ImageReader(Image.new('RGB', (3, 1)))\n"
+    )
+    _python(code, tmp_path)
+
+
+def test_a_module_that_fails_to_load_fails_again_on_the_next_import(tmp_path: Path):
+    (tmp_path / "broken_for_test.py").write_text("raise ValueError('broken on purpose')\n")
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "from handouts.internals import defer\n"
+        "defer('broken_for_test')\n"
+        "import broken_for_test\n"
+        "for attempt in (1, 2):\n"
+        "    try:\n"
+        "        broken_for_test.anything if attempt == 1 else __import__('broken_for_test')\n"
+        "    except ValueError as error:\n"
+        "        print(error)\n"
+    )
+    assert _python(code, tmp_path).splitlines() == ["broken on purpose", "broken on purpose"]
+
+
+def test_two_threads_asking_at_once_both_wait_for_one_run(tmp_path: Path):
+    (tmp_path / "slow_for_test.py").write_text(
+        "import time, builtins\n"
+        "builtins.slow_runs = getattr(builtins, 'slow_runs', 0) + 1\n"
+        "time.sleep(0.2)\n"
+        "VALUE = 42\n"
+    )
+    code = (
+        "import sys, threading, builtins\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "from handouts.internals import defer\n"
+        "defer('slow_for_test')\n"
+        "import slow_for_test\n"
+        "got = []\n"
+        "threads = [threading.Thread(target=lambda: got.append(slow_for_test.VALUE)) for _ in range(2)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "print(got, builtins.slow_runs)\n"
+    )
+    assert _python(code, tmp_path) == "[42, 42] 1"
+
+
+# --- start-up: patterns compiled on first use -------------------------------------------------
+
+
+def test_unused_patterns_compile_on_first_use_and_match_as_before():
+    code = (
+        "import handouts.layout, re\n"
+        "from handouts.internals import LazyPattern, lazy_patterns\n"
+        "for name, lazy in lazy_patterns().items():\n"
+        "    assert type(lazy) is LazyPattern, name\n"
+        "    assert lazy._compiled is None, name\n"
+        "    real = re.compile(*lazy._args)\n"
+        "    for text in ('https://clinic.example.org/neck-care', 'Über-all!', '«中文»', \"'quoted'\"):\n"
+        "        for method in ('match', 'search', 'split'):\n"
+        "            got, want = getattr(lazy, method)(text), getattr(real, method)(text)\n"
+        "            assert (got and got.groups() if method != 'split' else got) == (\n"
+        "                want and want.groups() if method != 'split' else want), (name, method, text)\n"
+        "    assert lazy.match is lazy.match  # looked up once, then kept\n"
+        "assert re.compile is re.compile and re.compile.__module__ == 're'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_other_patterns_compile_as_usual():
+    import re
+
+    import handouts.platypus  # noqa: F401
+
+    assert re.compile.__module__ == "re"
+    assert isinstance(re.compile("a+"), re.Pattern)
+
+
+def test_chinese_punctuation_never_starts_a_line():
+    from reportlab.lib.styles import ParagraphStyle
+
+    from handouts.fonts import stack_for
+    from handouts.internals import KINSOKU_EXTRA
+    from handouts.platypus import Paragraph
+
+    face = stack_for("zh_Hans").base.face()
+    style = ParagraphStyle("t", fontName=face, fontSize=12, leading=15, wordWrap="CJK")
+    text = "这是一个很长的句子，用来测试中文标点；不会出现在行首：对吗？是的！" * 3
+    para = Paragraph(text, style)
+    para.wrap(100, 1000)
+    lines = ["".join(w for w in line.words) if hasattr(line, "words") else "" for line in para.blPara.lines]
+    starts = [line[0] for line in lines if line]
+    assert starts and not set(starts) & set(KINSOKU_EXTRA)
+
+
+# --- canvas, fonts and subsets -----------------------------------------------------------------
+
+
+def test_operators_and_fonts_of_a_document():
+    from io import BytesIO
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from handouts import internals
+    from handouts.fonts import stack_for
+
+    face = stack_for("en").base.face()
+    canvas = Canvas(BytesIO(), invariant=1, initialFontName=face)
+    doc = internals.document(canvas)
+    before = len(internals.operators(canvas))
+    canvas.setFont(face, 12)
+    canvas.drawString(72, 700, "Café")
+    assert len(internals.operators(canvas)) > before
+    assert ord("é") in internals.assigned(face, doc)
+    assert face in internals.font_names(doc).values()
+    assert ord("é") in internals.cmap(face)
+
+
+def test_subsets_embedded_from_the_hook_are_what_reportlab_embeds(monkeypatch, tmp_path):
+    """The subset hook writes the stream ReportLab would: with every cache off, the font
+    file of a handout is the same bytes (decompressed) as ReportLab's own output."""
+    from pypdf import PdfReader
+
+    import handouts
+
+    pdf = tmp_path / "h.pdf"
+    pdf.write_bytes(handouts.render_pdf("botox-neck", lang="es"))
+    fonts = [f for page in PdfReader(str(pdf)).pages for f in page["/Resources"]["/Font"].values()]
+    files = [f.get_object()["/FontDescriptor"]["/FontFile2"].get_object() for f in fonts]
+    assert files and all(f.get_data()[:4] in (b"\x00\x01\x00\x00", b"true") for f in files)
+    assert all(f["/Length1"] == len(f.get_data()) for f in files)
+
+
+def test_numbered_canvas_knows_the_page_count():
+    from io import BytesIO
+
+    from handouts import internals
+
+    seen = []
+    maker = internals.numbered_canvas(lambda canv, page, total: seen.append((page, total)), "en", "Helvetica")
+    canvas = maker(BytesIO())
+    for _ in range(3):
+        canvas.showPage()
+    canvas.save()
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_bidi_levels_follow_uax9():
+    from handouts.internals import bidi_levels
+
+    # Arabic letters are level 1; digits inside right-to-left text level 2.
+    text = "\u0627\u0628 12"
+    levels = dict(bidi_levels(text))
+    assert levels[0] == 1 and levels[1] == 1
+    assert levels[3] == 2 and levels[4] == 2
+    # an embedded left-to-right run is level 2, and the controls are removed (X9)
+    embedded = dict(bidi_levels("\u0627 \u202aAB\u202c"))
+    assert 2 not in embedded and embedded[3] == 2 and embedded[4] == 2
+
+
+def test_pil_image_of_a_logo_reader():
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
+    from handouts.internals import pil_image
+
+    image = Image.new("RGB", (3, 2))
+    assert pil_image(ImageReader(image)).size == (3, 2)
