@@ -135,9 +135,11 @@ def test_chinese_punctuation_never_starts_a_line():
     text = "这是一个很长的句子，用来测试中文标点；不会出现在行首：对吗？是的！" * 3
     para = Paragraph(text, style)
     para.wrap(100, 1000)
-    lines = ["".join(w for w in line.words) if hasattr(line, "words") else "" for line in para.blPara.lines]
+    # Lines of a plain paragraph are (space left, words): the words of each line.
+    lines = ["".join(line[1]) for line in para.blPara.lines]
     starts = [line[0] for line in lines if line]
-    assert starts and not set(starts) & set(KINSOKU_EXTRA)
+    assert len(starts) > 3 and not set(starts) & set(KINSOKU_EXTRA)
+    assert "".join(lines) == text
 
 
 # --- canvas, fonts and subsets -----------------------------------------------------------------
