@@ -21,7 +21,6 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from functools import cache
 from pathlib import Path
 
 from . import __version__
@@ -194,6 +193,8 @@ def fingerprints(clinic: Clinic, items: Sequence[Item], paper: str | None) -> li
     clinic_files = [p for p in (clinic.source, clinic.brand.logo) if p is not None]
     if clinic.templates_dir is not None:
         clinic_files += list(clinic.templates_dir.rglob("*"))
+    if clinic.locales_dir is not None:  # the clinic's own catalogs
+        clinic_files += list(clinic.locales_dir.rglob("*.po"))
     clinic_hash = _hash_files(clinic_files)
     proc_hash = {name: _hash_files(folder.rglob("*")) for name, folder in folders.items()}
     catalogs: dict[str, str] = {}

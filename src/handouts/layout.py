@@ -33,6 +33,7 @@ from .brand import (
     recorded_svg,
 )
 from .config import Clinic
+from .errors import ContentError
 from .flowables import (
     TextParagraph,
     Cell,
@@ -61,6 +62,9 @@ def escape(text: str) -> str:
 
 CALL_COLOUR = HexColor("#7A4B00")  # 7.9:1 with white text
 MAX_LINE = 6 * inch  # longest line of running text (36 CFR 1193 advisory)
+# A handout is 2 pages (7 in large print); a template that makes dozens is broken, and
+# laying it out would take minutes. Layout stops at this page.
+MAX_PAGES = 16
 CJK_LANGUAGES = {"zh", "ja"}
 SHAPED_LANGUAGES = {"hi"}
 
@@ -559,6 +563,11 @@ class Pages:
             canv.drawImage(logo, lx, ly, lw * scale, lh * scale, mask="auto")
 
     def later_header(self, canv: Canvas, _doc) -> None:
+        if canv.getPageNumber() > MAX_PAGES:
+            raise ContentError(
+                f"{self.doc.title}: the handout runs past {MAX_PAGES} pages (a handout is 2, 7 in large print); "
+                "shorten the template's text"
+            )
         w, h = self.size
         p = self.s.palette
         canv.saveState()
