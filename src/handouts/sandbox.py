@@ -5,8 +5,9 @@ Jinja2's sandbox keeps a template away from Python's internals, not from the mac
 exhaust memory. Here each render has budgets, kept in a ContextVar (renders in other
 threads have their own), and every error is one line: ``file:line: what happened``.
 
-A handout's XML is 20-30 KB from a template that loops over a few dozen items, so each
-limit is many times what a handout needs and far below what hurts a shared server:
+A handout's XML is under 10,000 characters (about 7,000 in English), from a template
+that loops over a few dozen items, so each limit is many times what a handout needs and
+far below what hurts a shared server:
 
 * ``output_chars`` 200,000: a render's output, counted as it streams and wherever output
   is captured (macros, blocks, ``{% set %}``, ``{% filter %}``, imports).
@@ -122,11 +123,11 @@ def _size(obj: Any, limit: int) -> int:
 
 def _over(size: int, limit: int, what: str) -> None:
     if size > limit:
-        raise TemplateLimitError(f"{what} makes a string, list or number longer than {limit:,} (limit); a whole handout is about 30,000")
+        raise TemplateLimitError(f"{what} makes a string, list or number longer than {limit:,} (limit); a whole handout is under 10,000")
 
 
 def _long_output(most: int) -> str:
-    return f"template output is longer than {most:,} characters (limit); a handout's XML is about 30,000"
+    return f"template output is longer than {most:,} characters (limit); a handout's XML is under 10,000"
 
 
 def _widths(digits: list[str], limit: int, what: str) -> int:
