@@ -257,6 +257,9 @@ def load_clinic(path: Path | None = None, known_procedures: Iterable[str] | None
 
     Raises :class:`ConfigError` listing every problem found.
     """
+    from . import speed
+
+    speed.refresh()  # a request starts here: read HANDOUTS_CACHE
     is_demo = path is None
     path = Path(path) if path is not None else demo_clinic_path()
     try:

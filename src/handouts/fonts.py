@@ -20,7 +20,7 @@ import unicodedata
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +77,23 @@ class FontFamily:
 
     def face(self, bold: bool = False, italic: bool = False) -> str:
         """The ReportLab font name of a face (the nearest one the family has)."""
+        return self._face_names[(bold, italic)]
+
+    @cached_property
+    def _face_names(self) -> dict[tuple[bool, bool], str]:
+        """(bold, italic) -> face name, worked out once per family (a value object)."""
         has = {(False, False): True, (True, False): self.bold, (False, True): self.italic, (True, True): self.bold_italic}
-        if not has[(bold, italic)]:
-            if bold and italic and self.bold:
-                italic = False
-            else:
-                bold = italic = False
         suffix = {(False, False): "", (True, False): "-Bold", (False, True): "-Italic", (True, True): "-BoldItalic"}
-        return self.key + suffix[(bold, italic)]
+        names = {}
+        for bold, italic in has:
+            b, i = bold, italic
+            if not has[(b, i)]:
+                if b and i and self.bold:
+                    i = False
+                else:
+                    b = i = False
+            names[(bold, italic)] = self.key + suffix[(b, i)]
+        return names
 
     def files(self, italic: bool | None = None) -> dict[str, Path]:
         """ReportLab face name -> file, for the faces the family really has (only the
@@ -184,13 +193,18 @@ class FontStack:
     families: tuple[FontFamily, ...] = field(compare=False)
     base: FontFamily = field(compare=False)
     key: str = ""
+    # Per family, the character maps of its regular and bold faces (read when the stack
+    # is made from registered fonts: looking them up for every character was slow).
+    coverage: tuple[tuple[FontFamily, dict[int, int], dict[int, int]], ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def of(cls, families: tuple[FontFamily, ...], base: FontFamily) -> FontStack:
+        """A stack of registered families."""
         # One object per family, so runs compare families by identity, cheaply.
         base = next((family for family in families if family == base), base)
         key = "|".join(f"{f.name}={f.regular}#{f.subfont}" for f in (*families, base))
-        return cls(families, base, key)
+        coverage = tuple((f, internals.cmap(f.face()), internals.cmap(f.face(bold=True))) for f in families)
+        return cls(families, base, key, coverage)
 
     @property
     def names(self) -> str:
@@ -199,8 +213,8 @@ class FontStack:
     def family_for(self, char: str) -> FontFamily | None:
         """The first family whose regular and bold faces both have ``char``."""
         code = ord(char)
-        for family in self.families:
-            if all(code in internals.cmap(face) for face in (family.face(), family.face(bold=True))):
+        for family, regular, bold in self.coverage:
+            if code in regular and code in bold:
                 return family
         return None
 
@@ -367,21 +381,24 @@ class Seed:
     faces: tuple[str, ...]
     parts: tuple[str, ...]  # characters per face, in code point order
     sizes: tuple[int, ...]  # characters the face held in this document right after seeding
-    codes: dict[str, frozenset[int]] = field(compare=False, hash=False)  # face -> characters held then
+    personal: bool = field(default=False, compare=False)  # the document also draws personal text
 
 
 _SEEDS: weakref.WeakKeyDictionary[Any, Seed] = weakref.WeakKeyDictionary()  # document -> its seed
 
 
-def seed(canv: Any, stack: FontStack, texts: Iterable[str], shape: Callable[[str], str] | None = None) -> Seed:
+def seed(
+    canv: Any, stack: FontStack, texts: Iterable[str], shape: Callable[[str], str] | None = None, personal: bool = False
+) -> Seed:
     """Enter every character of ``texts`` into the faces (regular and bold) of the
     family that will draw it, in code point order, before anything is drawn.
 
     ReportLab numbers a font's characters in the order a document first meets them;
     seeding takes that order out of the picture, so a handout encodes its text the same
     way whatever was drawn first, alone or in a batch. Personal text is not seeded (it
-    is not in ``texts``): its new characters are numbered after, when drawn. ``shape``
-    turns text into the characters actually drawn (Arabic presentation forms)."""
+    is not in ``texts``): its new characters are numbered after, when drawn, and
+    ``personal`` says the document has some. ``shape`` turns text into the characters
+    actually drawn (Arabic presentation forms)."""
     doc = internals.document(canv)
     chars: set[str] = set()
     for text in texts:
@@ -402,8 +419,7 @@ def seed(canv: Any, stack: FontStack, texts: Iterable[str], shape: Callable[[str
             pdfmetrics.getFont(face).splitString(text, doc)
             faces.append(face)
             parts.append(text)
-    held = {face: internals.assigned(face, doc) for face in faces}
-    result = Seed(tuple(faces), tuple(parts), tuple(len(held[f]) for f in faces), {f: frozenset(a) for f, a in held.items()})
+    result = Seed(tuple(faces), tuple(parts), sizes(doc, faces), personal)
     _SEEDS[doc] = result
     return result
 

@@ -217,9 +217,9 @@ def font_names(doc: Any) -> dict[str, str]:
 def cmap(face: str) -> dict[int, int]:
     """The character map ReportLab draws a registered face from (parsed when the font
     was registered; reading it with fontTools again cost 0.25 s per CJK font)."""
-    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.pdfmetrics import getFont
 
-    return pdfmetrics.getFont(face).face.charToGlyph
+    return getFont(face).face.charToGlyph
 
 
 # --- 5. embedding a subset already cut ------------------------------------------------------

@@ -728,7 +728,7 @@ def _build_once(
         lambda canv, page, total: pages.footer(canv, doc.page_pattern % {"page": page, "total": total}),
         doc.lang.replace("_", "-"),
         stack.base.face(),
-        on_start=lambda canv: seed(canv, stack, texts, shape),
+        on_start=lambda canv: seed(canv, stack, texts, shape, personal=bool(fills)),
     )
     template.build(build_story(doc, builder, width), canvasmaker=canvasmaker)
     return buffer.getvalue(), template.page

@@ -172,19 +172,6 @@ def sections(blocks: Iterable[TopBlock]) -> Iterator[Section]:
             yield block
 
 
-def walk(node: object) -> Iterator[object]:
-    """Every model node under ``node`` (blocks, runs), depth first."""
-    if isinstance(node, tuple):
-        for item in node:
-            yield from walk(item)
-    elif hasattr(node, "__dataclass_fields__"):
-        yield node
-        for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
-            value = getattr(node, name)
-            if isinstance(value, tuple) or hasattr(value, "__dataclass_fields__"):
-                yield from walk(value)
-
-
 def _texts(node: object) -> Iterator[str]:
     if isinstance(node, str):
         yield node

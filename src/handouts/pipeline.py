@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import speed
 from .brand import Palette
 from .config import Clinic
 from .content import Procedure, discover, load_procedure, procedure_dirs
@@ -61,6 +62,7 @@ def make_request(
     An incomplete catalog is an error, unless ``allow_incomplete``: then the missing
     messages print in English and ``warn`` is told how many.
     """
+    speed.refresh()
     procedure = load_procedure(procedure_id, template_roots(clinic))
     language = resolve_language(lang)
     # Only the messages this procedure uses must be translated: a catalog that still
@@ -92,6 +94,7 @@ def build(request: Request, paper: str | None = None, large_print: bool = False,
 
     Not safe to call from several threads at once (layout shares paragraphs between
     handouts): :func:`handouts.api.render_pdf` is, and serialises builds."""
+    speed.refresh()
     clinic = request.clinic
     paper = (paper or clinic.paper or default_paper(clinic.country)).lower()
     if paper not in PAGE_SIZES:

@@ -245,12 +245,8 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
     except ET.ParseError as exc:
         line = exc.position[0] if exc.position else "?"
         raise ContentError(f"{source}: template output is not well-formed at line {line}: {exc}") from None
-    parser = _Parser(source)
+    parser = _Parser(source, frozenset(slot_names(request.procedure)))
     blocks = tuple(parser.top(child) for child in root)
-    known = set(slot_names(request.procedure))
-    for block in m.walk(blocks):
-        if isinstance(block, m.Run) and block.slot is not None and block.slot not in known:
-            raise ContentError(f"{source}: <slot name=\"{block.slot}\">: unknown slot; expected one of: {', '.join(sorted(known))}")
     _ = translations_for(request.language, request.clinic.locales_dir).gettext
     return m.Document(
         lang=request.language.code,
@@ -273,8 +269,9 @@ def _draft_notice(gettext_: object) -> tuple[str, ...]:
 
 
 class _Parser:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, slots: frozenset[str]) -> None:
         self.source = source
+        self.slots = slots
 
     def fail(self, el: ET.Element, message: str) -> ContentError:
         return ContentError(f"{self.source}: <{el.tag}>: {message}")
@@ -374,7 +371,10 @@ class _Parser:
                 if child.tag == "br":
                     runs.append(m.Run("", newline=True, **style))
                 elif child.tag == "slot":
-                    runs.append(m.Run("", slot=self.attr(child, "name"), **style))
+                    name = self.attr(child, "name")
+                    if name not in self.slots:
+                        raise self.fail(child, f"unknown slot \"{name}\"; expected one of: {', '.join(sorted(self.slots))}")
+                    runs.append(m.Run("", slot=name, **style))
                 elif child.tag in _INLINE_STYLES:
                     walk(child, {**style, _INLINE_STYLES[child.tag]: True, **({"ltr": True} if child.tag == "phone" else {})})
                 else:

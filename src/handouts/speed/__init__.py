@@ -37,7 +37,10 @@ reaches any of these: templates see it only as slots, and layout fills slots in
 flowables made for one handout (``layout.Builder.para``), which bypass every memo.
 
 ``HANDOUTS_CACHE=off`` turns every memo off (memory and disk): each build then works
-everything out afresh. Tests build with and without and compare the bytes.
+everything out afresh. The setting is read when a request starts (:func:`refresh`,
+called by ``config.load_clinic``, ``pipeline.make_request`` and ``pipeline.build``), not
+on every look-up: there are hundreds of look-ups in a build. Tests build with and without and compare the
+bytes.
 
 Builds run one at a time per process (``api.render_pdf`` holds a lock), since the
 paragraphs shared here are ReportLab objects that drawing mutates.
@@ -60,10 +63,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 _OFF = {"off", "0", "no", "false"}
 
 
-def enabled() -> bool:
-    """Whether reuse is on (``HANDOUTS_CACHE=off`` turns it off; read on every use so a
-    test or a long-running server can switch it)."""
+def _read() -> bool:
     return os.environ.get("HANDOUTS_CACHE", "on").strip().lower() not in _OFF
+
+
+_ENABLED = [_read()]
+
+
+def refresh() -> None:
+    """Read ``HANDOUTS_CACHE`` again (a test or a long-running server may change it)."""
+    _ENABLED[0] = _read()
+
+
+def enabled() -> bool:
+    """Whether reuse is on, as ``HANDOUTS_CACHE`` said when the current request started."""
+    return _ENABLED[0]
 
 
 class Memo(Generic[K, V]):

@@ -32,9 +32,14 @@ _STYLE_FIELDS = (
 
 def style_key(style: ParagraphStyle) -> tuple[Any, ...]:
     """Every value of a style that shapes or colours a paragraph (styles are compared by
-    value: equal styles made for two handouts share their paragraphs)."""
-    colour = style.textColor
-    return (*(getattr(style, name, None) for name in _STYLE_FIELDS), colour.hexval() if colour is not None else None)
+    value: equal styles made for two handouts share their paragraphs). Worked out once
+    per style object; handouts never changes a style once made."""
+    key = style.__dict__.get("_handouts_key")
+    if key is None:
+        colour = style.textColor
+        key = (*(getattr(style, name, None) for name in _STYLE_FIELDS), colour.hexval() if colour is not None else None)
+        style.__dict__["_handouts_key"] = key
+    return key
 
 
 def shared(key: tuple[Any, ...], make: Callable[[], Flowable]) -> Flowable:

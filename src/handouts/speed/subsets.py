@@ -3,9 +3,10 @@
 ReportLab cuts and compresses a subset of each font for every document it goes into; a
 batch puts the same subsets into handout after handout (the characters of one
 language's text, numbered by seeding), and for a CJK font that was a fifth of a build.
-A subset is keyed on the face and its exact list of characters, and kept only when
-every character in it was seeded (template text): a subset holding a character first
-drawn for personal text (a patient's name) is cut for its handout only.
+A subset is keyed on the font file and its exact list of characters (or shaped glyphs):
+all that cutting it depends on. Subsets of a document that draws personal text (a
+patient's name, visit dates) are cut for that handout only and never kept: their
+characters could be the name's.
 """
 
 from __future__ import annotations
@@ -30,9 +31,6 @@ def cut(face: str, source: str, doc: Any, subset: tuple[int, ...], make: Callabl
         return len(raw), internals.compress(raw)
 
     seeded = seed_of(doc)
-    # ASCII has fixed places in every subset (whatever was drawn); anything else must
-    # have been entered by seeding, from template text.
-    held = seeded.codes.get(face, frozenset()) if seeded is not None else None
-    if held is None or not all(code < 128 or code in held for code in subset):
+    if seeded is None or seeded.personal:
         return fresh()
     return SUBSETS.get((face, source, subset), fresh)
