@@ -97,21 +97,24 @@ class Memo(Generic[K, V]):
 
     def get(self, key: K, make: Callable[[], V]) -> V:
         """The value for ``key``: remembered, or made now (and remembered)."""
-        if not enabled():
+        if not _ENABLED[0]:
             return make()
-        with self._lock:
+        data = self._data
+        try:
+            value = data[key]  # one C call: safe without the lock under the GIL
+        except KeyError:
+            pass
+        else:
             try:
-                value = self._data[key]
-            except KeyError:
+                data.move_to_end(key)
+            except KeyError:  # another thread evicted it just now: still a good value
                 pass
-            else:
-                self._data.move_to_end(key)
-                return value
+            return value
         value = make()  # outside the lock: making may use other memos
         with self._lock:
-            self._data[key] = value
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
+            data[key] = value
+            while len(data) > self.maxsize:
+                data.popitem(last=False)
         return value
 
     def __len__(self) -> int:
