@@ -190,3 +190,15 @@ def test_templates_get_plain_data_only(demo):
 
     plain(values, "context")
     assert values["clinic"] == {**values["clinic"]} and "source" not in values["clinic"]
+
+
+def test_only_sections_inside_columns(tmp_path, make_clinic):
+    clinic = _clinic_with_template(tmp_path, make_clinic, "<handout><columns><fields><field label='x'>y</field></fields></columns></handout>")
+    with pytest.raises(ContentError, match="only <section> is allowed inside <columns>"):
+        render_document(make_request(clinic, "botox-neck"), template_roots(clinic))
+
+
+def test_malformed_output_names_the_line(tmp_path, make_clinic):
+    clinic = _clinic_with_template(tmp_path, make_clinic, "<handout>\n<section id='x' title='X'>\n<p>open</section></handout>")
+    with pytest.raises(ContentError, match=r"template output is not well-formed at line 3"):
+        render_document(make_request(clinic, "botox-neck"), template_roots(clinic))

@@ -119,7 +119,7 @@ def test_every_memo_is_bounded_and_named():
     for lang in ("en", "es", "zh_Hans", "ar", "hi"):
         _handout(lang, "Ana Rivera, MD")
     sizes = speed.sizes()
-    assert {"paragraphs", "templates", "catalogs", "font-subsets", "markup", "rtl-glyphs"} <= set(sizes)
+    assert {"paragraphs", "templates", "catalogs", "font-subsets", "parsed-sections", "marks", "rtl-glyphs"} <= set(sizes)
     assert all(0 <= held <= bound for held, bound in sizes.values())
     assert sizes["paragraphs"][0] > 0
 

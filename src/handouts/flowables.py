@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from reportlab.lib.colors import Color, white
 
 from .platypus import Flowable, Paragraph
+from .speed import shapes
 
 
 class TextParagraph(Paragraph):
@@ -62,7 +63,12 @@ class Marked(Flowable):
         self.para.drawOn(canv, 0 if self.rtl else self.gutter, 0)
         if not self.marker:
             return
-        size = style.fontSize
+        key = ("marker", self.marker, style.fontSize, self.colour.hexval(), self.gutter, self.rtl, self.width if self.rtl else 0, self.height)
+        shapes.draw(canv, key, self._draw_marker)
+
+    def _draw_marker(self) -> None:
+        canv = self.canv
+        size = self.para.style.fontSize
         # Centre the marker on the first line's x-height.
         cy = self.height - size + size * 0.36
         box = size * 0.78

@@ -15,6 +15,7 @@ Debian packages, found on disk.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import unicodedata
 import weakref
@@ -378,10 +379,13 @@ class Seed:
     """How a document's fonts were seeded: the faces, in order, and the characters
     entered into each (equal seeds encode every seeded character alike)."""
 
-    faces: tuple[str, ...]
-    parts: tuple[str, ...]  # characters per face, in code point order
-    sizes: tuple[int, ...]  # characters the face held in this document right after seeding
+    faces: tuple[str, ...] = field(compare=False)
+    parts: tuple[str, ...] = field(compare=False)  # characters per face, in code point order
+    sizes: tuple[int, ...] = field(compare=False)  # characters the face held right after seeding
     personal: bool = field(default=False, compare=False)  # the document also draws personal text
+    # A digest of faces, characters and sizes: what seeds are compared by (cheaply: a
+    # recording is looked up for every paragraph drawn).
+    digest: str = ""
 
 
 _SEEDS: weakref.WeakKeyDictionary[Any, Seed] = weakref.WeakKeyDictionary()  # document -> its seed
@@ -402,7 +406,10 @@ def seed(
     doc = internals.document(canv)
     chars: set[str] = set()
     for text in texts:
-        chars.update(_SEED_CHARACTERS.get((text, shape), lambda text=text: _drawn(text, shape)))
+        if shape is None:  # the characters drawn are the text's own (visible) characters
+            chars.update(characters(text))
+        else:
+            chars.update(_SEED_CHARACTERS.get(text, lambda text=text: _drawn(text, shape)))
     by_family: dict[str, list[str]] = {}
     for char in sorted(chars):
         if ord(char) < 128 or char == "\u00a0":  # ASCII has fixed codes in every subset
@@ -419,18 +426,26 @@ def seed(
             pdfmetrics.getFont(face).splitString(text, doc)
             faces.append(face)
             parts.append(text)
-    result = Seed(tuple(faces), tuple(parts), sizes(doc, faces), personal)
+    held = sizes(doc, faces)
+    digest = hashlib.sha1(repr((faces, parts, held)).encode(), usedforsecurity=False).hexdigest()
+    result = Seed(tuple(faces), tuple(parts), held, personal, digest)
     _SEEDS[doc] = result
+    canv._handouts_seed = result  # our own attribute: replay looks it up for every paragraph
     return result
 
 
-_SEED_CHARACTERS: speed.Memo[tuple[str, Any], frozenset[str]] = speed.Memo("seed-characters", 2048)
+_SEED_CHARACTERS: speed.Memo[str, frozenset[str]] = speed.Memo("shaped-characters", 2048)
 
 
-def _drawn(text: str, shape: Callable[[str], str] | None) -> frozenset[str]:
-    """The characters a text is drawn with (shaping Arabic is slow, hence the memo)."""
-    text = typeset(text)
-    return frozenset(shape(text) if shape else text)
+def _drawn(text: str, shape: Callable[[str], str]) -> frozenset[str]:
+    """The visible characters a shaped text is drawn with (Arabic presentation forms;
+    shaping is slow, hence the memo: only Arabic is shaped this way)."""
+    return frozenset(c for c in shape(typeset(text)) if c not in _INVISIBLE)
+
+
+def canvas_seed(canv: Any) -> Seed | None:
+    """The seed of the document a canvas draws, if it was seeded."""
+    return getattr(canv, "_handouts_seed", None)
 
 
 def seed_of(doc: Any) -> Seed | None:

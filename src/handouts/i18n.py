@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import os
 import re
 from dataclasses import dataclass
 from io import BytesIO
@@ -59,7 +60,13 @@ def catalog_path(code: str, root: Path | None = None) -> Path:
 def available_languages(root: Path | None = None) -> dict[str, Language]:
     """Language code -> Language, for English and every language with a catalog."""
     root = root or locales_dir()
-    present = tuple(sorted(f.name for f in root.iterdir() if catalog_path(f.name, root).is_file())) if root.is_dir() else ()
+    # Which catalogs exist is the key (one directory read and a stat per language).
+    try:
+        names = os.listdir(root)
+    except OSError:
+        names = []
+    tail = os.path.join("LC_MESSAGES", f"{DOMAIN}.po")
+    present = tuple(sorted(n for n in names if os.path.isfile(os.path.join(root, n, tail))))
     return dict(_available(root, present))
 
 
@@ -241,6 +248,7 @@ def _widen_month(pattern: str) -> str:
     return "".join(out)
 
 
+@speed.memo("cldr-durations", 256)
 def duration(value: int, unit: str, locale: Locale) -> str:
     """A duration in words, pluralised by CLDR ("2 weeks", "2 semanas", "2周").
 
@@ -257,6 +265,7 @@ def duration(value: int, unit: str, locale: Locale) -> str:
     raise HandoutsError(f"no CLDR wording for {name} in {locale}")
 
 
+@speed.memo("cldr-numbers", 256)
 def number(value: float, locale: Locale) -> str:
     """A number in the locale's digits and separators."""
     from babel.numbers import format_decimal
@@ -273,6 +282,7 @@ def default_paper(territory: str) -> str:
     return "letter" if territory.upper() in LETTER_TERRITORIES else "a4"
 
 
+@speed.memo("cldr-temperatures", 64)
 def temperature(fahrenheit: float, celsius: float, locale: Locale, country: str) -> str:
     """A fever threshold in the unit the reader knows first, the other in brackets."""
     from babel.numbers import format_decimal

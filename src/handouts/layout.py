@@ -147,8 +147,7 @@ class Styles:
             from .rtl import BidiParagraph
 
             return shared(("rtl", runs, style_key(style), self.stack), lambda: BidiParagraph(runs, style, self.stack))
-        markup = _MARKUP.get((runs, self.stack), lambda: self.markup(runs))
-        return shared((markup, style_key(style)), lambda: CachedParagraph(markup, style))
+        return shared((runs, style_key(style), self.stack), lambda: CachedParagraph(self.markup(runs), style))
 
     def own_para(self, runs: m.Inline, style: ParagraphStyle, fills: Mapping[str, str]) -> Flowable:
         """A paragraph holding personal text, its slots filled: made for this handout,
@@ -183,9 +182,6 @@ class Styles:
                 text = f"<i>{text}</i>"
             parts.append(text)
         return "".join(parts)
-
-
-_MARKUP: speed.Memo[tuple[m.Inline, FontStack], str] = speed.Memo("markup", 4096)
 
 
 def fill(runs: m.Inline, fills: Mapping[str, str]) -> m.Inline:

@@ -12,8 +12,8 @@ import datetime as dt
 import gettext
 import re
 import xml.etree.ElementTree as ET
+from xml.parsers import expat
 from collections.abc import Sequence
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,10 @@ def _environment(roots: tuple[Path, ...]) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.policies["ext.i18n.trimmed"] = True  # msgids without layout whitespace
+    # Compile {% trans %} the new-style way; each render passes its language's gettext
+    # functions in its context (:func:`gettext_functions`), so the environment is never
+    # changed after it is made and renders in several threads do not meet.
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.filters["display_url"] = display_url
     return env
 
@@ -99,13 +103,31 @@ def render_xml(request: Request, roots: Sequence[Path]) -> str:
     """
     env = environment(tuple(roots))
     translations = translations_for(request.language, request.clinic.locales_dir)
-    with _RENDER_LOCK:  # gettext functions are installed on the shared environment
-        env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-        template = sandbox.load(env, request.procedure.template)
-        return sandbox.render(template, context(request, translations))
+    template = sandbox.load(env, request.procedure.template)
+    return sandbox.render(template, {**context(request, translations), **gettext_functions(translations)})
 
 
-_RENDER_LOCK = threading.RLock()
+def gettext_functions(translations: gettext.NullTranslations) -> dict[str, Any]:
+    """``gettext``, ``ngettext`` and ``_`` for templates, as Jinja2's new-style i18n makes
+    them (the message is autoescaped, then always %-formatted with the named values),
+    calling the catalog directly rather than back through the sandbox."""
+
+    @jinja2.pass_context
+    def gettext(__context: jinja2.runtime.Context, __string: str, **variables: Any) -> str:
+        rv = translations.gettext(__string)
+        if __context.eval_ctx.autoescape:
+            rv = markupsafe.Markup(rv)
+        return rv % variables
+
+    @jinja2.pass_context
+    def ngettext(__context: jinja2.runtime.Context, __singular: str, __plural: str, __num: int, **variables: Any) -> str:
+        variables.setdefault("num", __num)
+        rv = translations.ngettext(__singular, __plural, __num)
+        if __context.eval_ctx.autoescape:
+            rv = markupsafe.Markup(rv)
+        return rv % variables
+
+    return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
 
 
 class Slot:
@@ -240,13 +262,13 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
     Inline text may use ``<b>``, ``<i>``, ``<br/>``, ``<phone>``, ``<url>`` and
     ``<slot name="..."/>`` (personal text, filled in by layout).
     """
-    try:
-        root = ET.fromstring(xml_text)
-    except ET.ParseError as exc:
-        line = exc.position[0] if exc.position else "?"
-        raise ContentError(f"{source}: template output is not well-formed at line {line}: {exc}") from None
-    parser = _Parser(source, frozenset(slot_names(request.procedure)))
-    blocks = tuple(parser.top(child) for child in root)
+    slots = frozenset(slot_names(request.procedure))
+    blocks = tuple(
+        _COLUMNS.get((parts, source, slots), lambda parts=parts: m.Columns(tuple(_parse_unit(p, source, slots, True) for p in parts)))
+        if isinstance(parts, tuple)
+        else _parse_unit(parts, source, slots)
+        for parts in _units(xml_text, source)
+    )
     _ = translations_for(request.language, request.clinic.locales_dir).gettext
     return m.Document(
         lang=request.language.code,
@@ -260,6 +282,57 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
         # Translators: footer; %(date)s is the date the medical content was last reviewed.
         footer=_("Content reviewed %(date)s") % {"date": long_date(request.procedure.review_date, request.language.locale)},
     )
+
+
+# Parsed pieces of template output, keyed on their exact text: a batch's handouts share
+# every section but the provider's lines. (Rendering the template is not reused.)
+_UNITS: speed.Memo[tuple[bytes, str, frozenset[str], bool], m.TopBlock] = speed.Memo("parsed-sections", 1024)
+_COLUMNS: speed.Memo[tuple[tuple[bytes, ...], str, frozenset[str]], m.Columns] = speed.Memo("parsed-columns", 64)
+
+
+def _units(xml_text: str, source: str) -> list[bytes | tuple[bytes, ...]]:
+    """The text of each top-level element of the document (a ``<columns>`` as the texts
+    of its sections), found with one pass of expat; malformed output is an error."""
+    data = xml_text.encode("utf-8")
+    parser = expat.ParserCreate("utf-8")
+    stack: list[str] = []
+    units: list[bytes | tuple[bytes, ...]] = []
+    columns: list[bytes] = []
+    starts: list[int] = []
+
+    def start(tag: str, _attrs: object) -> None:
+        stack.append(tag)
+        if len(stack) == 2 or (len(stack) == 3 and stack[1] == "columns"):
+            starts.append(parser.CurrentByteIndex)
+
+    def end(tag: str) -> None:
+        depth = len(stack)
+        stack.pop()
+        if depth == 2 and tag == "columns":
+            starts.pop()
+            units.append(tuple(columns))
+            columns.clear()
+        elif depth == 2 or (depth == 3 and stack[1] == "columns"):
+            begin, close = starts.pop(), data.index(b">", parser.CurrentByteIndex) + 1
+            (columns if depth == 3 else units).append(data[begin:close])
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise ContentError(f"{source}: template output is not well-formed at line {exc.lineno}: {expat.errors.messages[exc.code]}") from None
+    return units
+
+
+def _parse_unit(text: bytes, source: str, slots: frozenset[str], in_columns: bool = False) -> Any:
+    """One top-level element (or a section of ``<columns>``) as a model block."""
+
+    def parse() -> m.TopBlock:
+        parser = _Parser(source, slots)
+        element = ET.fromstring(text)
+        return parser.section(element) if in_columns else parser.top(element)
+
+    return _UNITS.get((text, source, slots, in_columns), parse)
 
 
 def _draft_notice(gettext_: object) -> tuple[str, ...]:

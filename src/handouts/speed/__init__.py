@@ -8,26 +8,33 @@ about what a template or a document does.
 
 What is reused, and why it is correct:
 
-========================  =====================================  =========================
-memo                      key                                    value
-========================  =====================================  =========================
-``templates``             template search path + bytes of        compiled Jinja2
-                          every template file under it           environment (memory only)
-``catalogs``              ``.po`` bytes + locale                 compiled gettext catalog
-``catalog-health``        ``.po`` and ``.pot`` bytes + language  counts of a catalog
-``procedures``            ``procedure.toml`` bytes + folder      parsed metadata
-``styles``                font stack, palette, sizes, language   paragraph styles
-``markup``                runs + font stack                      ReportLab markup
-``paragraphs``            markup + every style value             laid-out paragraph
-                                                                 (:mod:`.paragraphs`)
-``rtl-glyphs``            runs + font stack + style              shaped Arabic glyphs
-``font-runs``             text + font stack                      font runs of a text
-``characters``            text                                   its distinct characters
-``font-subsets``          font file + glyph ids                  compressed subset
-                                                                 (:mod:`.subsets`)
-``logos`` / ``qr``        logo bytes / address + size            drawings
-``drawings`` (disk)       code version + input bytes             recorded operators
-========================  =====================================  =========================
+==========================  ====================================  ========================
+memo                        key                                   value
+==========================  ====================================  ========================
+``templates``               template search path + bytes of       compiled Jinja2
+                            every template file under it          environment (memory only)
+``parsed-sections``,        the exact text of each section of     document model of it
+``parsed-columns``          template output (rendered afresh
+                            for every handout)
+``catalogs``                ``.po`` bytes + locale                compiled gettext catalog
+``catalog-health``          ``.po`` and ``.pot`` bytes            counts of a catalog
+``procedures``              ``procedure.toml`` bytes + folder     parsed metadata
+``languages``               which catalogs exist                  the languages
+``cldr-*``                  value, unit, locale                   CLDR-formatted text
+``font-*``                  family, language, font folders        registered fonts
+``styles``                  font stack, palette, sizes, language  paragraph styles
+``paragraphs``              text runs + every style value +       laid-out paragraph
+                            font stack                            (:mod:`.paragraphs`)
+``rtl-glyphs``              runs + font stack + style             shaped Arabic glyphs
+``font-runs``, ``characters``,  text (+ font stack)               font runs, characters
+``shaped-characters``
+``font-subsets``            font file + characters (or glyphs)    compressed subset
+                                                                  (:mod:`.subsets`)
+``marks``                   every value a bullet or tick box      its operators
+                            is drawn with                         (:mod:`.shapes`)
+``logos`` / ``drawings``    logo bytes / address + size           drawings; recorded
+                            (disk: + code version)                operators (disk too)
+==========================  ====================================  ========================
 
 Recorded paragraph drawing (:mod:`.replay`) keeps its recordings on the paragraphs
 above, so it lives and dies with them.
@@ -116,6 +123,27 @@ class Memo(Generic[K, V]):
             while len(data) > self.maxsize:
                 data.popitem(last=False)
         return value
+
+    def find(self, key: K) -> V | None:
+        """The value kept for ``key``, or None (for values that are never None)."""
+        if not _ENABLED[0]:
+            return None
+        value = self._data.get(key)
+        if value is not None:
+            try:
+                self._data.move_to_end(key)
+            except KeyError:
+                pass
+        return value
+
+    def keep(self, key: K, value: V) -> None:
+        """Remember ``value`` for ``key`` (when reuse is on)."""
+        if not _ENABLED[0]:
+            return
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._data)

@@ -43,7 +43,8 @@ def style_key(style: ParagraphStyle) -> tuple[Any, ...]:
 
 
 def shared(key: tuple[Any, ...], make: Callable[[], Flowable]) -> Flowable:
-    """The paragraph for ``key`` (which must hold everything ``make`` depends on)."""
+    """The paragraph for ``key``, which must hold everything ``make`` depends on: the
+    text as runs, every style value (:func:`style_key`) and the font stack."""
     return PARAGRAPHS.get(key, make)
 
 

@@ -26,8 +26,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from reportlab.pdfbase.pdfmetrics import getFont
+
 from .. import internals
-from ..fonts import seed_of, sizes
+from ..fonts import canvas_seed, sizes
 from ..platypus import Flowable
 from . import enabled
 
@@ -39,19 +41,20 @@ def draw(flowable: Flowable, draw_now: Callable[[], None], faces: frozenset[str]
     """Draw ``flowable`` (already placed on its canvas), replaying a recording when one
     is valid here, and recording one when that is safe."""
     canv = flowable.canv
-    doc = internals.document(canv)
-    seeded = seed_of(doc) if enabled() else None
+    seeded = canvas_seed(canv) if enabled() else None
     if seeded is None or not faces.issubset(seeded.faces):
         draw_now()
         return
+    doc = internals.document(canv)
     recordings = flowable.__dict__.setdefault("_recordings", {})
-    key = (seeded, flowable.width, flowable.height)
+    key = (seeded.digest, flowable.width, flowable.height)
     recorded = recordings.get(key)
     if recorded is not None:
         code, names = recorded
         renames = {}
+        known = canv.__dict__.setdefault("_handouts_font_names", {})  # this document's, face -> name
         for face, name in names:  # number the faces as drawing them here would
-            here = _internal_name(face, doc)
+            here = known.get(face) or known.setdefault(face, _internal_name(face, doc))
             if here != name:
                 renames[name] = here
         if renames:
@@ -70,8 +73,6 @@ def draw(flowable: Flowable, draw_now: Callable[[], None], faces: frozenset[str]
 
 def _internal_name(face: str, doc: object) -> str:
     """The name (``F3``) a face has in this document, numbering it now if it has none."""
-    from reportlab.pdfbase import pdfmetrics
-
-    font = pdfmetrics.getFont(face)
+    font = getFont(face)
     font.splitString("", doc)  # the document's state for the face, as drawing makes it
     return font.getSubsetInternalName(0, doc)[1:].split("+")[0]
