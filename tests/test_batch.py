@@ -172,3 +172,14 @@ def test_bundle_is_made_again_only_when_its_handouts_change(cli, tmp_path):
     bundle.write_bytes(b"not a pdf")  # damaged: made again
     assert cli(*args).exit_code == 0
     assert PdfReader(str(bundle)).pages
+
+
+def test_languages_with_large_fonts_are_made_apart():
+    """A batch keeps languages that need different large (CJK) fonts in different
+    worker processes, so no worker holds every font."""
+    from handouts.batch import _font_group
+
+    groups = {lang: _font_group(lang) for lang in ("en", "es", "ar", "hi", "vi", "ru", "zh_Hans", "zh_Hant", "ja", "ko")}
+    assert groups["zh_Hans"] == groups["zh_Hant"] == groups["ja"]  # they share WenQuanYi
+    assert groups["ko"] and groups["ko"] != groups["ja"]
+    assert all(not groups[lang] for lang in ("en", "es", "ar", "hi", "vi", "ru"))

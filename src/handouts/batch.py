@@ -355,12 +355,35 @@ def _results(clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int) -> Iterat
         for task in tasks:
             yield _make(task)
         return
+    # Memory: a CJK font is tens of megabytes once parsed, and a worker that made every
+    # language would hold them all (a 15-language batch peaked at 170 MB a worker). So
+    # languages that need large fonts are made first, each set of them by workers of
+    # its own; the rest last, by workers that inherit what the parent made.
+    groups: dict[frozenset[str], list[tuple[Item, str]]] = {}
+    for task in tasks:
+        groups.setdefault(_font_group(task[0].language), []).append(task)
+    for fonts in sorted(groups, key=lambda g: (not g, sorted(g))):
+        yield from _run_group(clinic, groups[fonts], jobs, prepare=not fonts)
+
+
+def _font_group(language: str) -> frozenset[str]:
+    """Languages that share a large font go together (Japanese uses the Chinese font too)."""
+    from .fonts import large_fonts
+
+    fonts = large_fonts(language)
+    return frozenset({"cjk-han"}) if fonts & {"wqy", "ipa"} else fonts
+
+
+def _run_group(clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int, prepare: bool) -> Iterator[dict]:
+    """Make ``tasks`` in ``jobs`` worker processes."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    if method == "fork":
+    frozen = False
+    if method == "fork" and prepare:
         # The first handout of each procedure and language is made here, before the
-        # workers fork: they inherit the parsed fonts (a CJK font is megabytes),
-        # compiled catalogs and templates and the shared paragraphs, instead of each
-        # paying for them again. Those handouts are real items, written as any other.
+        # workers fork: they inherit the parsed fonts, compiled catalogs and templates
+        # and the shared paragraphs, instead of each paying for them again. Those
+        # handouts are real items, written as any other. (Not for large fonts: the
+        # parent would then hand every later worker all of them.)
         firsts = _first_of_each(tasks)
         for task in firsts:
             yield _make(task)
@@ -369,14 +392,18 @@ def _results(clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int) -> Iterat
         # What the parent built stays shared with the workers: the garbage collector
         # then neither copies its pages nor walks it again in every worker.
         gc.freeze()
+        frozen = True
+    if not tasks:
+        return
     context = multiprocessing.get_context(method)
     try:
         # Small chunks keep workers busy; only manifest entries travel back. Workers live
-        # for the whole batch: every cache they fill has a fixed size.
-        with context.Pool(jobs, initializer=_init_worker, initargs=(clinic,)) as pool:
+        # for the whole group: every cache they fill has a fixed size.
+        with context.Pool(min(jobs, len(tasks)), initializer=_init_worker, initargs=(clinic,)) as pool:
             yield from pool.imap_unordered(_make, tasks, chunksize=4)
     finally:
-        gc.unfreeze()
+        if frozen:
+            gc.unfreeze()
 
 
 def _first_of_each(tasks: list[tuple[Item, str]]) -> list[tuple[Item, str]]:

@@ -263,6 +263,14 @@ _STACKS = {
     "hi": ("hind", "atkinson"),
 }
 _BASE = {"zh_Hans": "wqy", "zh_Hant": "wqy", "ja": "ipa", "ko": "nanum"}
+# Families of tens of megabytes once parsed (CJK: tens of thousands of glyphs).
+_LARGE = frozenset({"wqy", "ipa", "nanum"})
+
+
+def large_fonts(language: str) -> frozenset[str]:
+    """The large font families a language's handouts load (a batch keeps languages
+    that need different ones in different worker processes)."""
+    return _LARGE & {*_STACKS.get(language, ()), _BASE.get(language, "")}
 _FAMILIES = {
     **{key: partial(pypi_family, key) for key in _PYPI_FAMILIES},
     "wqy": wqy_zenhei, "ipa": ipa_gothic, "nanum": nanum_gothic,
