@@ -362,6 +362,7 @@ def floor_per_handout(count: int) -> tuple[float, float]:
     the handout's paragraphs in one plain frame, same fonts, no columns, graphics,
     header, QR code or logo. Runs in the Python of the installation measured (see
     ``--inprocess``)."""
+    from dataclasses import replace
     from io import BytesIO
 
     from reportlab.lib.styles import ParagraphStyle
@@ -369,15 +370,11 @@ def floor_per_handout(count: int) -> tuple[float, float]:
 
     from handouts import model as m
     from handouts.brand import Palette
-    from handouts.config import load_clinic
+    from handouts.config import Provider, load_clinic
     from handouts.fonts import stack_for
     from handouts.layout import Styles
     from handouts.pipeline import build, make_request, template_roots
     from handouts.render import render_document
-
-    from dataclasses import replace
-
-    from handouts.config import Provider
 
     clinic = load_clinic(None)
     langs = ["en", "es", "zh_Hans", "vi", "ar"]

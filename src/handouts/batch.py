@@ -24,9 +24,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from . import __version__
-from .speed import code_version
 from .config import Clinic, Provider, _Invalid, _phone, _provider_id, _text
 from .errors import HandoutsError, UsageError
+from .speed import code_version
 
 MANIFEST = "manifest.json"
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}

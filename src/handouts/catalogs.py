@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import speed
 from .errors import HandoutsError

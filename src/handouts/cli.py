@@ -39,7 +39,7 @@ class VisitDate(click.ParamType):
             # fromisoformat says "day is out of range for month" for 2026-02-30.
             real = "range" in str(exc) or "must be in" in str(exc)
             reason = f"not a real date ({exc})" if real else "not a date"
-            self.fail(f"{text!r} is {reason}; expected YYYY-MM-DD, e.g. 2026-12-01", param, ctx)
+        raise click.BadParameter(f"{text!r} is {reason}; expected YYYY-MM-DD, e.g. 2026-12-01", ctx, param)
 
 
 def reports_errors(func: F) -> F:
@@ -132,7 +132,11 @@ def handout_options(func: F) -> F:
         click.option("--lang", default="en", show_default=True, metavar="CODE", help="Language of the handout (see: handouts list languages)."),
         click.option("--patient", metavar="NAME", help="Patient's name, printed on the handout only (never in file names or logs)."),
         click.option("--visit-date", type=VisitDate(), help="Visit date: the timeline then shows calendar dates."),
-        click.option("--paper", type=click.Choice(["letter", "a4"], case_sensitive=False), help="Paper size (default: the clinic's setting, else what its country uses)."),
+        click.option(
+            "--paper",
+            type=click.Choice(["letter", "a4"], case_sensitive=False),
+            help="Paper size (default: the clinic's setting, else what its country uses).",
+        ),
         click.option("--allow-incomplete", is_flag=True, help="Print untranslated messages in English instead of stopping."),
         click.option("--large-print", is_flag=True, help="18 pt text, 1.5 line spacing, one column; the handout takes more pages."),
         click.option("--grayscale", is_flag=True, help="Only greys, for black-and-white printers (tiers still differ by words and icons)."),
@@ -236,7 +240,13 @@ def list_(what: str, clinic_path: Path | None) -> None:
 @main.command()
 @version_option
 @clinic_option
-@click.option("--providers", "providers_csv", type=click.Path(path_type=Path, dir_okay=False), help="CSV export of providers (columns: id, name, credentials, phone, procedures, languages). Rows override clinic.toml providers with the same id.")
+@click.option(
+    "--providers",
+    "providers_csv",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV export of providers (columns: id, name, credentials, phone, procedures, languages). "
+    "Rows override clinic.toml providers with the same id.",
+)
 @click.option("--provider", "only", multiple=True, metavar="ID", help="Only this provider (repeatable).")
 @click.option("--procedure", "procedures", multiple=True, metavar="ID", help="Only this procedure (repeatable).")
 @click.option("--lang", "languages", multiple=True, metavar="CODE", help="Only this language (repeatable; default: all the provider offers).")
@@ -245,7 +255,13 @@ def list_(what: str, clinic_path: Path | None) -> None:
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option("--force", is_flag=True, help="Rebuild everything, even what is up to date.")
 @click.option("--merge", is_flag=True, help="Also write one print-ready PDF per provider (duplex-safe, bookmarked).")
-@click.option("--merge-by", type=click.Choice(["provider", "language"]), default="provider", show_default=True, help="With --merge: one PDF per provider, or per provider and language.")
+@click.option(
+    "--merge-by",
+    type=click.Choice(["provider", "language"]),
+    default="provider",
+    show_default=True,
+    help="With --merge: one PDF per provider, or per provider and language.",
+)
 @reports_errors
 def batch(
     clinic_path: Path | None,
@@ -313,7 +329,8 @@ def check(clinic_path: Path | None, procedures: tuple[str, ...], languages: tupl
     sentence and list length, type size, spacing, margins, contrast, glyphs, pages,
     catalogs and review dates. Exit code 1 on errors (or warnings with --strict)."""
     with _loading():
-        from .quality import ERROR, WARNING, as_json as findings_json, run
+        from .quality import ERROR, WARNING, run
+        from .quality import as_json as findings_json
 
     clinic = _load_clinic(clinic_path)
     findings = run(clinic, procedures, languages)
@@ -400,7 +417,7 @@ def translations_status(clinic_path: Path | None, as_json: bool) -> None:
         if h.language.catalog is None:
             review = "source language"
         elif p.reviewed:
-            review = f"reviewed by {p.reviewer} on {p.review_date.isoformat()}"
+            review = f"reviewed by {p.reviewer} on {p.review_date.isoformat() if p.review_date else 'an unknown date'}"
         else:
             review = f"not reviewed ({p.method or 'method unknown'})"
         state = "complete" if h.complete else "incomplete"

@@ -16,10 +16,21 @@ from typing import Any
 
 from . import speed
 from .errors import ContentError, UsageError, closest
-from .model import Milestone  # in metadata its label and when are English source strings
 from .resources import templates_dir
 
 METADATA_FILE = "procedure.toml"
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A timeline milestone as ``procedure.toml`` gives it: English source strings (the
+    template shows them translated), days after the visit, and None for an open end."""
+
+    id: str
+    label: str
+    when: str
+    start: int
+    end: int | None
 
 
 @dataclass(frozen=True)

@@ -271,7 +271,7 @@ def large_fonts(language: str) -> frozenset[str]:
     """The large font families a language's handouts load (a batch keeps languages
     that need different ones in different worker processes)."""
     return _LARGE & {*_STACKS.get(language, ()), _BASE.get(language, "")}
-_FAMILIES = {
+_FAMILIES: dict[str, Callable[[], FontFamily]] = {
     **{key: partial(pypi_family, key) for key in _PYPI_FAMILIES},
     "wqy": wqy_zenhei, "ipa": ipa_gothic, "nanum": nanum_gothic,
 }
@@ -417,7 +417,7 @@ def seed(
         if shape is None:  # the characters drawn are the text's own (visible) characters
             chars.update(characters(text))
         else:
-            chars.update(_SEED_CHARACTERS.get(text, lambda text=text: _drawn(text, shape)))
+            chars.update(_SEED_CHARACTERS.get(text, partial(_drawn, text, shape)))
     by_family: dict[str, list[str]] = {}
     for char in sorted(chars):
         if ord(char) < 128 or char == "\u00a0":  # ASCII has fixed codes in every subset

@@ -51,19 +51,20 @@ class _Deferred(types.ModuleType):
 
     def __getattr__(self, attr: str) -> Any:  # only called for attributes not yet set
         spec = self.__spec__
+        assert spec is not None and spec.loader is not None  # set by defer()
         with _LOCK:
             if type(self) is _Deferred and spec.name not in _RUNNING:
                 _RUNNING.add(spec.name)
-                spec._initializing = True  # what the import system marks while a module runs
+                setattr(spec, "_initializing", True)  # what the import system marks while a module runs  # noqa: B010
                 try:
                     spec.loader.exec_module(self)
                 except BaseException:
                     sys.modules.pop(spec.name, None)  # as after a failed import
                     raise
                 finally:
-                    spec._initializing = False
+                    setattr(spec, "_initializing", False)  # noqa: B010
                     _RUNNING.discard(spec.name)
-                self.__class__ = types.ModuleType  # from here on an ordinary module
+                self.__class__ = types.ModuleType  # type: ignore[assignment]  # from here on an ordinary module
         if type(self) is _Deferred:  # asked from inside its own code, before it set the name
             raise AttributeError(f"partially initialized module {spec.name!r} has no attribute {attr!r}")
         return getattr(self, attr)

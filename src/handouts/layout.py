@@ -10,7 +10,7 @@ than six inches.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from reportlab.lib.colors import Color, HexColor, white
@@ -35,20 +35,20 @@ from .brand import (
 from .config import Clinic
 from .errors import ContentError
 from .flowables import (
-    TextParagraph,
     Cell,
     Marked,
     Row,
     Rules,
     Stack,
+    TextParagraph,
     TierBox,
     TierHeader,
     TimelineChart,
     TwoColumns,
 )
 from .fonts import FontStack, check_coverage, seed, typeset, use_italics
-from .speed.paragraphs import CachedParagraph, shared, style_key
 from .platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
+from .speed.paragraphs import CachedParagraph, shared, style_key
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -352,6 +352,7 @@ class Builder:
         # under both at full width (a web address must never break mid-word in a cell).
         qr_w = qr_size + 8
         pad = (0.0, 0.0, 0.0, 3.0)
+        assert block.qr_url is not None  # qr_size is 0 without one
         qr = QR(block.qr_url, qr_size, self.s.family.face())
         cells = [Cell(tuple(rows), width - qr_w, pad), Cell((qr,), qr_w, pad, align="LEFT" if self.s.rtl else "RIGHT")]
         table = Row(cells[::-1] if self.s.rtl else cells)
@@ -483,8 +484,10 @@ class Pages:
         w, h = self.size
         content_w = w - 2 * self.margin
         band_h = self._band_layout()[0]
-        first = Frame(self.margin, self.margin + self.footer_h, content_w, h - self.margin - self.footer_h - band_h - 0.1 * inch, id="first", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        later = Frame(self.margin, self.margin + self.footer_h, content_w, h - 2 * self.margin - self.footer_h - self.light_h, id="later", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        bottom = self.margin + self.footer_h
+        unpadded = {"leftPadding": 0, "rightPadding": 0, "topPadding": 0, "bottomPadding": 0}
+        first = Frame(self.margin, bottom, content_w, h - self.margin - self.footer_h - band_h - 0.1 * inch, id="first", **unpadded)
+        later = Frame(self.margin, bottom, content_w, h - 2 * self.margin - self.footer_h - self.light_h, id="later", **unpadded)
         return first, later
 
     def templates(self) -> list[PageTemplate]:
@@ -534,6 +537,7 @@ class Pages:
         """The logo, scaled into its box in the band; SVGs replay recorded operators."""
         w, h = self.size
         path = self.clinic.brand.logo
+        assert path is not None  # the band has a logo box only with a logo
         recorded = recorded_svg(path) if path.suffix.lower() == ".svg" else None
         if recorded is not None:
             lw, lh = recorded.width, recorded.height
@@ -716,15 +720,19 @@ def _build_once(
     )
     template.addPageTemplates(pages.templates())
     width = pages.frames()[0].width
-    shape = None
+    shape: Callable[[str], str] | None = None
     if doc.rtl:
-        from .rtl import shape
-    # Personal text is not seeded: its characters are numbered when drawn.
+        from .rtl import shape as shape_arabic
+
+        shape = shape_arabic
+    def start(canv: Canvas) -> None:  # personal text is not seeded: its characters are numbered when drawn
+        seed(canv, stack, texts, shape, personal=bool(fills))
+
     canvasmaker = internals.numbered_canvas(
         lambda canv, page, total: pages.footer(canv, doc.page_pattern % {"page": page, "total": total}),
         doc.lang.replace("_", "-"),
         stack.base.face(),
-        on_start=lambda canv: seed(canv, stack, texts, shape, personal=bool(fills)),
+        on_start=start,
     )
     template.build(build_story(doc, builder, width), canvasmaker=canvasmaker)
     return buffer.getvalue(), template.page

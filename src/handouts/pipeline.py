@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import speed
 from .brand import Palette
+from .catalogs import check as check_catalog
 from .config import Clinic
 from .content import Procedure, discover, load_procedure, procedure_dirs
-from .catalogs import check as check_catalog
 from .errors import HandoutsError, OutputError, UsageError
 from .fonts import stack_for
 from .i18n import DATE_STYLES, Language, default_paper, resolve_language
@@ -69,7 +69,10 @@ def make_request(
     # lacks a new procedure's sentences keeps serving the others.
     health = check_catalog(language, procedure=procedure.id)
     if not health.complete:
-        counts = f"{health.missing} of {health.total} messages not translated ({health.fuzzy} fuzzy, {health.untranslated} untranslated, {len(health.placeholder_errors)} with placeholder errors)"
+        counts = (
+            f"{health.missing} of {health.total} messages not translated ({health.fuzzy} fuzzy, "
+            f"{health.untranslated} untranslated, {len(health.placeholder_errors)} with placeholder errors)"
+        )
         if not allow_incomplete:
             raise HandoutsError(f"the {language.code} catalog is incomplete: {counts}; use --allow-incomplete to print those in English")
         if warn is not None:

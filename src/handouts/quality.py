@@ -284,7 +284,7 @@ def catalog_findings(language, proc: str, clinic, today: dt.date) -> list[Findin
 
     health = check(language, procedure=proc)
     code = language.code
-    out = []
+    out: list[Finding] = []
     if language.catalog is None:
         return out
     level = OK if health.complete else ERROR
@@ -309,7 +309,8 @@ def run(clinic, procedures: Sequence[str] = (), languages: Sequence[str] = (), t
     """Check every (procedure, language) the clinic offers, or the ones selected."""
     from .content import read_metadata
     from .i18n import resolve_language
-    from .pipeline import build, make_request, page_budget, procedures as clinic_procedures
+    from .pipeline import build, make_request, page_budget
+    from .pipeline import procedures as clinic_procedures
 
     today = today or dt.date.today()
     available = clinic_procedures(clinic)

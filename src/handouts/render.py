@@ -12,11 +12,12 @@ import datetime as dt
 import gettext
 import re
 import xml.etree.ElementTree as ET
-from xml.parsers import expat
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 import jinja2
 import markupsafe
@@ -264,7 +265,7 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
     """
     slots = frozenset(slot_names(request.procedure))
     blocks = tuple(
-        _COLUMNS.get((parts, source, slots), lambda parts=parts: m.Columns(tuple(_parse_unit(p, source, slots, True) for p in parts)))
+        _COLUMNS.get((parts, source, slots), partial(_parse_columns, parts, source, slots))
         if isinstance(parts, tuple)
         else _parse_unit(parts, source, slots)
         for parts in _units(xml_text, source)
@@ -322,6 +323,10 @@ def _units(xml_text: str, source: str) -> list[bytes | tuple[bytes, ...]]:
     except expat.ExpatError as exc:
         raise ContentError(f"{source}: template output is not well-formed at line {exc.lineno}: {expat.errors.messages[exc.code]}") from None
     return units
+
+
+def _parse_columns(parts: tuple[bytes, ...], source: str, slots: frozenset[str]) -> m.Columns:
+    return m.Columns(tuple(_parse_unit(part, source, slots, True) for part in parts))
 
 
 def _parse_unit(text: bytes, source: str, slots: frozenset[str], in_columns: bool = False) -> Any:
@@ -407,7 +412,7 @@ class _Parser:
                     label=self.attr(s, "label"),
                     when=self.inline(s),
                     start=int(self.attr(s, "start")),
-                    end=int(s.get("end")) if s.get("end") else None,
+                    end=int(end) if (end := s.get("end")) else None,
                 )
                 for s in el.iter("milestone")
             )
@@ -437,7 +442,7 @@ class _Parser:
         """Flatten mixed content into runs, collapsing layout whitespace."""
         runs: list[m.Run] = []
 
-        def walk(node: ET.Element, style: dict[str, bool]) -> None:
+        def walk(node: ET.Element, style: dict[str, Any]) -> None:
             if node.text:
                 runs.append(m.Run(node.text, **style))
             for child in node:

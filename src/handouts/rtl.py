@@ -24,8 +24,8 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from . import model as m
 from . import internals, speed
+from . import model as m
 from .fonts import FontStack, typeset
 from .platypus import Flowable
 

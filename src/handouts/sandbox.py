@@ -331,7 +331,8 @@ class _Environment(ImmutableSandboxedEnvironment):
 
         self.globals["range"] = limited_range
         self.globals.pop("lipsum", None)  # paragraphs of filler: no use in a handout, and slow
-        self.filters = _Filters(self, self.filters)
+        # Jinja2's default filters, each wrapped (Jinja2 leaves the attribute untyped).
+        self.filters = _Filters(self, self.filters)  # type: ignore[has-type]
 
     def guard_loop(self, iterable: Iterable[Any]) -> Iterator[Any]:
         budget, most = _BUDGET.get() or _Budget(self.limits), self.limits.loop_iterations

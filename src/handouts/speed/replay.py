@@ -37,7 +37,7 @@ _MAX_RECORDINGS = 8  # per paragraph: a few widths or seeds (a batch of one lang
 _FONT_OPERATOR = re.compile(r"/(F\d+)\+(\d+ [\d.]+ Tf)")
 
 
-def draw(flowable: Flowable, draw_now: Callable[[], None], faces: frozenset[str]) -> None:
+def draw(flowable: Flowable, draw_now: Callable[[], None], faces: frozenset[str | None]) -> None:
     """Draw ``flowable`` (already placed on its canvas), replaying a recording when one
     is valid here, and recording one when that is safe."""
     canv = flowable.canv
