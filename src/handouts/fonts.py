@@ -247,7 +247,7 @@ class FontStack:
             yield current or self.base, "".join(buffer)
 
 
-_SEGMENTS: speed.Memo[tuple[str, FontStack], tuple[tuple[FontFamily, str], ...]] = speed.Memo("font-runs", 4096)
+_SEGMENTS: speed.Memo[tuple[str, FontStack], tuple[tuple[FontFamily, str], ...]] = speed.Memo("font-runs", 1024)
 
 
 # Which stack each language uses. Latin-script languages the primary family covers need
@@ -347,7 +347,7 @@ def use_italics(stack: FontStack) -> None:
         _register_italics(family)
 
 
-_CHARACTERS: speed.Memo[str, tuple[str, ...]] = speed.Memo("characters", 4096)
+_CHARACTERS: speed.Memo[str, tuple[str, ...]] = speed.Memo("characters", 2048)
 
 
 def characters(text: str, remember: bool = True) -> tuple[str, ...]:

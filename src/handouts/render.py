@@ -287,7 +287,7 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
 
 # Parsed pieces of template output, keyed on their exact text: a batch's handouts share
 # every section but the provider's lines. (Rendering the template is not reused.)
-_UNITS: speed.Memo[tuple[bytes, str, frozenset[str], bool], m.TopBlock] = speed.Memo("parsed-sections", 1024)
+_UNITS: speed.Memo[tuple[bytes, str, frozenset[str], bool], m.TopBlock] = speed.Memo("parsed-sections", 256)
 _COLUMNS: speed.Memo[tuple[tuple[bytes, ...], str, frozenset[str]], m.Columns] = speed.Memo("parsed-columns", 64)
 
 

@@ -20,7 +20,7 @@ from ..platypus import Flowable
 from . import Memo, enabled, replay
 
 #: Laid-out paragraphs of template text (several procedures and languages' worth).
-PARAGRAPHS: Memo[tuple[Any, ...], Flowable] = Memo("paragraphs", 2048)
+PARAGRAPHS: Memo[tuple[Any, ...], Flowable] = Memo("paragraphs", 512)
 
 _STYLE_FIELDS = (
     "fontName", "fontSize", "leading", "alignment", "wordWrap", "shaping", "spaceBefore", "spaceAfter",
