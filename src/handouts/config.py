@@ -259,7 +259,7 @@ def load_clinic(path: Path | None = None, known_procedures: Iterable[str] | None
     """
     from . import speed
 
-    speed.refresh()  # a request starts here: read HANDOUTS_CACHE
+    speed.new_request()  # a request starts here: read HANDOUTS_CACHE and files afresh
     is_demo = path is None
     path = Path(path) if path is not None else demo_clinic_path()
     try:

@@ -62,7 +62,7 @@ def make_request(
     An incomplete catalog is an error, unless ``allow_incomplete``: then the missing
     messages print in English and ``warn`` is told how many.
     """
-    speed.refresh()
+    speed.new_request()
     procedure = load_procedure(procedure_id, template_roots(clinic))
     language = resolve_language(lang)
     # Only the messages this procedure uses must be translated: a catalog that still

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -61,11 +62,17 @@ def environment(roots: tuple[Path, ...]) -> jinja2.Environment:
     ``roots`` is the lookup order (a clinic's folder first). A clinic template can extend
     the built-in one of the same name as ``builtin:<name>``.
     """
-    files = tuple((str(path), speed.digest(path)) for root in roots for path in sorted(root.rglob("*.j2")))
+    files = tuple((path, speed.digest(path)) for root in roots for path in _template_files(str(root)))
     return _ENVIRONMENTS.get((roots, files), lambda: _environment(roots))
 
 
 _ENVIRONMENTS: speed.Memo[tuple[Any, ...], jinja2.Environment] = speed.Memo("templates", 8)
+
+
+def _template_files(root: str) -> list[str]:
+    """Every template file under a folder, in a stable order."""
+    found = [os.path.join(folder, name) for folder, _, names in os.walk(root) for name in names if name.endswith(".j2")]
+    return sorted(found)
 
 
 def _environment(roots: tuple[Path, ...]) -> jinja2.Environment:

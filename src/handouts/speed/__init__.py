@@ -44,9 +44,9 @@ reaches any of these: templates see it only as slots, and layout fills slots in
 flowables made for one handout (``layout.Builder.para``), which bypass every memo.
 
 ``HANDOUTS_CACHE=off`` turns every memo off (memory and disk): each build then works
-everything out afresh. The setting is read when a request starts (:func:`refresh`,
-called by ``config.load_clinic``, ``pipeline.make_request`` and ``pipeline.build``), not
-on every look-up: there are hundreds of look-ups in a build. Tests build with and without and compare the
+everything out afresh. The setting is read when a request starts (:func:`new_request`,
+called by ``config.load_clinic`` and ``pipeline.make_request``; ``pipeline.build`` reads
+it again), not on every look-up: there are hundreds of look-ups in a build. Tests build with and without and compare the
 bytes.
 
 Builds run one at a time per process (``api.render_pdf`` holds a lock), since the
@@ -55,6 +55,7 @@ paragraphs shared here are ReportLab objects that drawing mutates.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections import OrderedDict
@@ -208,15 +209,34 @@ def code_version() -> str:
     return _CODE_VERSION[0]
 
 
-def digest(path: Path | None) -> str:
+def digest(path: Path | str | None) -> str:
     """The SHA-256 of a file's bytes ("" when there is no file): what keys a memo of
     something read from that file, so an edited file is read again, whatever its
-    modification time says."""
+    modification time says. A file is read once per request (:func:`new_request`):
+    a handout asks about its catalog several times."""
     import hashlib
 
     if path is None:
         return ""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
+    key = str(path)
+    seen = _REQUEST_DIGESTS.get()  # None outside a request: read every time
+    found = seen.get(key) if seen is not None else None
+    if found is None:
+        try:
+            with open(key, "rb") as fh:
+                found = hashlib.sha256(fh.read()).hexdigest()
+        except OSError:
+            found = ""
+        if seen is not None:
+            seen[key] = found
+    return found
+
+
+_REQUEST_DIGESTS: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("digests", default=None)
+
+
+def new_request() -> None:
+    """A request starts (``config.load_clinic``, ``pipeline.make_request``): read
+    ``HANDOUTS_CACHE`` again, and read every input file afresh from here on."""
+    refresh()
+    _REQUEST_DIGESTS.set({})
