@@ -37,6 +37,16 @@ procedures = ["botox-neck"]
 
 
 @pytest.fixture
+def caches_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests of the cache layer itself: caches on, even in a run made with
+    HANDOUTS_CACHE=off (every other test passes either way)."""
+    from handouts import speed
+
+    monkeypatch.delenv("HANDOUTS_CACHE", raising=False)
+    speed.refresh()
+
+
+@pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
     """Run ``handouts ARGS`` in a fresh working folder; stderr kept apart from stdout."""
     monkeypatch.chdir(tmp_path)

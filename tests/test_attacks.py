@@ -58,6 +58,7 @@ def test_a_latin1_template_is_one_line(cli, make_clinic, tmp_path):
 def test_nothing_compiled_is_written_to_disk(cli, make_clinic, tmp_path, monkeypatch):
     from handouts import speed
 
+    monkeypatch.delenv("HANDOUTS_CACHE", raising=False)  # the disk cache is on
     speed.clear()  # so the QR code and logo are recorded (to disk) in this test
     cache = tmp_path / "cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))

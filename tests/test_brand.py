@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reportlab.lib.colors import HexColor, white
 
 from handouts.brand import Palette, contrast_ratio
@@ -27,6 +29,7 @@ def test_tier_colours_carry_white_text():
     assert contrast_ratio(pale.alert, white) >= 4.5 and contrast_ratio(pale.heading, white) >= 4.5
 
 
+@pytest.mark.usefixtures("caches_on")
 def test_qr_code_is_recorded_once(monkeypatch, tmp_path):
     from handouts.brand import recorded_qr
 

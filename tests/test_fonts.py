@@ -27,6 +27,7 @@ def _build(lang: str, provider: str = "dr-rivera", visit: dt.date | None = dt.da
 
 
 @pytest.mark.parametrize("lang", ["en", "zh_Hans", "ar"])
+@pytest.mark.usefixtures("caches_on")
 def test_cached_subsets_and_paragraphs_give_the_same_bytes(lang):
     speed.clear()
     fresh = _build(lang, visit=None)

@@ -236,6 +236,7 @@ def test_grayscale_has_no_colour(cli, tmp_path):
         assert tier in text  # the tiers still differ by their words
 
 
+@pytest.mark.usefixtures("caches_on")
 def test_paragraph_line_breaks_are_remembered_per_width(monkeypatch):
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph

@@ -30,6 +30,7 @@ def _handout(lang: str, name: str, visit: dt.date | None = None) -> bytes:
 
 
 @pytest.mark.parametrize("lang", ["en", "vi", "zh_Hans", "ar", "hi"])
+@pytest.mark.usefixtures("caches_on")
 def test_a_warm_process_makes_the_same_bytes_as_a_fresh_one(lang):
     _clear()
     fresh = _handout(lang, "Ana Rivera, MD")
@@ -38,6 +39,7 @@ def test_a_warm_process_makes_the_same_bytes_as_a_fresh_one(lang):
     assert _handout(lang, "Ana Rivera, MD") == fresh
 
 
+@pytest.mark.usefixtures("caches_on")
 def test_batch_handouts_replay_most_paragraphs(monkeypatch):
     from reportlab.platypus import Paragraph
 
@@ -51,6 +53,7 @@ def test_batch_handouts_replay_most_paragraphs(monkeypatch):
     assert 0 < len(drawn) <= 4, [p.getPlainText() for p in drawn]
 
 
+@pytest.mark.usefixtures("caches_on")
 def test_replay_keeps_text_right_with_a_provider_who_brings_new_letters(tmp_path):
     _clear()
     _handout("es", "Ana Rivera, MD")
@@ -61,6 +64,7 @@ def test_replay_keeps_text_right_with_a_provider_who_brings_new_letters(tmp_path
     assert "Efectos secundarios" in text
 
 
+@pytest.mark.usefixtures("caches_on")
 def test_replay_renumbers_fonts_when_a_page_met_them_in_another_order():
     from io import BytesIO
 
@@ -97,6 +101,7 @@ def test_replay_renumbers_fonts_when_a_page_met_them_in_another_order():
     assert replayed == drawn
 
 
+@pytest.mark.usefixtures("caches_on")
 def test_a_paragraph_with_characters_the_seed_missed_is_not_recorded():
     from io import BytesIO
 
@@ -114,6 +119,7 @@ def test_a_paragraph_with_characters_the_seed_missed_is_not_recorded():
     assert not para.__dict__.get("_recordings")
 
 
+@pytest.mark.usefixtures("caches_on")
 def test_every_memo_is_bounded_and_named():
     _clear()
     for lang in ("en", "es", "zh_Hans", "ar", "hi"):
@@ -131,6 +137,7 @@ def test_cache_off_keeps_nothing(monkeypatch):
     assert all(held == 0 for held, _ in speed.sizes().values()), speed.sizes()
 
 
+@pytest.mark.usefixtures("caches_on")
 def test_a_memo_keeps_its_bound():
     speed.refresh()
     store = speed.Memo("test-bound", 3)
