@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from reportlab.lib.colors import HexColor, white
 
 from handouts.brand import Palette, contrast_ratio
