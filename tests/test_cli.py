@@ -168,3 +168,47 @@ def test_garbage_collection_is_back_on_after_a_command_even_one_that_fails(cli, 
     clinic = make_clinic(extra="\n[surprise]\n")
     assert cli("generate", "botox-neck", "--clinic", str(clinic)).exit_code != 0
     assert gc.isenabled()
+
+
+def test_output_dash_writes_the_pdf_to_standard_output(tmp_path):
+    from click.testing import CliRunner
+
+    from handouts.cli import main
+
+    runner = CliRunner()
+    streamed = runner.invoke(main, ["generate", "botox-neck", "--provider", "dr-rivera", "-o", "-"])
+    assert streamed.exit_code == 0, streamed.stderr
+    assert streamed.stdout_bytes.startswith(b"%PDF-")
+    to_file = runner.invoke(main, ["generate", "botox-neck", "--provider", "dr-rivera", "-o", str(tmp_path / "f.pdf")])
+    assert to_file.exit_code == 0
+    assert (tmp_path / "f.pdf").read_bytes() == streamed.stdout_bytes
+    assert not list(tmp_path.glob(".handout-*"))
+
+
+def test_a_symlink_or_a_device_at_the_output_path_is_refused(cli, tmp_path):
+    import os
+
+    target = tmp_path / "target.pdf"
+    target.write_bytes(b"keep me")
+    (tmp_path / "link.pdf").symlink_to(target)
+    result = cli("generate", "botox-neck", "-o", "link.pdf")
+    assert result.exit_code == 1
+    assert "is a symbolic link" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert (tmp_path / "link.pdf").is_symlink() and target.read_bytes() == b"keep me"
+    os.mkfifo(tmp_path / "pipe.pdf")
+    result = cli("generate", "botox-neck", "-o", "pipe.pdf")
+    assert result.exit_code == 1 and "is not a regular file" in result.stderr
+
+
+def test_new_files_respect_the_umask(cli, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o077)
+    try:
+        assert cli("generate", "botox-neck", "-o", "private.pdf").exit_code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "private.pdf").stat().st_mode) == 0o600
+    assert cli("generate", "botox-neck", "-o", "shared.pdf").exit_code == 0
+    assert stat.S_IMODE((tmp_path / "shared.pdf").stat().st_mode) == 0o666 & ~old

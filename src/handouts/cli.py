@@ -168,13 +168,22 @@ def _build(procedure: str, clinic_path: Path | None, provider_id: str | None, la
 @main.command()
 @version_option
 @handout_options
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write the PDF (default: output/<procedure>.<lang>[.<provider>].pdf).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, allow_dash=True),
+    help="Where to write the PDF (default: output/<procedure>.<lang>[.<provider>].pdf); - for standard output.",
+)
 @reports_errors
 def generate(output: Path | None, **choice: Any) -> None:
     """Make one handout PDF for PROCEDURE (e.g. botox-neck)."""
     from .pipeline import default_output, write_atomic
 
     request, handout = _build(**choice)
+    if output is not None and str(output) == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(handout.pdf)
+        sys.stdout.buffer.flush()
+        click.echo(f"Wrote the PDF to standard output ({handout.pages} pages)", err=True)
+        return
     path = write_atomic(handout.pdf, output or default_output(request))
     size = "Letter" if handout.paper == "letter" else "A4"
     click.echo(f"Wrote {path} ({handout.pages} pages, {size})")

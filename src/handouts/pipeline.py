@@ -134,6 +134,21 @@ def page_budget(request: Request) -> int:
     return proc.page_budget if request.language.catalog is None else proc.page_budget_translated
 
 
+def _umask() -> int:
+    """The process's umask: from /proc on Linux (reading it through os.umask means
+    setting it for a moment, which another thread could notice)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def default_output(request: Request, output_dir: Path = Path("output")) -> Path:
     """``output/<procedure>.<lang>[.<provider>].pdf``; never the patient's name or date."""
     parts = [request.procedure.id, request.language.code]
@@ -144,15 +159,23 @@ def default_output(request: Request, output_dir: Path = Path("output")) -> Path:
 
 def write_atomic(data: bytes | Iterable[bytes], path: Path) -> Path:
     """Write via a temporary file in the same folder and rename: never a partial PDF.
-    ``data`` may come in pieces (a large manifest is never one string in memory)."""
+    ``data`` may come in pieces (a large manifest is never one string in memory).
+
+    Only a regular file (or nothing) is replaced: a symbolic link, a device such as
+    ``/dev/stdout`` or a pipe at ``path`` is refused, not silently swapped for a file.
+    The new file gets the permissions the user's umask allows, as any new file."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
+    if path.is_symlink():
+        raise OutputError(f"{path}: is a symbolic link; give the path of a regular file (or - for standard output)")
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; expected a file name ending in .pdf")
+    if path.exists() and not path.is_file():
+        raise OutputError(f"{path}: is not a regular file (a device or pipe); give a file name, or - for standard output")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot create folder {folder} ({exc.strerror})") from None
-    if path.is_dir():
-        raise OutputError(f"{path}: is a folder; expected a file name ending in .pdf")
+        raise OutputError(f"{path}: cannot create folder {folder} ({exc.strerror or exc})") from None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".handout-", suffix=".part", dir=folder)
     except OSError as exc:
@@ -165,7 +188,7 @@ def write_atomic(data: bytes | Iterable[bytes], path: Path) -> Path:
                 fh.writelines(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a new file honours the umask
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
