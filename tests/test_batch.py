@@ -183,3 +183,54 @@ def test_languages_with_large_fonts_are_made_apart():
     assert groups["zh_Hans"] == groups["zh_Hant"] == groups["ja"]  # they share WenQuanYi
     assert groups["ko"] and groups["ko"] != groups["ja"]
     assert all(not groups[lang] for lang in ("en", "es", "ar", "hi", "vi", "ru"))
+
+
+def _write_csv(path, text):
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def test_csv_fields_may_hold_line_breaks_and_semicolons_are_sniffed(tmp_path):
+    from handouts.batch import read_provider_csv
+
+    quoted = _write_csv(tmp_path / "q.csv", (
+        'id,name,credentials,phone,procedures,languages\r\n'
+        'kim,"Kim\nLee",MD,(555) 010-1000,botox-neck,en\r\n'
+        'ana,"Ana\u2028Rivera",MD,(555) 010-1001,botox-neck,es\r\n'
+        'bo,"Bo ""Sky"" Ng",DO,(555) 010-1002,botox-neck,en\r\n'
+    ))
+    providers, failures = read_provider_csv(quoted, ["botox-neck"])
+    # One row each: the line break in Kim's name is that row's one problem (not two bogus
+    # rows); U+2028 in Ana's is a space.
+    assert [p.id for p in providers] == ["ana", "bo"]
+    assert [(f.what, f.reason) for f in failures] == [("provider at q.csv line 2", "expected a single line of text (no control characters)")]
+    assert providers[0].name == "Ana Rivera, MD" and providers[1].name == 'Bo "Sky" Ng, DO'
+    excel = _write_csv(tmp_path / "e.csv", (
+        "id;name;credentials;phone;procedures;languages\n"
+        "kim;Kim Lee;MD;(555) 010-1000;botox-neck;en es\n"
+    ))
+    providers, failures = read_provider_csv(excel, ["botox-neck"])
+    assert [(p.id, p.name, p.languages) for p in providers] == [("kim", "Kim Lee, MD", ("en", "es"))]
+
+
+def test_csv_errors_name_their_line(tmp_path):
+    import pytest
+
+    from handouts.batch import read_provider_csv
+    from handouts.errors import HandoutsError
+
+    huge = _write_csv(tmp_path / "h.csv", "id,name,credentials,phone,procedures,languages\nkim,Kim,MD,1,botox-neck,en\n"
+                      + "lee," + "x" * 200_000 + ",MD,1,botox-neck,en\n")
+    with pytest.raises(HandoutsError, match=r"h.csv: line 3: not a readable CSV row \(field larger than field limit"):
+        read_provider_csv(huge, ["botox-neck"])
+    extra = _write_csv(tmp_path / "x.csv", (
+        'id,name,credentials,phone,procedures,languages\n'
+        '"kim","Kim\nLee",MD,(555) 010-1000,botox-neck,en,EXTRA\n'
+        'ok,Ok,MD,(555) 010-1001,botox-neck,en\n'
+        'bad,Bad,MD,1,botox-neck,en\n'
+    ))
+    providers, failures = read_provider_csv(extra, ["botox-neck"])
+    assert [p.id for p in providers] == ["ok"]
+    assert [(f.what, f.reason.split(";")[0]) for f in failures] == [
+        ("provider at x.csv line 2", "7 fields"), ("provider at x.csv line 5", "'1' is not a phone number"),
+    ]

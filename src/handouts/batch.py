@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
+import io
 import json
 import multiprocessing
 import os
@@ -73,15 +74,25 @@ def read_provider_csv(path: Path, known_procedures: Iterable[str]) -> tuple[list
         raise HandoutsError(f"{path}: cannot read ({exc.strerror})") from None
     except UnicodeDecodeError:
         raise HandoutsError(f"{path}: not UTF-8 text; export the CSV as UTF-8") from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    # The csv module, not str.splitlines(): a quoted field may hold a line break, and a
+    # name may hold U+2028, neither of which ends a row. The delimiter is sniffed from
+    # the header: Excel writes ";" where the decimal mark is a comma.
+    header = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=header.count) if header else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    fieldnames = [name.strip() for name in (reader.fieldnames or [])]
+    reader.fieldnames = fieldnames
+    missing = [c for c in CSV_COLUMNS if c not in fieldnames]
     if missing:
         raise HandoutsError(f"{path}: missing column(s) {', '.join(missing)}; expected: {', '.join(CSV_COLUMNS)}")
     providers: list[Provider] = []
     failures: list[Failure] = []
     seen: set[str] = set()
-    for line, row in enumerate(reader, start=2):
+    for line, row in _rows(reader, path):
         where = f"{path.name} line {line}"
+        if None in row:  # more fields than columns
+            failures.append(Failure(f"provider at {where}", f"{len(fieldnames) + len(row[None])} fields; expected {len(fieldnames)}"))
+            continue
         try:
             pid = _provider_id((row.get("id") or "").strip())
             if pid in seen:
@@ -100,6 +111,21 @@ def read_provider_csv(path: Path, known_procedures: Iterable[str]) -> tuple[list
         except _Invalid as exc:
             failures.append(Failure(f"provider at {where}", str(exc)))
     return providers, failures
+
+
+def _rows(reader: csv.DictReader, path: Path) -> Iterator[tuple[int, dict]]:
+    """(line where the row starts, row); a CSV the reader cannot parse (a field longer
+    than the csv module's limit, a stray quote) is one error naming the line."""
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise HandoutsError(f"{path}: line {start}: not a readable CSV row ({exc})") from None
+        yield start, row
+        start = reader.line_num + 1
 
 
 # --- planning ------------------------------------------------------------------------------
