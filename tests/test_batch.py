@@ -129,13 +129,13 @@ def test_interrupted_batch_leaves_no_partial_file_and_resumes(cli, tmp_path, mon
     real = handouts.pipeline.os.replace
     calls = {"n": 0}
 
-    def dies_on_third(src, dst):
+    def dies_on_fourth(src, dst):  # PDF 1, the manifest (from the first item on), PDF 2, ...
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 4:
             raise KeyboardInterrupt  # the batch is killed while writing
         return real(src, dst)
 
-    monkeypatch.setattr(handouts.pipeline.os, "replace", dies_on_third)
+    monkeypatch.setattr(handouts.pipeline.os, "replace", dies_on_fourth)
     killed = cli("batch", "--providers", str(csv), "--provider", "kim", "--out", "o", "--jobs", "1")
     assert killed.exit_code == 1 and "Aborted" in killed.output  # click's answer to Ctrl-C
     monkeypatch.setattr(handouts.pipeline.os, "replace", real)
@@ -143,7 +143,31 @@ def test_interrupted_batch_leaves_no_partial_file_and_resumes(cli, tmp_path, mon
     assert not [p for p in (tmp_path / "o").rglob("*") if p.name.startswith(".handout-")]
     result = cli("batch", "--providers", str(csv), "--provider", "kim", "--out", "o", "--jobs", "1")
     assert result.exit_code == 0
+    # PDF 2 was finished after the manifest was last written: the journal knows it.
+    assert result.stdout.startswith("2 written, 2 up to date"), result.stdout
     assert len(list((tmp_path / "o").rglob("*.pdf"))) == 4
+    assert not (tmp_path / "o" / ".manifest.journal").exists()
+
+
+def test_a_filtered_run_keeps_the_other_entries(cli, tmp_path):
+    import json
+
+    assert cli("batch", "--provider", "dr-rivera", "--procedure", "botox-neck", "--lang", "en", "--out", "o").exit_code == 0
+    assert cli("batch", "--provider", "dr-rivera", "--procedure", "botox-neck", "--lang", "es", "--out", "o").exit_code == 0
+    listed = {e["language"] for e in json.loads((tmp_path / "o" / "manifest.json").read_text())["items"]}
+    assert listed == {"en", "es"}
+
+
+def test_a_second_batch_into_the_same_folder_stops(cli, tmp_path):
+    import fcntl
+
+    (tmp_path / "o").mkdir()
+    with (tmp_path / "o" / ".batch.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a batch running elsewhere
+        result = cli("batch", "--provider", "dr-rivera", "--lang", "en", "--out", "o")
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith("another batch is writing into this folder; wait for it to finish")
+    assert not list((tmp_path / "o").rglob("*.pdf"))
 
 
 def test_plan_counts(tmp_path):

@@ -21,6 +21,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -279,13 +280,49 @@ def _make(task: tuple[Item, str]) -> dict:
         return {"failure": f"{item.provider.id}/{item.procedure}/{item.language}", "reason": str(exc)}
 
 
+JOURNAL = ".manifest.journal"  # one line per item made since the manifest was last written
+LOCK = ".batch.lock"
+
+
 def read_manifest(out_dir: Path) -> dict[str, dict]:
-    """Previous entries by path (an unreadable manifest just means: rebuild)."""
+    """Previous entries by path: the manifest, then the journal of items finished after
+    it was last written (a batch that was killed). Unreadable parts just mean: rebuild."""
+    entries: dict[str, dict] = {}
     try:
         data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        return {e["path"]: e for e in data.get("items", []) if "path" in e}
+        entries = {e["path"]: e for e in data.get("items", []) if "path" in e}
     except (OSError, ValueError, AttributeError, TypeError):
-        return {}
+        pass
+    try:
+        with (out_dir / JOURNAL).open(encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    entry = json.loads(line)
+                    entries[entry["path"]] = entry
+                except (ValueError, KeyError, TypeError):
+                    continue  # the line being written when the batch was stopped
+    except OSError:
+        pass
+    return entries
+
+
+@contextmanager
+def locked(out_dir: Path) -> Iterator[None]:
+    """Hold the output folder for one batch: a second batch into the same folder at the
+    same time stops with one line instead of interleaving files and manifests."""
+    import fcntl
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = (out_dir / LOCK).open("a")
+    except OSError as exc:
+        raise HandoutsError(f"{out_dir}: cannot write there ({exc.strerror or exc})") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise HandoutsError(f"{out_dir}: another batch is writing into this folder; wait for it to finish") from None
+        yield
 
 
 def _up_to_date(item: Item, entry: dict | None, out_dir: Path) -> bool:
@@ -300,7 +337,9 @@ def _up_to_date(item: Item, entry: dict | None, out_dir: Path) -> bool:
         return False
 
 
-def write_manifest(out_dir: Path, entries: Iterable[dict], failures: Sequence[Failure]) -> Path:
+def write_manifest(out_dir: Path, entries: Iterable[dict], failures: Sequence[Failure], keep_journal: bool = False) -> Path:
+    """Write the manifest (atomically); the journal it now covers goes, unless a batch
+    is still appending to it."""
     from .pipeline import write_atomic
 
     def pieces() -> Iterator[bytes]:
@@ -311,7 +350,10 @@ def write_manifest(out_dir: Path, entries: Iterable[dict], failures: Sequence[Fa
             yield ("," if index else "").encode() + b"\n    " + json.dumps(entry, ensure_ascii=False).encode("utf-8")
         yield f'\n  ],\n  "failures": {json.dumps([asdict(f) for f in failures], ensure_ascii=False)}\n}}\n'.encode()
 
-    return write_atomic(pieces(), out_dir / MANIFEST)
+    path = write_atomic(pieces(), out_dir / MANIFEST)
+    if not keep_journal:
+        (out_dir / JOURNAL).unlink(missing_ok=True)
+    return path
 
 
 def run(
@@ -323,12 +365,19 @@ def run(
     progress: Callable[[int], None] | None = None,
     flush_every: int = 50,
 ) -> Summary:
-    """Make the items that are out of date, ``jobs`` at a time. The manifest is
-    rewritten as the batch goes, so a batch that is stopped half-way resumes."""
+    """Make the items that are out of date, ``jobs`` at a time. Every item made is
+    journalled at once, and the manifest rewritten as the batch goes, so a batch that
+    is stopped resumes where it was. Entries of handouts this run does not plan (another
+    language, another provider) are kept while their files are there."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    previous = {} if force else read_manifest(out_dir)
+    previous = read_manifest(out_dir)
+    planned = {item.path.as_posix() for item in items}
     summary = Summary()
-    entries: dict[str, dict] = {}
+    entries: dict[str, dict] = {
+        key: entry for key, entry in previous.items() if key not in planned and _still_there(entry, out_dir)
+    }
+    if force:
+        previous = {}
     todo: list[Item] = []
     for item in items:
         key = item.path.as_posix()
@@ -345,23 +394,35 @@ def run(
     todo.sort(key=lambda item: (item.procedure, item.language))
     tasks = [(item, str(out_dir)) for item in todo]
     last_flush, flush_cost = time.monotonic(), 0.0
-    for done, result in enumerate(_results(clinic, tasks, jobs), start=1):
-        if "failure" in result:
-            summary.failures.append(Failure(result["failure"], result["reason"]))
-        else:
-            entries[result["path"]] = _compact(result)
-            summary.written += 1
-        if progress:
-            progress(1)
-        # Every ``flush_every`` items, but never more than a tenth of the time: a batch of
-        # ten thousand would otherwise spend its time rewriting a growing manifest.
-        if done % flush_every == 0 and time.monotonic() - last_flush >= 10 * flush_cost:
-            started = time.monotonic()
-            write_manifest(out_dir, entries.values(), summary.failures)
-            last_flush = time.monotonic()
-            flush_cost = last_flush - started
+    with (out_dir / JOURNAL).open("a", encoding="utf-8") as journal:
+        for done, result in enumerate(_results(clinic, tasks, jobs), start=1):
+            if "failure" in result:
+                summary.failures.append(Failure(result["failure"], result["reason"]))
+            else:
+                entries[result["path"]] = _compact(result)
+                summary.written += 1
+                journal.write(json.dumps(result, ensure_ascii=False) + "\n")
+                journal.flush()
+            if progress:
+                progress(1)
+            # From the first item, then every ``flush_every`` items but never more than a
+            # tenth of the time: a batch of ten thousand would otherwise spend its time
+            # rewriting a growing manifest (the journal holds what came in between).
+            if done == 1 or (done % flush_every == 0 and time.monotonic() - last_flush >= 10 * flush_cost):
+                started = time.monotonic()
+                write_manifest(out_dir, entries.values(), summary.failures, keep_journal=True)
+                last_flush = time.monotonic()
+                flush_cost = last_flush - started
     summary.entries = sorted(entries.values(), key=lambda e: e["path"])
     return summary
+
+
+def _still_there(entry: dict, out_dir: Path) -> bool:
+    """Whether a listed handout is still on disk with the size recorded."""
+    try:
+        return (out_dir / entry["path"]).stat().st_size == entry.get("bytes")
+    except (OSError, KeyError, TypeError):
+        return False
 
 
 _SHARED_VALUES = ("provider", "procedure", "language", "paper", "catalog_review_state", "content_review_date")

@@ -307,15 +307,16 @@ def batch(
     failures += plan_failures
     items = b.fingerprints(clinic, items, paper)
     jobs = jobs or b.default_jobs()
-    if sys.stderr.isatty() and items:
-        with click.progressbar(length=len(items), label="Handouts", file=sys.stderr) as bar:
-            summary = b.run(clinic, items, out_dir, jobs, force, progress=bar.update)
-    else:
-        summary = b.run(clinic, items, out_dir, jobs, force)
-    summary.failures = failures + summary.failures
-    manifest = b.write_manifest(out_dir, summary.entries, summary.failures)
-    if merge and summary.entries:
-        summary.bundles = b.merge(out_dir, summary.entries, by_language=merge_by == "language")
+    with b.locked(out_dir):
+        if sys.stderr.isatty() and items:
+            with click.progressbar(length=len(items), label="Handouts", file=sys.stderr) as bar:
+                summary = b.run(clinic, items, out_dir, jobs, force, progress=bar.update)
+        else:
+            summary = b.run(clinic, items, out_dir, jobs, force)
+        summary.failures = failures + summary.failures
+        manifest = b.write_manifest(out_dir, summary.entries, summary.failures)
+        if merge and summary.entries:
+            summary.bundles = b.merge(out_dir, summary.entries, by_language=merge_by == "language")
     click.echo(f"{summary.written} written, {summary.skipped} up to date, {len(summary.failures)} failed; manifest: {manifest}")
     for bundle in summary.bundles:
         click.echo(f"Bundle: {bundle}")
