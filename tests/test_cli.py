@@ -212,3 +212,35 @@ def test_new_files_respect_the_umask(cli, tmp_path):
     assert stat.S_IMODE((tmp_path / "private.pdf").stat().st_mode) == 0o600
     assert cli("generate", "botox-neck", "-o", "shared.pdf").exit_code == 0
     assert stat.S_IMODE((tmp_path / "shared.pdf").stat().st_mode) == 0o666 & ~old
+
+
+def test_the_demo_clinic_for_a_patient_is_marked_sample_on_every_page(cli, tmp_path):
+    from .conftest import page_texts
+
+    result = cli("generate", "botox-neck", "--patient", "Ana Rivera", "-o", "named.pdf")
+    assert result.exit_code == 0
+    assert "demo clinic" in result.stderr and "sample" in result.stderr
+    pages = page_texts(tmp_path / "named.pdf")
+    assert pages and all("Sample — not for patient use" in text for text in pages)
+    assert cli("generate", "botox-neck", "-o", "blank.pdf").exit_code == 0  # no patient: an evaluation copy
+    assert not any("Sample — not" in text for text in page_texts(tmp_path / "blank.pdf"))
+
+
+def test_a_default_clinic_per_machine(cli, make_clinic, tmp_path, monkeypatch):
+    from .conftest import pdf_text
+
+    path = make_clinic()
+    monkeypatch.setenv("HANDOUTS_CLINIC", str(path))
+    result = cli("generate", "botox-neck", "--patient", "Ana Rivera", "-o", "env.pdf")
+    assert result.exit_code == 0 and "demo" not in result.stderr
+    assert "Test Spine Clinic" in pdf_text(tmp_path / "env.pdf") and "Sample — not" not in pdf_text(tmp_path / "env.pdf")
+    monkeypatch.delenv("HANDOUTS_CLINIC")
+    config = tmp_path / "xdg" / "handouts"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(f'clinic = "{path}"\n')
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert cli("generate", "botox-neck", "-o", "file.pdf").exit_code == 0
+    assert "Test Spine Clinic" in pdf_text(tmp_path / "file.pdf")
+    (config / "config.toml").write_text("clinic = 3\n")
+    result = cli("generate", "botox-neck", "-o", "bad.pdf")
+    assert result.exit_code == 1 and "config.toml: clinic: expected the path of a clinic.toml" in result.stderr

@@ -81,3 +81,17 @@ def test_not_utf8(make_clinic):
     path.write_bytes("[clinic]\nname = \"Cl\xednica\"\n".encode("latin-1"))
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_clinic(path)
+
+
+def test_outside_the_us_and_canada_the_emergency_number_is_required(make_clinic):
+    from handouts.config import load_clinic
+    from handouts.errors import ConfigError
+
+    path = make_clinic()
+    path.write_text(path.read_text().replace('paper = "letter"', 'country = "GB"'))
+    with pytest.raises(ConfigError, match=r"clinic.emergency_number: missing: 911 is the default only in the US and Canada"):
+        load_clinic(path)
+    path.write_text(path.read_text().replace('country = "GB"', 'country = "GB"\nemergency_number = "999"'))
+    assert load_clinic(path).emergency_number == "999"
+    path.write_text(path.read_text().replace('country = "GB"\nemergency_number = "999"', 'country = "CA"'))
+    assert load_clinic(path).emergency_number == "911"

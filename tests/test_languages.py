@@ -259,7 +259,7 @@ def test_clinic_review_removes_the_draft_notice(cli, make_clinic, tmp_path):
 
 def test_paper_defaults_by_territory(cli, make_clinic, tmp_path):
     path = make_clinic()
-    path.write_text(path.read_text().replace('paper = "letter"', 'country = "DE"'))
+    path.write_text(path.read_text().replace('paper = "letter"', 'country = "DE"\nemergency_number = "112"'))
     assert cli("generate", "botox-neck", "--clinic", str(path), "-o", "de.pdf").exit_code == 0
     assert round(float(PdfReader(str(tmp_path / "de.pdf")).pages[0].mediabox.height)) == 842
     path.write_text(path.read_text().replace('country = "DE"', 'country = "CA"'))

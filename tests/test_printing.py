@@ -42,7 +42,9 @@ def test_no_cups_installed(cli, monkeypatch):
     monkeypatch.setattr(printing.shutil, "which", lambda name: None)
     result = cli("print", "botox-neck", "--printer", "X")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: CUPS is not installed (no lp command)")
+    *warnings, error = result.stderr.strip().splitlines()
+    assert error.startswith("Error: CUPS is not installed (no lp command)")
+    assert all("demo clinic" in w for w in warnings)  # printing the demo clinic says so first
 
 
 def test_scheduler_not_running(cli, monkeypatch):

@@ -100,9 +100,10 @@ clinic_option = click.option(
 
 
 def _load_clinic(clinic_path: Path | None):
-    from .config import load_clinic
+    from .config import default_clinic_path, load_clinic
     from .content import discover, procedure_dirs
 
+    clinic_path = clinic_path or default_clinic_path()
     known = None
     if clinic_path is not None:
         extra = clinic_path.parent / "templates"
@@ -148,17 +149,23 @@ def handout_options(func: F) -> F:
 
 def _build(procedure: str, clinic_path: Path | None, provider_id: str | None, lang: str, patient: str | None,
            visit_date: dt.date | None, paper: str | None, allow_incomplete: bool, large_print: bool = False,
-           grayscale: bool = False):
+           grayscale: bool = False, for_print: bool = False):
     """The request and the built handout, with warnings on stderr."""
     with _loading():
         from .pipeline import build, make_request, page_budget
 
     clinic = _load_clinic(clinic_path)
+    if clinic.is_demo and (patient is not None or for_print):
+        click.echo(
+            "Warning: this handout uses the built-in demo clinic (its phone numbers are not real), so every page is "
+            "marked as a sample; give --clinic, or set HANDOUTS_CLINIC or ~/.config/handouts/config.toml (see README)",
+            err=True,
+        )
     request = make_request(
         clinic, procedure, lang, provider_id, patient, visit_date,
         allow_incomplete=allow_incomplete, warn=lambda message: click.echo(f"Warning: {message}", err=True),
     )
-    handout = build(request, paper, large_print=large_print, grayscale=grayscale)
+    handout = build(request, paper, large_print=large_print, grayscale=grayscale, for_print=for_print)
     budget = page_budget(request)
     if handout.pages > budget and not large_print:
         click.echo(f"Warning: {handout.pages} pages, over the procedure's budget of {budget}", err=True)
@@ -204,7 +211,7 @@ def print_(printer: str | None, copies: int, duplex: bool, dry_run: bool, **choi
 
     from .printing import PrintJob, keeps_job_files, lp_command, send
 
-    request, handout = _build(**choice)
+    request, handout = _build(**choice, for_print=True)
     job = PrintJob(printer, copies, duplex, handout.paper, title=f"handout {request.procedure.id} {request.language.code}")
     if dry_run:
         click.echo(shlex.join(lp_command(job)))

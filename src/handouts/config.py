@@ -252,6 +252,29 @@ class _Collector:
                 self.add(prefix, f"unknown key{suggestion}")
 
 
+def default_clinic_path() -> Path | None:
+    """This machine's default clinic, so the front desk never types ``--clinic``:
+    ``HANDOUTS_CLINIC``, else ``clinic = "..."`` in ``$XDG_CONFIG_HOME/handouts/config.toml``
+    (``~/.config/...``); None means the built-in demo clinic."""
+    import os
+
+    named = os.environ.get("HANDOUTS_CLINIC", "").strip()
+    if named:
+        return Path(named).expanduser()
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "handouts" / "config.toml"
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(str(config), [f"cannot read ({exc})"]) from None
+    value = data.get("clinic")
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(str(config), ["clinic: expected the path of a clinic.toml, e.g. clinic = \"/srv/clinic/clinic.toml\""])
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else config.parent / path
+
+
 def load_clinic(path: Path | None = None, known_procedures: Iterable[str] | None = None) -> Clinic:
     """Read and validate a clinic file; with no path, the built-in demo clinic.
 
@@ -289,6 +312,10 @@ def parse_clinic(
     if "clinic" not in data:
         c.add("clinic", "missing; expected a [clinic] table with name, address, phone, after_hours_phone")
     clinic = c.table("clinic", data.get("clinic", {}), _CLINIC_KEYS)
+    country = clinic.get("country", "US")
+    if country not in _NINE_ONE_ONE and "emergency_number" not in clinic and "emergency" not in clinic:
+        # A handout that says "call 911" in Germany sends a patient in trouble nowhere.
+        c.add("clinic.emergency_number", f"missing: 911 is the default only in the US and Canada; set the number patients in {country} call (e.g. \"112\")")
     brand = c.table("brand", data.get("brand", {}), _BRAND_KEYS)
     base_dir = path.parent
 
@@ -352,6 +379,9 @@ def parse_clinic(
         reviews=tuple(reviews),
         locales_dir=base_dir / "locales" if not is_demo and (base_dir / "locales").is_dir() else None,
     )
+
+
+_NINE_ONE_ONE = frozenset({"US", "CA"})  # where "call 911" may be the default
 
 
 def _check_logo(c: _Collector, logo: Path) -> Path | None:

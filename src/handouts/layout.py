@@ -81,6 +81,11 @@ class LayoutOptions:
     author: str = ""
     subject: str = ""
     keywords: str = ""
+    sample: bool = False  # the demo clinic for a patient or a printer: mark every page
+
+
+#: Across every page of a handout made from the built-in demo clinic for a patient.
+SAMPLE_MARK = "Sample — not for patient use"
 
 
 class Styles:
@@ -516,7 +521,22 @@ class Pages:
         # every printer can print.
         return self.margin + max(text_h, logo_box) + 0.14 * inch, logo_box, text_w
 
+    def sample_mark(self, canv: Canvas) -> None:
+        """The demo clinic's mark: large, light, diagonal, under the page's content."""
+        if not self.options.sample:
+            return
+        w, h = self.size
+        family = self.s.stack.family_for("S") or self.s.stack.base
+        canv.saveState()
+        canv.setFillColor(mix(self.s.palette.alert, white, 0.72))
+        canv.translate(w / 2, h / 2)
+        canv.rotate(35)
+        canv.setFont(family.face(bold=True), 40)
+        canv.drawCentredString(0, -14, SAMPLE_MARK)
+        canv.restoreState()
+
     def first_header(self, canv: Canvas, _doc) -> None:
+        self.sample_mark(canv)
         w, h = self.size
         band_h, logo_box, text_w = self._band_layout()
         canv.saveState()
@@ -563,6 +583,7 @@ class Pages:
             canv.drawImage(logo, lx, ly, lw * scale, lh * scale, mask="auto")
 
     def later_header(self, canv: Canvas, _doc) -> None:
+        self.sample_mark(canv)
         if canv.getPageNumber() > MAX_PAGES:
             raise ContentError(
                 f"{self.doc.title}: the handout runs past {MAX_PAGES} pages (a handout is 2, 7 in large print); "
@@ -667,7 +688,7 @@ def build_pdf(
     stay as they are. If it still does not fit, the longer version is kept.
     """
     fills = dict(fills or {})
-    texts = drawn_texts(doc, clinic)
+    texts = drawn_texts(doc, clinic, options)
     check_coverage(texts, stack)
     check_coverage(fills.values(), stack, remember=False)  # personal text: never kept
     result = _build_once(doc, clinic, stack, palette, options, texts, fills, density=1.0)
@@ -680,10 +701,13 @@ def build_pdf(
     return result
 
 
-def drawn_texts(doc: m.Document, clinic: Clinic) -> list[str]:
+def drawn_texts(doc: m.Document, clinic: Clinic, options: LayoutOptions | None = None) -> list[str]:
     """Everything the pages will show: the document's text, the clinic's lines drawn by
     the page templates, and the page furniture (page numbers, separators, colons)."""
-    return [*doc.texts(), clinic.name, clinic.phone, clinic.website or "", doc.page_pattern, "0123456789 · ", colon(doc.lang)]
+    furniture = [clinic.name, clinic.phone, clinic.website or "", doc.page_pattern, "0123456789 · ", colon(doc.lang)]
+    if options is not None and options.sample:
+        furniture.append(SAMPLE_MARK)
+    return [*doc.texts(), *furniture]
 
 
 def _build_once(

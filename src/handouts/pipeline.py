@@ -91,7 +91,9 @@ def make_request(
     return Request(procedure, clinic, language, provider, patient, visit_date, draft)
 
 
-def build(request: Request, paper: str | None = None, large_print: bool = False, grayscale: bool = False) -> Handout:
+def build(
+    request: Request, paper: str | None = None, large_print: bool = False, grayscale: bool = False, for_print: bool = False
+) -> Handout:
     """Render and lay out one handout in memory. Large print grows the page count
     instead of shrinking anything, so it has no page budget.
 
@@ -111,6 +113,8 @@ def build(request: Request, paper: str | None = None, large_print: bool = False,
         keywords=f"patient education, {request.procedure.id}, {request.language.code}",
         large_print=large_print,
         grayscale=grayscale,
+        # The built-in demo clinic's fake phone numbers must never reach a real patient.
+        sample=clinic.is_demo and (request.patient is not None or for_print),
     )
     palette = Palette.from_hex(clinic.brand.primary, clinic.brand.accent)
     budget = None if large_print else page_budget(request)
