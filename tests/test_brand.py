@@ -45,3 +45,42 @@ def test_an_svg_logo_with_text_is_drawn_not_replayed(tmp_path):
     svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="40"><rect width="100" height="40" fill="#123"/>'
                    '<text x="5" y="25" font-size="14">Clinic</text></svg>')
     assert recorded_svg(svg) is None
+
+
+def _png(path, size, colour=(200, 30, 30)):
+    from PIL import Image
+
+    Image.new("RGB", size, colour).save(path)
+    return path
+
+
+def test_a_large_logo_is_embedded_at_300_dpi_for_its_box(cli, make_clinic, tmp_path):
+    from pypdf import PdfReader
+
+    path = make_clinic()
+    _png(path.parent / "logo.png", (3000, 1500))
+    assert cli("generate", "botox-neck", "--clinic", str(path), "-o", "big.pdf").exit_code == 0
+    images = [img for page in PdfReader(str(tmp_path / "big.pdf")).pages for img in page.images]
+    assert images and all(max(img.image.size) <= 186 for img in images)
+    assert (tmp_path / "big.pdf").stat().st_size < 80_000
+
+
+def test_a_huge_or_truncated_logo_is_one_line(cli, make_clinic, tmp_path):
+    import struct
+    import zlib
+
+    path = make_clinic()
+    logo = path.parent / "logo.png"
+    data = bytearray(_png(logo, (1, 1)).read_bytes())
+    data[16:24] = struct.pack(">II", 12_000, 12_000)  # the header claims 144 megapixels
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    logo.write_bytes(bytes(data))
+    result = cli("generate", "botox-neck", "--clinic", str(path), "-o", "huge.pdf")
+    assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert "clinic.logo" in result.stderr and "12,000 × 12,000 pixels is too large" in result.stderr
+    whole = _png(logo, (400, 300)).read_bytes()
+    logo.write_bytes(whole[: len(whole) // 2])
+    result = cli("generate", "botox-neck", "--clinic", str(path), "-o", "cut.pdf")
+    assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert "clinic.logo" in result.stderr and "not a readable image" in result.stderr
+    assert not list(tmp_path.glob("*.pdf"))

@@ -7,6 +7,7 @@ a batch run draws the same logo and QR code on thousands of pages.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -128,16 +129,44 @@ def _read_logo(path: Path) -> Drawing | object:
         if drawing is None or not drawing.width or not drawing.height:
             raise LogoError("not a valid SVG (no size or nothing to draw)")
         return drawing
+    from PIL import Image
     from reportlab.lib.utils import ImageReader
 
     try:
-        reader = ImageReader(str(path))
-        width, height = reader.getSize()
+        with warnings.catch_warnings():
+            # Pillow warns on opening a huge image; the size check below says it in one line.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(path)
+        with opened as image:
+            width, height = image.size
+            if width * height > MAX_LOGO_PIXELS:  # checked before decoding a byte of it
+                raise LogoError(f"{width:,} × {height:,} pixels is too large; save it at most 2,000 pixels wide")
+            image.load()  # decode it all now: a truncated file fails here, not in the middle of a PDF
+            printed = logo_pixels()
+            if max(width, height) > printed:
+                # 300 dpi at the size it prints: a 50 MB photo would otherwise go into every handout.
+                image.thumbnail((printed, printed), Image.Resampling.LANCZOS)
+            if image.mode not in ("RGB", "RGBA", "L", "LA"):
+                image = image.convert("RGBA" if "transparency" in image.info or image.mode in ("P", "PA") else "RGB")
+            else:
+                image = image.copy()
+    except LogoError:
+        raise
     except Exception as exc:  # PIL raises UnidentifiedImageError, OSError, ...
-        raise LogoError(f"not a readable image ({exc.__class__.__name__})") from None
+        raise LogoError(f"not a readable image ({exc.__class__.__name__}: {exc})") from None
     if not width or not height:
         raise LogoError("the image is empty")
-    return reader
+    return ImageReader(image)
+
+
+#: The logo's box in the header band, in inches; bitmaps are kept at 300 dpi for it.
+LOGO_BOX_INCHES = 0.62
+MAX_LOGO_PIXELS = 40_000_000
+
+
+def logo_pixels() -> int:
+    """The longest side a bitmap logo needs: 300 dpi across its box."""
+    return round(LOGO_BOX_INCHES * 300)
 
 
 def logo_size(logo: object) -> tuple[float, float]:

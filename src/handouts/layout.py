@@ -23,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from . import internals, speed
 from . import model as m
 from .brand import (
+    LOGO_BOX_INCHES,
     Palette,
     draw_drawing,
     grey,
@@ -514,7 +515,7 @@ class Pages:
     def _band_layout(self) -> tuple[float, float, float]:
         """(band height, logo box size, text width) for page 1's header band."""
         w, _ = self.size
-        logo_box = 0.62 * inch if self.clinic.brand.logo is not None else 0.0
+        logo_box = LOGO_BOX_INCHES * inch if self.clinic.brand.logo is not None else 0.0
         text_w = w - 2 * self.margin - (logo_box + 0.2 * inch if logo_box else 0)
         text_h = sum(p.height for p in self._band_paragraphs(text_w))
         # The colour runs to the paper's edge; the text starts at the top margin, where
