@@ -256,3 +256,28 @@ def test_paragraph_line_breaks_are_remembered_per_width(monkeypatch):
     assert len(first.blPara.lines) == 2
 
 
+
+
+FORMAT_CHARACTERS = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u00ad"
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "zh_Hans", "hi", "vi"])
+def test_invisible_format_characters_in_a_name_are_not_drawn(lang, tmp_path):
+    """Zero-width spaces, bidi marks and isolates pasted into a name: the handout is
+    made (Arabic used to crash), and no character outside a font's glyphs is drawn."""
+    import handouts
+    from handouts import internals
+    from handouts.fonts import stack_for
+
+    name = "Ana" + FORMAT_CHARACTERS + " Rivera\u2068\u2069"
+    pdf = tmp_path / "h.pdf"
+    pdf.write_bytes(handouts.render_pdf("botox-neck", lang=lang, patient=name))
+    text = pdf_text(pdf)
+    if lang != "ar":  # Arabic's text layer is the subject of the accessibility issue
+        # (a font that has the joiners draws them, with no width: Fira, Hind)
+        assert "Ana Rivera" in "".join(c for c in text if c not in FORMAT_CHARACTERS)
+    covered = set()
+    for family in stack_for(lang).families:
+        covered |= set(internals.cmap(family.face())) | set(internals.cmap(family.face(bold=True)))
+    drawn = {ord(c) for c in text if not c.isspace()}
+    assert not {c for c in drawn if c in {ord(x) for x in FORMAT_CHARACTERS} and c not in covered}

@@ -52,8 +52,25 @@ _SYSTEM_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/sha
 
 def typeset(text: str) -> str:
     """Text as it goes on the page: NFC-normalised (one code point per accented letter,
-    as fonts expect; Vietnamese needs it), with spaces a font may lack replaced."""
-    return unicodedata.normalize("NFC", text).translate(_SPACES)
+    as fonts expect; Vietnamese needs it), with spaces a font may lack replaced, and
+    without invisible format characters (zero-width spaces, byte-order marks, bidi
+    marks, embeddings and isolates): pasted into a name, they reach ReportLab as
+    characters, which it draws as empty boxes. Zero-width joiners stay (Indic shaping
+    uses them) and are dropped where a font has no glyph for them (:data:`JOINERS`)."""
+    text = unicodedata.normalize("NFC", text).translate(_SPACES)
+    if _has_format(text):
+        text = "".join(c for c in text if c in JOINERS or unicodedata.category(c) != "Cf")
+    return text
+
+
+#: Zero-width non-joiner and joiner: kept for shaping, never drawn by a font without them.
+JOINERS = frozenset("\u200c\u200d")
+_ASCII = frozenset(map(chr, range(128)))
+
+
+def _has_format(text: str) -> bool:
+    """Whether a text may hold a format character (a quick test: most text is ASCII)."""
+    return not _ASCII.issuperset(text) and any(unicodedata.category(c) == "Cf" for c in text)
 
 
 @dataclass(frozen=True)
@@ -232,7 +249,11 @@ class FontStack:
         buffer: list[str] = []
         families: dict[str, FontFamily | None] = {}
         for char in text:
-            if char in _INVISIBLE or char == "\u00a0" or unicodedata.category(char) in ("Mn", "Me"):
+            if char in JOINERS:  # drawn only by a font that has them (Indic, Vietnamese)
+                family = current or self.base
+                if ord(char) not in internals.cmap(family.face()):
+                    continue
+            elif char in _INVISIBLE or char == "\u00a0" or unicodedata.category(char) in ("Mn", "Me"):
                 family = current or self.family_for(char) or self.base
             else:
                 if char not in families:

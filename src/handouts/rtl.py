@@ -26,7 +26,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from . import internals, speed
 from . import model as m
-from .fonts import FontStack, typeset
+from .fonts import JOINERS, FontStack, typeset
 from .platypus import Flowable
 
 # Shaped template text: a batch prints the same sentences for provider after provider.
@@ -87,6 +87,8 @@ def _glyphs(runs: m.Inline, stack: FontStack, bold_style: bool, size: float) -> 
         face = faces.get(key)
         if face is None:
             face = faces[key] = (stack.family_for(char) or stack.base).face(bold=bold)
+        if char in JOINERS and ord(char) not in internals.cmap(face):
+            continue  # a joiner the font cannot draw (shaping has used it already)
         glyphs.append(Glyph(char, face, stringWidth(char, face, size), level, space=char == " "))
     return tuple(glyphs)
 
