@@ -273,16 +273,21 @@ _SEGMENTS: speed.Memo[tuple[str, FontStack], tuple[tuple[FontFamily, str], ...]]
 
 # Which stack each language uses. Latin-script languages the primary family covers need
 # no entry. Order matters: the first family that has a character draws it.
+# Fira Sans follows Atkinson Hyperlegible everywhere: names such as "Nguyễn Thị Minh
+# Khai", "Ōtsuka", "Mōʻī", Greek and Cyrillic ones print on every handout.
 _STACKS = {
     "vi": ("fira",),
     "ru": ("fira",),
-    "zh_Hans": ("atkinson", "wqy"),
-    "zh_Hant": ("atkinson", "wqy"),
-    "ja": ("atkinson", "ipa", "wqy"),
-    "ko": ("atkinson", "nanum"),
-    "ar": ("plex_arabic", "atkinson"),
+    "zh_Hans": ("atkinson", "fira", "wqy"),
+    "zh_Hant": ("atkinson", "fira", "wqy"),
+    "ja": ("atkinson", "fira", "ipa", "wqy"),
+    "ko": ("atkinson", "fira", "nanum"),
+    "ar": ("plex_arabic", "atkinson", "fira"),
+    # Not Fira for Hindi: ReportLab's HarfBuzz path fails cutting a Fira subset from a
+    # shaped paragraph (IndexError in makeSubset); such a name is a glyph error instead.
     "hi": ("hind", "atkinson"),
 }
+_LATIN = ("atkinson", "fira")  # every other language
 _BASE = {"zh_Hans": "wqy", "zh_Hant": "wqy", "ja": "ipa", "ko": "nanum"}
 # Families of tens of megabytes once parsed (CJK: tens of thousands of glyphs).
 _LARGE = frozenset({"wqy", "ipa", "nanum"})
@@ -308,7 +313,7 @@ _STACK_MEMO: speed.Memo[tuple[str, str], FontStack] = speed.Memo("font-stacks", 
 
 
 def _stack_for(language: str) -> FontStack:
-    keys = _STACKS.get(language, ("atkinson",))
+    keys = _STACKS.get(language, _LATIN)
     try:
         families = tuple(register(_FAMILIES[k]()) for k in keys)
     except FontMissing as exc:
