@@ -243,12 +243,11 @@ def test_csv_errors_name_their_line(tmp_path):
     from handouts.batch import read_provider_csv
     from handouts.errors import HandoutsError
 
-    huge = _write_csv(tmp_path / "h.csv", "id,name,credentials,phone,procedures,languages\nkim,Kim,MD,1,botox-neck,en\n"
-                      + "lee," + "x" * 200_000 + ",MD,1,botox-neck,en\n")
+    huge = _write_csv(tmp_path / "h.csv", CSV_HEAD + "kim,Kim,MD,1,botox-neck,en\n" + "lee," + "x" * 200_000 + ",MD,1,botox-neck,en\n")
     with pytest.raises(HandoutsError, match=r"h.csv: line 3: not a readable CSV row \(field larger than field limit"):
         read_provider_csv(huge, ["botox-neck"])
     extra = _write_csv(tmp_path / "x.csv", (
-        'id,name,credentials,phone,procedures,languages\n'
+        CSV_HEAD +
         '"kim","Kim\nLee",MD,(555) 010-1000,botox-neck,en,EXTRA\n'
         'ok,Ok,MD,(555) 010-1001,botox-neck,en\n'
         'bad,Bad,MD,1,botox-neck,en\n'

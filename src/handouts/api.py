@@ -66,8 +66,3 @@ def render_pdf(
         request = make_request(loaded, procedure, lang, provider, patient, visit_date, allow_incomplete)
         return build(request, paper, large_print, grayscale).pdf
 
-
-def build_lock() -> threading.Lock:
-    """The lock every build in this process holds (the CLI and batch workers build one
-    handout at a time anyway; a server shares it with :func:`render_pdf`)."""
-    return _BUILD_LOCK

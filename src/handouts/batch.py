@@ -454,11 +454,10 @@ def _results(clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int) -> Iterat
 
 
 def _font_group(language: str) -> frozenset[str]:
-    """Languages that share a large font go together (Japanese uses the Chinese font too)."""
-    from .fonts import large_fonts
+    """Languages that share a large font go together."""
+    from .fonts import large_font_group
 
-    fonts = large_fonts(language)
-    return frozenset({"cjk-han"}) if fonts & {"wqy", "ipa"} else fonts
+    return large_font_group(language)
 
 
 def _run_group(clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int, prepare: bool) -> Iterator[dict]:

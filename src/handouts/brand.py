@@ -6,6 +6,7 @@ a batch run draws the same logo and QR code on thousands of pages.
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from collections.abc import Iterator
@@ -106,19 +107,24 @@ def _readable_on_white(colour: Color) -> Color:
     return colour
 
 
-def read_logo(path: Path) -> Drawing | object:
+def read_logo(path: Path, data: bytes | None = None) -> Drawing | object:
     """A drawable for the logo: a Drawing for SVG, an ImageReader for bitmaps; reused
-    while the file's bytes are the same."""
+    while the file's bytes (``data``, if already read) are the same."""
     from .speed import drawings
 
+    if data is None:
+        data = _logo_bytes(path)
+    return drawings.logo(path, data, lambda: _read_logo(path, data))
+
+
+def _logo_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise LogoError(f"cannot read ({exc.strerror})") from None
-    return drawings.logo(path, data, lambda: _read_logo(path))
 
 
-def _read_logo(path: Path) -> Drawing | object:
+def _read_logo(path: Path, data: bytes) -> Drawing | object:
     if path.suffix.lower() == ".svg":
         from svglib.svglib import svg2rlg
 
@@ -136,7 +142,7 @@ def _read_logo(path: Path) -> Drawing | object:
         with warnings.catch_warnings():
             # Pillow warns on opening a huge image; the size check below says it in one line.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            opened = Image.open(path)
+            opened = Image.open(io.BytesIO(data))  # the bytes the memo is keyed on
         with opened as image:
             width, height = image.size
             if width * height > MAX_LOGO_PIXELS:  # checked before decoding a byte of it
@@ -253,11 +259,8 @@ def recorded_svg(path: Path) -> Recorded | None:
     Raises LogoError for a file svglib cannot read."""
     from .speed import drawings
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LogoError(f"cannot read ({exc.strerror})") from None
-    return drawings.recorded(b"svg|" + data, lambda: record(read_logo(path)))  # type: ignore[arg-type]
+    data = _logo_bytes(path)
+    return drawings.recorded(b"svg|" + data, lambda: record(read_logo(path, data)))  # type: ignore[arg-type]
 
 
 def draw_drawing(drawing: Drawing, canv, x: float, y: float, font: str) -> None:  # noqa: ANN001
@@ -282,9 +285,10 @@ def record(drawing: Drawing) -> Recorded | None:
     # renderPDF selects a default font in an empty text block ("BT /F1 10 Tf 12 TL ET"):
     # it draws nothing, but would drag an unembedded Helvetica into the page.
     ops = [op for op in internals.operators(scratch)[start:] if not _EMPTY_TEXT.fullmatch(op.strip())]
-    # Text (fonts: a text block without its font selection is a broken page), images,
-    # transparency and shadings refer to the page's resources.
-    markers = (" Tf", " Tj", " TJ", "BT", " Do", " gs", "/Pattern", " sh")
-    if any(marker in op for op in ops for marker in markers):
+    # Text (a text block without its font selection is a broken page), and anything that
+    # refers to the page's resources (fonts, images, transparency, shadings).
+    from .speed.shapes import replayable
+
+    if not replayable(ops) or any(marker in op for op in ops for marker in (" Tj", " TJ", "BT")):
         return None
     return Recorded(float(drawing.width), float(drawing.height), tuple(ops))

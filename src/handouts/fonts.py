@@ -297,6 +297,23 @@ def large_fonts(language: str) -> frozenset[str]:
     """The large font families a language's handouts load (a batch keeps languages
     that need different ones in different worker processes)."""
     return _LARGE & {*_STACKS.get(language, ()), _BASE.get(language, "")}
+
+
+def large_font_group(language: str) -> frozenset[str]:
+    """The large fonts of a language and of every language that shares one with it,
+    transitively (Japanese uses the Chinese font too): what one set of batch workers
+    loads."""
+    group = large_fonts(language)
+    grown = True
+    while grown:
+        grown = False
+        for other in _STACKS:
+            fonts = large_fonts(other)
+            if fonts & group and not fonts <= group:
+                group, grown = group | fonts, True
+    return group
+
+
 _FAMILIES: dict[str, Callable[[], FontFamily]] = {
     **{key: partial(pypi_family, key) for key in _PYPI_FAMILIES},
     "wqy": wqy_zenhei, "ipa": ipa_gothic, "nanum": nanum_gothic,

@@ -157,12 +157,15 @@ class Slot:
         return f'<slot name="{markupsafe.escape(self._name)}"/>'
 
     def __str__(self) -> str:  # |upper, ~, |length, format...: refused with the reason
-        raise SecurityError(f"{self._name} can only be placed with {{{{ ... }}}}; a template cannot read or change it")
+        raise self._refused()
 
     def __getattr__(self, name: str) -> Any:  # .upper(), .split()...: refused with the reason
         if name.startswith("_"):  # protocol look-ups (hasattr) see an ordinary missing name
             raise AttributeError(name)
-        raise SecurityError(f"{self._name} can only be placed with {{{{ ... }}}}; a template cannot read or change it")
+        raise self._refused()
+
+    def _refused(self) -> SecurityError:
+        return SecurityError(f"{self._name} can only be placed with {{{{ ... }}}}; a template cannot read or change it")
 
 
 def slot_names(procedure: Procedure) -> tuple[str, ...]:

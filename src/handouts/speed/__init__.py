@@ -107,34 +107,20 @@ class Memo(Generic[K, V]):
         """The value for ``key``: remembered, or made now (and remembered)."""
         if not _ENABLED[0]:
             return make()
-        data = self._data
         try:
-            value = data[key]  # one C call: safe without the lock under the GIL
+            value = self._data[key]  # one C call: safe without the lock under the GIL
         except KeyError:
-            pass
-        else:
-            try:
-                data.move_to_end(key)
-            except KeyError:  # another thread evicted it just now: still a good value
-                pass
+            value = make()  # outside the lock: making may use other memos
+            self.keep(key, value)
             return value
-        value = make()  # outside the lock: making may use other memos
-        with self._lock:
-            data[key] = value
-            while len(data) > self.maxsize:
-                data.popitem(last=False)
+        self._touch(key)
         return value
 
     def find(self, key: K) -> V | None:
         """The value kept for ``key``, or None (for values that are never None)."""
-        if not _ENABLED[0]:
-            return None
-        value = self._data.get(key)
+        value = self._data.get(key) if _ENABLED[0] else None
         if value is not None:
-            try:
-                self._data.move_to_end(key)
-            except KeyError:
-                pass
+            self._touch(key)
         return value
 
     def keep(self, key: K, value: V) -> None:
@@ -146,12 +132,15 @@ class Memo(Generic[K, V]):
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
 
+    def _touch(self, key: K) -> None:
+        """Mark ``key`` as just used."""
+        try:
+            self._data.move_to_end(key)
+        except KeyError:  # another thread evicted it just now: the value was still good
+            pass
+
     def __len__(self) -> int:
         return len(self._data)
-
-    def values(self) -> list[V]:
-        with self._lock:
-            return list(self._data.values())
 
     def clear(self) -> None:
         with self._lock:

@@ -18,7 +18,14 @@ from .. import internals
 from . import Memo, enabled
 
 MARKS: Memo[Hashable, tuple[str, ...]] = Memo("marks", 256)
+# Operators that name the page's resources (fonts, images, graphics states, patterns,
+# shadings, colour spaces): a recording that uses one cannot be replayed on another page.
 _RESOURCES = (" Tf", " Do", " gs", "/Pattern", " sh", " cs", " CS")
+
+
+def replayable(ops: tuple[str, ...] | list[str]) -> bool:
+    """Whether recorded operators use none of the page's resources."""
+    return not any(marker in op for op in ops for marker in _RESOURCES)
 
 
 def draw(canv: Any, key: Hashable, draw_now: Callable[[], None]) -> None:
@@ -34,5 +41,5 @@ def draw(canv: Any, key: Hashable, draw_now: Callable[[], None]) -> None:
     start = len(ops)
     draw_now()
     code = tuple(ops[start:])
-    if code and code[0] == "q" and code[-1] == "Q" and not any(marker in op for op in code for marker in _RESOURCES):
+    if code and code[0] == "q" and code[-1] == "Q" and replayable(code):
         MARKS.keep(key, code)
