@@ -149,12 +149,13 @@ def test_provider_must_perform_the_procedure(cli, make_clinic):
     assert 'provider "dr-test" does not perform "botox-neck"' in result.stderr
 
 
-def test_glyph_the_font_lacks_is_an_error_naming_it(cli, make_clinic, tmp_path):
-    path = make_clinic(name='"Clínica 診療所"')
+def test_a_letter_no_shipped_font_has_is_an_error_naming_it(cli, make_clinic, tmp_path):
+    # Javanese script: none of the fonts handouts ships has it.
+    path = make_clinic(name='"Klinik ꦗꦮ"')
     result = cli("generate", "botox-neck", "--clinic", str(path), "-o", "x.pdf")
     assert result.exit_code == 1
-    assert "'診' (U+8A3A" in result.stderr
-    assert "Atkinson Hyperlegible" in result.stderr
+    assert "'ꦗ' (U+A997 JAVANESE LETTER JA)" in result.stderr
+    assert "no font shipped with handouts" in result.stderr and "Atkinson Hyperlegible" in result.stderr
     assert not (tmp_path / "x.pdf").exists()
 
 

@@ -191,6 +191,15 @@ def ipa_gothic() -> FontFamily:
     return FontFamily("IPAGothic", path, None, None, None, "IPA")
 
 
+@speed.memo("font-dejavu", 1)
+def dejavu_sans() -> FontFamily:
+    """DejaVu Sans (Debian fonts-dejavu-core): the wide last resort for names. Full
+    Latin Extended and Vietnamese, Greek, Cyrillic, Hebrew, Armenian, Georgian, IPA."""
+    faces = {name: _system_font(f"DejaVuSans{suffix}.ttf", "DejaVu Sans", "fonts-dejavu-core")
+             for name, suffix in (("regular", ""), ("bold", "-Bold"), ("italic", "-Oblique"), ("bold_italic", "-BoldOblique"))}
+    return FontFamily("DejaVu Sans", licence="Bitstream-Vera AND Arev", **faces)
+
+
 @speed.memo("font-nanum", 1)
 def nanum_gothic() -> FontFamily:
     """NanumGothic (Debian fonts-nanum): Korean, with a real bold."""
@@ -283,9 +292,7 @@ _STACKS = {
     "ja": ("atkinson", "fira", "ipa", "wqy"),
     "ko": ("atkinson", "fira", "nanum"),
     "ar": ("plex_arabic", "atkinson", "fira"),
-    # Not Fira for Hindi: ReportLab's HarfBuzz path fails cutting a Fira subset from a
-    # shaped paragraph (IndexError in makeSubset); such a name is a glyph error instead.
-    "hi": ("hind", "atkinson"),
+    "hi": ("hind", "atkinson", "fira"),
 }
 _LATIN = ("atkinson", "fira")  # every other language
 _BASE = {"zh_Hans": "wqy", "zh_Hant": "wqy", "ja": "ipa", "ko": "nanum"}
@@ -316,8 +323,69 @@ def large_font_group(language: str) -> frozenset[str]:
 
 _FAMILIES: dict[str, Callable[[], FontFamily]] = {
     **{key: partial(pypi_family, key) for key in _PYPI_FAMILIES},
-    "wqy": wqy_zenhei, "ipa": ipa_gothic, "nanum": nanum_gothic,
+    "wqy": wqy_zenhei, "ipa": ipa_gothic, "nanum": nanum_gothic, "dejavu": dejavu_sans,
 }
+
+# Every shipped face, in the order tried for a character a language's stack lacks (a
+# Hebrew name on an English handout, a Chinese one on a Spanish handout). Small faces
+# first; the CJK faces (tens of megabytes) are read only when a character needs one.
+_FALLBACKS = ("atkinson", "fira", "dejavu", "plex_arabic", "hind", "wqy", "nanum", "ipa")
+# Hangul is drawn in the Korean face and kana in the Japanese one, before the Chinese
+# face that also has them: a name keeps its own country's letterforms.
+_PREFERRED = (
+    ((0x1100, 0x11FF), "nanum"), ((0x3130, 0x318F), "nanum"), ((0xAC00, 0xD7AF), "nanum"),
+    ((0x3040, 0x30FF), "ipa"), ((0x31F0, 0x31FF), "ipa"),
+)
+#: Families whose text HarfBuzz must shape (conjuncts, vowel signs): Devanagari.
+SHAPED_FAMILIES = frozenset({"Hind"})
+
+
+def _fallback_order(char: str) -> tuple[str, ...]:
+    code = ord(char)
+    for (low, high), key in _PREFERRED:
+        if low <= code <= high:
+            return (key, *(k for k in _FALLBACKS if k != key))
+    return _FALLBACKS
+
+
+def covering(stack: FontStack, texts: Iterable[str], remember: bool = True) -> FontStack:
+    """``stack``, with the shipped faces added that draw the characters of ``texts`` it
+    lacks (per character, in :data:`_FALLBACKS` order; a face is read and registered
+    only when a character needs it). A character no shipped face has is a
+    :class:`GlyphError` naming it. ``remember=False`` for personal text: the
+    characters are not kept; the stack made is known by its families alone."""
+    missing = missing_characters(texts, stack, remember)
+    if not missing:
+        return stack
+    added: list[str] = []
+    unknown: list[str] = []
+    for char in missing:
+        for key in _fallback_order(char):
+            try:
+                family = _fallback_family(key)
+            except FontMissing:
+                continue  # a face not installed here: the next one may have the letter
+            if family.name in {f.name for f in stack.families}:
+                continue
+            code = ord(char)
+            if code in internals.cmap(family.face()) and code in internals.cmap(family.face(bold=True)):
+                if key not in added:
+                    added.append(key)
+                break
+        else:
+            unknown.append(char)
+    if unknown:
+        names = ", ".join(f.name for f in (*stack.families, *(_fallback_family(k) for k in added)))
+        raise GlyphError(f"no font shipped with handouts has a glyph for {_describe(unknown)} (tried {names} and every other shipped font)")
+    key = (stack.key, tuple(sorted(added, key=_FALLBACKS.index)))
+    return _COVERING.get(key, lambda: FontStack.of((*stack.families, *(_fallback_family(k) for k in key[1])), stack.base))
+
+
+_COVERING: speed.Memo[tuple[str, tuple[str, ...]], FontStack] = speed.Memo("font-stacks-covering", 64)
+
+
+def _fallback_family(key: str) -> FontFamily:
+    return register(_FAMILIES[key]())
 
 
 def stack_for(language: str) -> FontStack:
@@ -413,13 +481,17 @@ def check_coverage(texts: Iterable[str], stack: FontStack, remember: bool = True
     """Raise :class:`GlyphError` for the characters the fonts cannot draw."""
     missing = missing_characters(texts, stack, remember)
     if missing:
-        shown = ", ".join(f"'{c}' (U+{ord(c):04X} {unicodedata.name(c, 'unnamed')})" for c in missing[:5])
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         if len(stack.families) == 1:
-            message = f"the font {stack.names} has no glyph for {shown}{more}"
+            message = f"the font {stack.names} has no glyph for {_describe(missing)}"
         else:
-            message = f"none of the fonts {stack.names} has a glyph for {shown}{more}"
+            message = f"none of the fonts {stack.names} has a glyph for {_describe(missing)}"
         raise GlyphError(message)
+
+
+def _describe(chars: list[str]) -> str:
+    """Characters as an error names them: "'ד' (U+05D3 HEBREW LETTER DALET)", at most five."""
+    shown = ", ".join(f"'{c}' (U+{ord(c):04X} {unicodedata.name(c, 'unnamed')})" for c in chars[:5])
+    return shown + (f" and {len(chars) - 5} more" if len(chars) > 5 else "")
 
 
 # --- seeding a document's subsets ------------------------------------------------------------

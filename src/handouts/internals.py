@@ -19,6 +19,9 @@ ReportLab
      in footers (ReportLab's own "Page X of Y" recipe);
   7. ``Paragraph.blPara`` / ``_wrapWidths`` / ``frags``: a paragraph's line breaks;
   8. ``ImageReader._image``: the Pillow image behind a logo, for grayscale.
+  10. ``paragraph.shapeFragWord`` (the name paragraph.py imported): a word set in two
+     fonts is shaped one font run at a time, and ``PDFTextObject._formatText``: shaped
+     text is drawn inside an /ActualText span holding the text it was shaped from.
 python-bidi
   9. ``bidi.algorithm``'s rule functions: embedding levels of a whole paragraph in
      logical order, before line breaking (its public API reorders a single line).
@@ -180,9 +183,119 @@ def prepare() -> None:
 def import_platypus() -> None:
     """Import platypus's paragraph module without its unused start-up work, and extend
     its kinsoku list (:mod:`handouts.platypus` calls this once)."""
-    if "reportlab.platypus.paragraph" not in sys.modules:
-        _import_paragraph()
+    global _HOOKED
+    with _LOCK:
+        if _HOOKED:
+            return
+        _import_paragraph()  # does nothing if something imported it already (svglib)
         _extend_kinsoku()
+        _shape_per_font()
+        _HOOKED = True
+
+
+_HOOKED = False
+
+# --- 10. shaping a word set in several fonts --------------------------------------------------
+# ReportLab's shapeFragWord shapes a whole word with the font of its first fragment and
+# reads the glyph numbers it gets in the fonts of the later fragments: a Greek name in
+# Fira Sans next to a Hindi danda in Hind came out as Hind glyph numbers past the end of
+# Hind (IndexError when the subset is cut), or as wrong glyphs. Each run of one font is
+# shaped on its own here, and the runs are joined back into one word.
+
+
+def _shape_per_font() -> None:
+    from reportlab.pdfgen import textobject
+    from reportlab.platypus import paragraph
+
+    shape_one = paragraph.shapeFragWord
+
+    def shape_frag_word(word):  # noqa: ANN001, ANN202 (ReportLab's frag-word lists)
+        parts = word[1:]
+        if any(hasattr(frag, "cbDefn") for frag, _ in parts):  # an anchor or index entry: one run
+            return _with_sources(shape_one(word), [(frag, text) for frag, text in parts if not hasattr(frag, "cbDefn")])
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+        from reportlab.pdfbase.ttfonts import makeShapedFragWord
+
+        runs: list[list[Any]] = []
+        for frag, text in parts:
+            if runs and runs[-1][-1][0].fontName == frag.fontName:
+                runs[-1].append((frag, text))
+            else:
+                runs.append([(frag, text)])
+        if len(runs) == 1:
+            return _with_sources(shape_one(word), parts)
+        width = 0.0
+        items: list[Any] = []
+        shaped = False
+        for run in runs:
+            plain = sum(stringWidth(text, frag.fontName, frag.fontSize) for frag, text in run)
+            result = _with_sources(shape_one(word.__class__([plain, *run])), run)
+            shaped = shaped or result[0] != plain or any(a is not b for a, b in zip(result[1:], run))
+            width += result[0]
+            items.extend(result[1:])
+        if not shaped:
+            return word
+        return makeShapedFragWord(word)([width, *items])
+
+    paragraph.shapeFragWord = shape_frag_word
+
+    # The text layer: a shaped string's characters are glyphs (private-use code points
+    # for conjuncts, reordered vowel signs), so each is drawn inside a span whose
+    # /ActualText is the text it came from: copy, search and screen readers get
+    # "शर्मा", not "शमा" and a private-use character.
+    format_text = textobject.PDFTextObject._formatText
+
+    def _format_text(self, text):  # noqa: ANN001, ANN202
+        code = format_text(self, text)
+        data = getattr(text, "__shapeData__", None)
+        if not data or not any(type(d) is _Sourced for d in data):
+            return code
+        # Words joined into a line keep their glyphs' data: each word's text rides on
+        # its first glyph; plain characters between words (spaces) are their own text.
+        source = "".join(d.source if type(d) is _Sourced else char for char, d in zip(text, data))
+        if source == str(text):
+            return code
+        return f"/Span <</ActualText <FEFF{source.encode('utf-16-be').hex().upper()}>>> BDC {code} EMC"
+
+    textobject.PDFTextObject._formatText = _format_text
+
+
+def _with_sources(word: Any, parts: list[Any]) -> Any:
+    """Give each shaped string of a shaped word the text it was shaped from (HarfBuzz's
+    clusters are indices into the word's text)."""
+    from reportlab.pdfbase.ttfonts import ShapedStr
+
+    if any(isinstance(t, ShapedStr) for _, t in parts):
+        return word  # shaped before (a paragraph wrapped again): its glyphs know their text
+    text = "".join(t for _, t in parts)
+    items = word[1:]
+    starts = [min((d.cluster for d in getattr(t, "__shapeData__", None) or () if d.cluster >= 0), default=None) for _, t in items]
+    for index, (_, shaped) in enumerate(items):
+        if not isinstance(shaped, ShapedStr) or starts[index] is None:
+            continue
+        end = next((s for s in starts[index + 1 :] if s is not None), len(text))
+        data = shaped.__shapeData__
+        data[:] = [_Sourced(d, text[starts[index] : end] if i == 0 else "") for i, d in enumerate(data)]
+    return word
+
+
+class _Sourced(tuple):
+    """A glyph's ShapeData (ReportLab reads its fields by name) with the text it stands
+    for: a shaped string's first glyph carries the whole string's text."""
+
+    source: str
+
+    def __new__(cls, data: Any, source: str) -> _Sourced:
+        self = super().__new__(cls, data)
+        self.source = source
+        return self
+
+    cluster = property(lambda self: self[0])
+    x_advance = property(lambda self: self[1])
+    y_advance = property(lambda self: self[2])
+    x_offset = property(lambda self: self[3])
+    y_offset = property(lambda self: self[4])
+    width = property(lambda self: self[5])
 
 
 # --- 3. canvas operators -----------------------------------------------------------------
@@ -331,14 +444,15 @@ def pil_image(reader: Any) -> Any:
 # --- 9. bidi levels ---------------------------------------------------------------------------
 
 
-def bidi_levels(text: str) -> list[tuple[int, int]]:
-    """(logical index, embedding level) for each character of a right-to-left paragraph
-    that survives rule X9, in logical order (UAX #9 up to rule I2)."""
+def bidi_levels(text: str, rtl: bool = True) -> list[tuple[int, int]]:
+    """(logical index, embedding level) for each character of a paragraph (right-to-left
+    unless ``rtl`` is false) that survives rule X9, in logical order (UAX #9 up to
+    rule I2)."""
     from bidi import algorithm as uba
 
     storage = uba.get_empty_storage()
-    storage["base_level"] = 1  # the paragraph is right-to-left
-    storage["base_dir"] = "R"
+    storage["base_level"] = 1 if rtl else 0
+    storage["base_dir"] = "R" if rtl else "L"
     uba.get_embedding_levels(text, storage)
     for index, char in enumerate(storage["chars"]):
         char["index"] = index

@@ -10,6 +10,7 @@ than six inches.
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -47,7 +48,7 @@ from .flowables import (
     TimelineChart,
     TwoColumns,
 )
-from .fonts import FontStack, check_coverage, seed, typeset, use_italics
+from .fonts import SHAPED_FAMILIES, FontStack, covering, seed, typeset, use_italics
 from .platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
 from .speed.paragraphs import CachedParagraph, shared, style_key
 
@@ -149,26 +150,34 @@ class Styles:
         handout's fonts and direction; shared across handouts (speed.paragraphs)."""
         runs = (m.Run(content),) if isinstance(content, str) else content
         style = style or self.body
-        if self.rtl:
+        return shared((runs, style_key(style), self.stack, self.rtl), lambda: self._paragraph(runs, style, self.stack, remember=True))
+
+    def own_para(self, runs: m.Inline, style: ParagraphStyle, fills: Mapping[str, str], stack: FontStack) -> Flowable:
+        """A paragraph holding personal text, its slots filled: made for this handout
+        with ``stack`` (the handout's fonts and any a name needs), drawn afresh, and never
+        kept in any memo or cache."""
+        return self._paragraph(fill(runs, fills), style, stack, remember=False)
+
+    def _paragraph(self, runs: m.Inline, style: ParagraphStyle, stack: FontStack, remember: bool) -> Flowable:
+        """Right-to-left handouts, and text holding right-to-left letters (a Hebrew or
+        Arabic name on an English handout), get the bidi paragraph; text in a face that
+        needs shaping (a Devanagari name) is shaped by HarfBuzz."""
+        if self.rtl or any(has_rtl(run.text) for run in runs):
             from .rtl import BidiParagraph
 
-            return shared(("rtl", runs, style_key(style), self.stack), lambda: BidiParagraph(runs, style, self.stack))
-        return shared((runs, style_key(style), self.stack), lambda: CachedParagraph(self.markup(runs), style))
+            return BidiParagraph(runs, style, stack, personal=not remember, rtl=self.rtl)
+        if not style.shaping and _needs_shaping(runs, stack):
+            # ReportLab's CJK line breaker does not shape: a Devanagari name on a Chinese
+            # handout is broken between words instead.
+            style = ParagraphStyle(style.name, style, shaping=1, wordWrap=None)
+        paragraph = CachedParagraph if remember else TextParagraph
+        return paragraph(self.markup(runs, remember, stack), style)
 
-    def own_para(self, runs: m.Inline, style: ParagraphStyle, fills: Mapping[str, str]) -> Flowable:
-        """A paragraph holding personal text, its slots filled: made for this handout,
-        drawn afresh, and never kept in any memo or cache."""
-        filled = fill(runs, fills)
-        if self.rtl:
-            from .rtl import BidiParagraph
-
-            return BidiParagraph(filled, style, self.stack, personal=True)
-        return TextParagraph(self.markup(filled, remember=False), style)
-
-    def markup(self, runs: m.Inline, remember: bool = True) -> str:
+    def markup(self, runs: m.Inline, remember: bool = True, stack: FontStack | None = None) -> str:
         """ReportLab paragraph markup for inline runs. All text is escaped here, once
         (``O'Brien & Sons <Spine>`` prints exactly so), and split into runs of the
         font that has its characters (ReportLab has no fallback of its own)."""
+        stack = stack or self.stack
         parts: list[str] = []
         for run in runs:
             if run.newline:
@@ -177,14 +186,14 @@ class Styles:
             if run.keep:
                 text = text.replace(" ", "\u00a0")  # phone numbers never break across lines
             pieces = []
-            for family, chunk in self.stack.segments(text, remember):
+            for family, chunk in stack.segments(text, remember):
                 chunk = escape(chunk)
-                pieces.append(chunk if family == self.stack.base else f'<font face="{family.face()}">{chunk}</font>')
+                pieces.append(chunk if family == stack.base else f'<font face="{family.face()}">{chunk}</font>')
             text = "".join(pieces)
             if run.bold:
                 text = f"<b>{text}</b>"
             if run.italic:
-                use_italics(self.stack)
+                use_italics(stack)
                 text = f"<i>{text}</i>"
             parts.append(text)
         return "".join(parts)
@@ -196,13 +205,31 @@ def fill(runs: m.Inline, fills: Mapping[str, str]) -> m.Inline:
     out: list[m.Run] = []
     for run in runs:
         if run.slot is not None:
-            run = m.Run(fills.get(run.slot, ""), run.bold, run.italic, run.keep, run.ltr, run.newline)
+            # A name is isolated from the text around it (its own direction in a
+            # right-to-left line, and the reverse).
+            run = m.Run(fills.get(run.slot, ""), run.bold, run.italic, run.keep, run.ltr, run.newline, isolate=True)
         last = out[-1] if out else None
-        if last is not None and not run.newline and (last.bold, last.italic, last.keep, last.ltr) == (run.bold, run.italic, run.keep, run.ltr):
+        if last is not None and not run.newline and not (run.isolate or last.isolate) and (last.bold, last.italic, last.keep, last.ltr) == (run.bold, run.italic, run.keep, run.ltr):
             out[-1] = m.Run(last.text + run.text, last.bold, last.italic, last.keep, last.ltr, last.newline)
         else:
             out.append(run)
     return tuple(out)
+
+
+def has_rtl(text: str) -> bool:
+    """Whether a text holds right-to-left letters (Hebrew, Arabic)."""
+    return not _ASCII.issuperset(text) and any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+
+
+_ASCII = frozenset(map(chr, range(128)))
+
+
+def _needs_shaping(runs: m.Inline, stack: FontStack) -> bool:
+    """Whether a face that needs HarfBuzz draws some of the text (Devanagari)."""
+    shaped = [f for f in stack.families if f.name in SHAPED_FAMILIES]
+    return bool(shaped) and any(
+        family in shaped for run in runs if not _ASCII.issuperset(run.text) for family, _ in stack.segments(typeset(run.text), remember=False)
+    )
 
 
 def natural_width(para: Flowable) -> float:
@@ -229,11 +256,12 @@ def bold_then(label: str, rest: str | m.Inline) -> m.Inline:
 class Builder:
     """Turns model blocks into flowables."""
 
-    def __init__(self, styles: Styles, clinic: Clinic, fills: Mapping[str, str]) -> None:
+    def __init__(self, styles: Styles, clinic: Clinic, fills: Mapping[str, str], own_stack: FontStack | None = None) -> None:
         self.s = styles
         self.p = styles.palette
         self.clinic = clinic
         self.fills = fills  # personal text for the document's slots
+        self.own_stack = own_stack or styles.stack  # the fonts personal text is drawn in
         self.colon = colon(styles.lang)
         self.single_column = False
         self.grayscale = False
@@ -244,7 +272,7 @@ class Builder:
         """A paragraph of runs: shared if it is template text, made for this handout
         alone if it holds a slot (personal text)."""
         if m.has_slot(runs):
-            return self.s.own_para(runs, style or self.s.body, self.fills)
+            return self.s.own_para(runs, style or self.s.body, self.fills, self.own_stack)
         return self.s.para(runs, style or self.s.body)
 
     def items(self, block: m.ItemList) -> list[Flowable]:
@@ -690,15 +718,17 @@ def build_pdf(
     """
     fills = dict(fills or {})
     texts = drawn_texts(doc, clinic, options)
-    check_coverage(texts, stack)
-    check_coverage(fills.values(), stack, remember=False)  # personal text: never kept
-    result = _build_once(doc, clinic, stack, palette, options, texts, fills, density=1.0)
+    # The language's fonts, and any shipped face a clinic or provider name needs; personal
+    # text may need more, which only its own paragraphs use (never a shared one).
+    stack = covering(stack, texts)
+    own_stack = covering(stack, fills.values(), remember=False)
+    result = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=1.0)
     if page_budget is None:
         return result
     for density in (0.5, 0.0):
         if result[1] <= page_budget:
             break
-        result = _build_once(doc, clinic, stack, palette, options, texts, fills, density=density)
+        result = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=density)
     return result
 
 
@@ -714,7 +744,7 @@ def drawn_texts(doc: m.Document, clinic: Clinic, options: LayoutOptions | None =
 def _build_once(
     doc: m.Document,
     clinic: Clinic,
-    stack: FontStack,
+    stacks: tuple[FontStack, FontStack],
     palette: Palette,
     options: LayoutOptions,
     texts: list[str],
@@ -724,8 +754,9 @@ def _build_once(
     if options.grayscale:
         palette = palette.grayscale()
     body = 18.0 if options.large_print and options.body_size < 16 else options.body_size
+    stack, own_stack = stacks
     styles = _styles(stack, palette, body, doc.lang, doc.rtl, density, 1.5 if options.large_print else 1.25)
-    builder = Builder(styles, clinic, fills)
+    builder = Builder(styles, clinic, fills, own_stack)
     builder.single_column = options.large_print
     builder.grayscale = options.grayscale
     pages = Pages(doc, clinic, styles, options)

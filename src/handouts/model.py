@@ -23,6 +23,7 @@ class Run:
     ltr: bool = False
     newline: bool = False  # a forced line break before this run's text
     slot: str | None = None  # personal text, filled in by layout (see render.Slot)
+    isolate: bool = False  # set apart from the text around it in bidi ordering (a name)
 
 
 Inline = tuple[Run, ...]

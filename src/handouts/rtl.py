@@ -1,4 +1,5 @@
-"""Right-to-left paragraphs (Arabic) without rlbidi.
+"""Bidirectional paragraphs without rlbidi: Arabic handouts, and Hebrew or Arabic
+names on left-to-right handouts.
 
 ReportLab 5.1 reorders right-to-left text only through ``rlbidi``, which cannot be
 installed. This flowable does what a browser does, in the order the Unicode
@@ -30,9 +31,9 @@ from .fonts import JOINERS, FontStack, typeset
 from .platypus import Flowable
 
 # Shaped template text: a batch prints the same sentences for provider after provider.
-_GLYPHS: speed.Memo[tuple[m.Inline, FontStack, bool, float], tuple[Glyph, ...]] = speed.Memo("rtl-glyphs", 1024)
+_GLYPHS: speed.Memo[tuple[m.Inline, FontStack, bool, float, bool], tuple[Glyph, ...]] = speed.Memo("rtl-glyphs", 1024)
 
-_LRE, _PDF = "\u202a", "\u202c"  # left-to-right embedding and its end
+_LRE, _RLE, _PDF = "\u202a", "\u202b", "\u202c"  # left-to-right and right-to-left embeddings, and their end
 _MIRROR = str.maketrans("()[]{}<>«»‹›", ")(][}{><»«›‹")
 
 
@@ -61,8 +62,20 @@ def shape(text: str) -> str:
     return arabic_reshaper.reshape(text)
 
 
-def _glyphs(runs: m.Inline, stack: FontStack, bold_style: bool, size: float) -> tuple[Glyph, ...]:
-    """Shaped glyphs with their levels, in logical order."""
+def _first_strong(text: str) -> str | None:
+    """"L" or "R" for the first letter with a direction (rule P2), else None."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "L"
+        if kind in ("R", "AL"):
+            return "R"
+    return None
+
+
+def _glyphs(runs: m.Inline, stack: FontStack, bold_style: bool, size: float, rtl: bool = True) -> tuple[Glyph, ...]:
+    """Shaped glyphs with their levels, in logical order, in a paragraph that is
+    right-to-left (``rtl``) or left-to-right."""
     logical: list[tuple[str, bool, bool]] = []  # (char, bold, newline)
     for run in runs:
         if run.newline:
@@ -71,14 +84,21 @@ def _glyphs(runs: m.Inline, stack: FontStack, bold_style: bool, size: float) -> 
         if run.keep:
             text = text.replace(" ", "\u00a0")
         text = shape(text)
-        if run.ltr or run.keep or _latin_only(text):
+        if run.isolate:
+            # A name keeps its own direction whatever surrounds it: an embedding in the
+            # direction of its first letter (rule P2, as U+2068 FIRST STRONG ISOLATE
+            # would; python-bidi's rules have no isolates).
+            strong = _first_strong(text)
+            if strong is not None:
+                text = (_LRE if strong == "L" else _RLE) + text + _PDF
+        elif rtl and (run.ltr or run.keep or _latin_only(text)):
             # A phone number, web address or a name in Latin letters reads left to
             # right as a whole: "(demo)" keeps its brackets, "(555) 010-0100" its order.
             text = _LRE + text + _PDF
         logical.extend((c, run.bold or bold_style, False) for c in text)
     glyphs = []
     faces: dict[tuple[str, bool], str] = {}
-    for index, level in internals.bidi_levels("".join(c for c, _, _ in logical)):
+    for index, level in internals.bidi_levels("".join(c for c, _, _ in logical), rtl):
         char, bold, newline = logical[index]
         if newline:
             glyphs.append(Glyph("", "", 0.0, level, newline=True))
@@ -94,24 +114,32 @@ def _glyphs(runs: m.Inline, stack: FontStack, bold_style: bool, size: float) -> 
 
 
 class BidiParagraph(Flowable):
-    """A right-to-left paragraph of inline runs; a drop-in for ReportLab's Paragraph
-    inside this project's layout (wrap, split, draw, line widths)."""
+    """A bidirectional paragraph of inline runs, right-to-left unless ``rtl`` is false; a
+    drop-in for ReportLab's Paragraph inside this project's layout (wrap, split, draw,
+    line widths)."""
 
     def __init__(
-        self, runs: m.Inline, style: ParagraphStyle, stack: FontStack, glyphs: list[Glyph] | None = None, personal: bool = False
+        self,
+        runs: m.Inline,
+        style: ParagraphStyle,
+        stack: FontStack,
+        glyphs: list[Glyph] | None = None,
+        personal: bool = False,
+        rtl: bool = True,
     ) -> None:
         super().__init__()
         self.runs = runs
         self.style = style
         self.stack = stack
         self.personal = personal  # holds personal text: shaped and drawn afresh, never kept
+        self.rtl = rtl
         self.glyphs = glyphs if glyphs is not None else self._glyphs()
         self.lines: list[tuple[int, int]] = []
 
     # -- building ----------------------------------------------------------------------------
     def _glyphs(self) -> list[Glyph]:
         bold_style = self.style.fontName == self.stack.base.face(bold=True)
-        args = (self.runs, self.stack, bold_style, self.style.fontSize)
+        args = (self.runs, self.stack, bold_style, self.style.fontSize, self.rtl)
         if self.personal:
             return list(_glyphs(*args))
         return list(_GLYPHS.get(args, lambda: _glyphs(*args)))
@@ -157,8 +185,8 @@ class BidiParagraph(Flowable):
             if fit < 2:
                 return []
         cut = self.lines[fit][0]
-        first = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[:cut], self.personal)
-        rest = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[cut:], self.personal)
+        first = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[:cut], self.personal, self.rtl)
+        rest = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[cut:], self.personal, self.rtl)
         return [first, rest]
 
     def getSpaceBefore(self) -> float:
