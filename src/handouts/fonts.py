@@ -352,8 +352,8 @@ def covering(stack: FontStack, texts: Iterable[str], remember: bool = True) -> F
     """``stack``, with the shipped faces added that draw the characters of ``texts`` it
     lacks (per character, in :data:`_FALLBACKS` order; a face is read and registered
     only when a character needs it). A character no shipped face has is a
-    :class:`GlyphError` naming it. ``remember=False`` for personal text: the
-    characters are not kept; the stack made is known by its families alone."""
+    :class:`GlyphError` naming it. ``remember=False`` for personal text: nothing about
+    it, not even which faces it needed, enters a memo."""
     missing = missing_characters(texts, stack, remember)
     if not missing:
         return stack
@@ -377,8 +377,10 @@ def covering(stack: FontStack, texts: Iterable[str], remember: bool = True) -> F
     if unknown:
         names = ", ".join(f.name for f in (*stack.families, *(_fallback_family(k) for k in added)))
         raise GlyphError(f"no font shipped with handouts has a glyph for {_describe(unknown)} (tried {names} and every other shipped font)")
-    key = (stack.key, tuple(sorted(added, key=_FALLBACKS.index)))
-    return _COVERING.get(key, lambda: FontStack.of((*stack.families, *(_fallback_family(k) for k in key[1])), stack.base))
+    keys = tuple(sorted(added, key=_FALLBACKS.index))
+    make = lambda: FontStack.of((*stack.families, *(_fallback_family(k) for k in keys)), stack.base)  # noqa: E731
+    # Which faces a patient's name needed is not kept either.
+    return _COVERING.get((stack.key, keys), make) if remember else make()
 
 
 _COVERING: speed.Memo[tuple[str, tuple[str, ...]], FontStack] = speed.Memo("font-stacks-covering", 64)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
@@ -57,9 +58,22 @@ def _latin_only(text: str) -> bool:
 
 def shape(text: str) -> str:
     """Arabic letters in their joined (initial, medial, final) presentation forms."""
-    import arabic_reshaper
+    return _reshaper().reshape(text)
 
-    return arabic_reshaper.reshape(text)
+
+@speed.memo("arabic-reshaper", 1)
+def _reshaper() -> Any:
+    """arabic-reshaper set up for names as typed: vowel marks kept (its default deletes
+    them); a letter alone stays the plain letter,
+    which every font draws in its isolated form (IBM Plex Sans Arabic lacks the Persian
+    yeh, keheh and jeh isolated forms, which ReportLab would draw as empty boxes); and
+    no word or sentence ligatures (ﷲ, ﷺ): a name such as "عبد الله" is spelled out."""
+    from arabic_reshaper import ArabicReshaper
+    from arabic_reshaper.ligatures import SENTENCES_LIGATURES, WORDS_LIGATURES
+
+    config: dict[str, Any] = {"delete_harakat": False, "use_unshaped_instead_of_isolated": True}
+    config.update({name: False for name, _ in (*SENTENCES_LIGATURES, *WORDS_LIGATURES)})
+    return ArabicReshaper(configuration=config)
 
 
 def _first_strong(text: str) -> str | None:
