@@ -87,7 +87,7 @@ def test_broken_catalog_fails_only_its_items(cli, tmp_path, monkeypatch):
     result = cli("batch", "--providers", str(csv), "--provider", "kim", "--out", "o", "--jobs", "1")
     assert result.exit_code == 1
     assert sorted(p.name for p in (tmp_path / "o").rglob("*.pdf")) == ["botox-neck.en.pdf", "botox-neck.fr.pdf"]
-    assert "Failed: kim/botox-neck/es:" in result.stderr and "es catalog" in result.stderr
+    assert "Failed: kim/botox-neck/es:" in result.stderr and "es/LC_MESSAGES/handouts.po:2: expected" in result.stderr
 
 
 def test_ids_that_share_a_folder_are_refused_before_writing(cli, tmp_path):

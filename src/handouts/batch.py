@@ -272,7 +272,9 @@ def _make(task: tuple[Item, str]) -> dict:
             "sha256": hashlib.sha256(handout.pdf).hexdigest(),
             "paper": handout.paper,
             "catalog_review_state": review,
-            "catalog_complete": health.complete,
+            # The clinic's own wording counts: a message the templates used that no
+            # catalog translates makes the catalog incomplete for this handout.
+            "catalog_complete": health.complete and not handout.document.untranslated,
             "content_review_date": request.procedure.review_date.isoformat(),
             "fingerprint": item.fingerprint,
         }

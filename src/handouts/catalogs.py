@@ -16,7 +16,8 @@ from typing import Any
 
 from . import speed
 from .errors import HandoutsError
-from .i18n import SOURCE_LANGUAGE, Language, available_languages, problems_in
+from .i18n import SOURCE_LANGUAGE, Language, available_languages
+from .pofiles import problems_in, read_catalog
 from .resources import locales_dir
 
 _HEADER_LINE = re.compile(r"^([A-Za-z0-9-]+):\s*(.*)$")
@@ -159,16 +160,10 @@ _CHECKS: speed.Memo[tuple[Any, ...], Health] = speed.Memo("catalog-health", 128)
 
 
 def _check(language: Language, root: Path | None, procedure: str | None = None) -> Health:
-    from babel.messages.pofile import PoFileError, read_po
-
     ids = source_ids(root, procedure)
     if language.catalog is None:  # the source language
         return Health(language, len(ids), len(ids), 0, 0, (), Provenance(method="source"))
-    try:
-        with language.catalog.open("rb") as fh:
-            catalog = read_po(fh, locale=language.code, abort_invalid=True)
-    except (PoFileError, OSError, ValueError) as exc:
-        raise HandoutsError(f"{language.catalog}: cannot read catalog: {exc}") from None
+    catalog = read_catalog(language.catalog, language.code)
     translated = fuzzy = 0
     errors: list[str] = []
     bad: set[str] = set()
@@ -248,18 +243,15 @@ class ClinicCatalog:
 
 def clinic_status(folder: Path) -> list[ClinicCatalog]:
     """Health of a clinic's ``locales/`` catalogs, against its ``clinic.pot`` when there
-    is one (what its templates mark), else against the catalog's own entries."""
-    from babel.messages.pofile import read_po
-
+    is one (what its templates mark), else against the catalog's own entries. A file
+    that cannot be read is a :class:`handouts.pofiles.CatalogError` naming file and line."""
     pot = folder / "clinic.pot"
     expected: set[str] | None = None
     if pot.is_file():
-        with pot.open("rb") as fh:
-            expected = {str(m.id) for m in read_po(fh) if m.id and isinstance(m.id, str)}
+        expected = {str(m.id) for m in read_catalog(pot) if m.id and isinstance(m.id, str)}
     out = []
     for po in sorted(folder.glob("*/LC_MESSAGES/handouts.po")):
-        with po.open("rb") as fh:
-            catalog = read_po(fh)
+        catalog = read_catalog(po)
         ids = expected if expected is not None else {str(m.id) for m in catalog if m.id and isinstance(m.id, str)}
         translated = fuzzy = 0
         errors: list[str] = []
@@ -271,8 +263,9 @@ def clinic_status(folder: Path) -> list[ClinicCatalog]:
             elif message.string:
                 problems = problems_in(str(message.id), str(message.string))
                 if problems:
-                    errors += [f"{str(message.id)[:40]!r}: {p}" for p in problems]
+                    errors += [f"{po}:{message.lineno}: {str(message.id)[:40]!r}: {p}" for p in problems]
                 else:
                     translated += 1
-        out.append(ClinicCatalog(po.parent.parent.name, len(ids), translated, fuzzy, len(ids) - translated - fuzzy - len(errors), tuple(errors)))
+        bad = len({e.split(": ", 2)[1] for e in errors})
+        out.append(ClinicCatalog(po.parent.parent.name, len(ids), translated, fuzzy, len(ids) - translated - fuzzy - bad, tuple(errors)))
     return out

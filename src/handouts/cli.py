@@ -166,6 +166,9 @@ def _build(procedure: str, clinic_path: Path | None, provider_id: str | None, la
         allow_incomplete=allow_incomplete, warn=lambda message: click.echo(f"Warning: {message}", err=True),
     )
     handout = build(request, paper, large_print=large_print, grayscale=grayscale, for_print=for_print)
+    if handout.document.untranslated:
+        count = len(handout.document.untranslated)
+        click.echo(f"Warning: {request.language.code}: {count} message(s) this handout uses have no translation and print in English", err=True)
     budget = page_budget(request)
     if handout.pages > budget and not large_print:
         click.echo(f"Warning: {handout.pages} pages, over the procedure's budget of {budget}", err=True)

@@ -56,3 +56,7 @@ def closest(word: str, choices: Iterable[str]) -> str | None:
 
     match = difflib.get_close_matches(word, list(choices), n=1)
     return match[0] if match else None
+
+
+class IncompleteTranslation(HandoutsError):
+    """A handout would print in English messages its language should translate."""

@@ -195,9 +195,11 @@ def ipa_gothic() -> FontFamily:
 def dejavu_sans() -> FontFamily:
     """DejaVu Sans (Debian fonts-dejavu-core): the wide last resort for names. Full
     Latin Extended and Vietnamese, Greek, Cyrillic, Hebrew, Armenian, Georgian, IPA."""
-    faces = {name: _system_font(f"DejaVuSans{suffix}.ttf", "DejaVu Sans", "fonts-dejavu-core")
-             for name, suffix in (("regular", ""), ("bold", "-Bold"), ("italic", "-Oblique"), ("bold_italic", "-BoldOblique"))}
-    return FontFamily("DejaVu Sans", licence="Bitstream-Vera AND Arev", **faces)
+    face = partial(_system_font, family="DejaVu Sans", debian_package="fonts-dejavu-core")
+    return FontFamily(
+        "DejaVu Sans", face("DejaVuSans.ttf"), face("DejaVuSans-Bold.ttf"), face("DejaVuSans-Oblique.ttf"),
+        face("DejaVuSans-BoldOblique.ttf"), "Bitstream-Vera AND Arev",
+    )
 
 
 @speed.memo("font-nanum", 1)

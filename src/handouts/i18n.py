@@ -8,22 +8,19 @@ English is the source language: it needs no catalog.
 from __future__ import annotations
 
 import datetime as dt
-import gettext
 import os
-import re
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_interval, format_skeleton
-from babel.support import Translations
 
 from . import speed
 from .errors import HandoutsError, UsageError
+from .pofiles import DOMAIN, Lookup, compiled, problems_in
 from .resources import locales_dir
 
-DOMAIN = "handouts"
+__all__ = ["DOMAIN", "Language", "problems_in", "resolve_language", "translations_for"]
 SOURCE_LANGUAGE = "en"
 
 # Common ways people write a language that CLDR spells differently.
@@ -100,86 +97,22 @@ def resolve_language(code: str, root: Path | None = None) -> Language:
     raise UsageError(f"unknown language \"{code}\"; available: {', '.join(sorted(available))}")
 
 
-def translations_for(language: Language, clinic_locales: Path | None = None) -> gettext.NullTranslations:
-    """The gettext translations for a language; English gets the identity.
+def translations_for(language: Language, clinic_locales: Path | None = None) -> Lookup:
+    """The gettext lookups for one handout in a language (a fresh object: it records the
+    messages no catalog translates, see :class:`handouts.pofiles.Lookup`).
 
     A clinic's own catalog (``locales/<lang>/LC_MESSAGES/handouts.po`` next to its
     clinic.toml) comes first: it translates the clinic's own wording and may replace a
-    built-in translation; everything else falls back to the built-in catalog.
+    built-in translation; everything else falls back to the built-in catalog. Both are
+    read under the same rules (:mod:`handouts.pofiles`).
     """
-    builtin: gettext.NullTranslations
-    if language.catalog is None:
-        builtin = gettext.NullTranslations()
-    else:
-        builtin = _compile(language.catalog, str(language.locale), speed.digest(language.catalog))
+    catalogs = []
     own = catalog_path(language.code, clinic_locales) if clinic_locales is not None else None
-    if own is None or not own.is_file():
-        return builtin
-    return _Chained(_compile(own, str(language.locale), speed.digest(own)), builtin)
-
-
-class _Chained(gettext.NullTranslations):
-    """The clinic's catalog, then the built-in one (without mutating cached objects)."""
-
-    def __init__(self, first: gettext.NullTranslations, then: gettext.NullTranslations) -> None:
-        super().__init__()
-        self.first, self.then = first, then
-
-    def gettext(self, message: str) -> str:
-        found = self.first.gettext(message)
-        return found if found != message else self.then.gettext(message)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        found = self.first.ngettext(singular, plural, n)
-        return found if found not in (singular, plural) else self.then.ngettext(singular, plural, n)
-
-    def pgettext(self, context: str, message: str) -> str:
-        found = self.first.pgettext(context, message)
-        return found if found != message else self.then.pgettext(context, message)
-
-    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
-        found = self.first.npgettext(context, singular, plural, n)
-        return found if found not in (singular, plural) else self.then.npgettext(context, singular, plural, n)
-
-
-@speed.memo("catalogs", 64)
-def _compile(path: Path, locale: str, _digest: str) -> Translations:
-    """Compile a ``.po`` into an in-memory catalog (reused while its bytes are the same)."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import PoFileError, read_po
-
-    try:
-        with path.open("rb") as fh:
-            catalog = read_po(fh, locale=locale, domain=DOMAIN, abort_invalid=True)
-    except (PoFileError, OSError, ValueError) as exc:
-        raise HandoutsError(f"{path}: cannot read catalog: {exc}") from None
-    for message in list(catalog):
-        # A translation whose placeholders or tags differ would break the page or the
-        # sentence: leave it out, so the English is used (catalogs.check reports it).
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        key = message.id[0] if isinstance(message.id, tuple) else message.id
-        if key and any(s and problems_in(str(key), s) for s in strings):
-            del catalog[message.id]
-    buffer = BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)  # fuzzy entries are not translations
-    buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
-
-
-_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
-_TAGS = ("<b>", "</b>", "<phone>", "</phone>", "<i>", "</i>")
-
-
-def problems_in(msgid: str, translation: str) -> list[str]:
-    """Placeholder and inline-tag differences between a msgid and its translation."""
-    out = []
-    want, got = sorted(set(_PLACEHOLDER.findall(msgid))), sorted(set(_PLACEHOLDER.findall(translation)))
-    if want != got:
-        out.append(f"placeholders {want} became {got}")
-    for tag in _TAGS:
-        if msgid.count(tag) != translation.count(tag):
-            out.append(f"{tag} appears {translation.count(tag)} times, not {msgid.count(tag)}")
-    return out
+    if own is not None and own.is_file():
+        catalogs.append(compiled(own, str(language.locale)))
+    if language.catalog is not None:
+        catalogs.append(compiled(language.catalog, str(language.locale)))
+    return Lookup(catalogs, record=language.code != SOURCE_LANGUAGE)
 
 
 # --- CLDR formatting ---------------------------------------------------------------------

@@ -209,7 +209,8 @@ def fill(runs: m.Inline, fills: Mapping[str, str]) -> m.Inline:
             # right-to-left line, and the reverse).
             run = m.Run(fills.get(run.slot, ""), run.bold, run.italic, run.keep, run.ltr, run.newline, isolate=True)
         last = out[-1] if out else None
-        if last is not None and not run.newline and not (run.isolate or last.isolate) and (last.bold, last.italic, last.keep, last.ltr) == (run.bold, run.italic, run.keep, run.ltr):
+        same_style = last is not None and (last.bold, last.italic, last.keep, last.ltr) == (run.bold, run.italic, run.keep, run.ltr)
+        if last is not None and same_style and not run.newline and not (run.isolate or last.isolate):
             out[-1] = m.Run(last.text + run.text, last.bold, last.italic, last.keep, last.ltr, last.newline)
         else:
             out.append(run)

@@ -149,6 +149,9 @@ class Document:
     footer: str = ""
     page_pattern: str = "Page %(page)s of %(total)s"
     notices: tuple[str, ...] = field(default=())
+    # Messages the templates used that no catalog translates (printed in English, as
+    # --allow-incomplete allows): a clinic's own wording counts too.
+    untranslated: tuple[str, ...] = field(default=())
 
     def sections(self) -> Iterator[Section]:
         """Every section in reading order, wherever it sits."""

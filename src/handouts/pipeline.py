@@ -88,7 +88,7 @@ def make_request(
             raise UsageError(f"provider \"{provider.id}\" does not perform \"{procedure.id}\"; they perform: {', '.join(provider.procedures)}")
     if patient is not None:
         patient = " ".join(patient.split()) or None
-    return Request(procedure, clinic, language, provider, patient, visit_date, draft)
+    return Request(procedure, clinic, language, provider, patient, visit_date, draft, allow_incomplete)
 
 
 def build(

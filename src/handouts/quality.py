@@ -302,6 +302,25 @@ def catalog_findings(language, proc: str, clinic, today: dt.date) -> list[Findin
     return out
 
 
+def clinic_wording_findings(document, clinic, proc: str, code: str) -> list[Finding]:  # noqa: ANN001
+    """The clinic's own catalog and wording, held to the built-in catalogs' rules: a
+    message its templates use that nothing translates, or a translation with broken
+    placeholders or tags (never used), is an error."""
+    from .catalogs import clinic_status, source_ids
+
+    if code == "en":
+        return []
+    out: list[Finding] = []
+    own = [msgid for msgid in document.untranslated if msgid not in source_ids()]
+    if own:
+        out.append(Finding(proc, code, "clinic wording", ERROR, f"{len(own)} not translated", f"e.g. {own[0][:60]!r}; they print in English"))
+    if clinic.locales_dir is not None and clinic.locales_dir.is_dir():
+        for status in clinic_status(clinic.locales_dir):
+            if status.code == code and status.placeholder_errors:
+                out.append(Finding(proc, code, "clinic catalog", ERROR, f"{len(status.placeholder_errors)} broken", status.placeholder_errors[0]))
+    return out
+
+
 # --- the whole gate --------------------------------------------------------------------
 
 
@@ -330,6 +349,7 @@ def run(clinic, procedures: Sequence[str] = (), languages: Sequence[str] = (), t
                 request = make_request(clinic, proc, lang, allow_incomplete=True)
                 handout = build(request)  # includes the glyph-coverage pre-flight
                 findings.append(Finding(proc, language.code, "glyph coverage", OK, "every character has a glyph"))
+                findings += clinic_wording_findings(handout.document, clinic, proc, language.code)
                 findings += text_findings(handout.document, proc, language.code)
                 findings += pdf_findings(handout.pdf, proc, language.code, page_budget(request))
             except HandoutsError as exc:

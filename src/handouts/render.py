@@ -14,7 +14,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from . import model as m
 from . import sandbox, speed
 from .config import Clinic, Provider
 from .content import Procedure
-from .errors import ContentError
+from .errors import ContentError, IncompleteTranslation
 from .i18n import (
     Language,
     date_range,
@@ -39,6 +39,7 @@ from .i18n import (
     timeline_date,
     translations_for,
 )
+from .pofiles import Lookup
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Request:
     patient: str | None = None
     visit_date: dt.date | None = None
     draft: bool = False  # translation not yet signed off: print the draft notice
+    allow_incomplete: bool = False  # untranslated messages print in English
 
 
 def environment(roots: tuple[Path, ...]) -> jinja2.Environment:
@@ -102,7 +104,7 @@ def display_url(url: str) -> str:
     return re.sub(r"^https?://(www\.)?", "", str(url)).rstrip("/")
 
 
-def render_xml(request: Request, roots: Sequence[Path]) -> str:
+def render_xml(request: Request, roots: Sequence[Path], translations: Lookup | None = None) -> str:
     """Run the procedure's template for this request; returns the XML text.
 
     Templates are rendered afresh for every handout (a few milliseconds): nothing a
@@ -110,7 +112,7 @@ def render_xml(request: Request, roots: Sequence[Path]) -> str:
     into another handout. Reuse starts below, in layout (see :mod:`handouts.speed`).
     """
     env = environment(tuple(roots))
-    translations = translations_for(request.language, request.clinic.locales_dir)
+    translations = translations or translations_for(request.language, request.clinic.locales_dir)
     template = sandbox.load(env, request.procedure.template)
     return sandbox.render(template, {**context(request, translations), **gettext_functions(translations)})
 
@@ -264,7 +266,7 @@ _SPACE = re.compile(r"[ \t\n\r\f\v]+")
 _INLINE_STYLES = {"b": "bold", "i": "italic", "phone": "keep", "url": "ltr"}
 
 
-def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
+def parse_document(xml_text: str, request: Request, source: str, translations: Lookup | None = None) -> m.Document:
     """Parse template output into a :class:`~handouts.model.Document`.
 
     Vocabulary: ``<handout>`` holds ``<fields>``, ``<keypoints>``, ``<columns>`` and
@@ -280,7 +282,7 @@ def parse_document(xml_text: str, request: Request, source: str) -> m.Document:
         else _parse_unit(parts, source, slots)
         for parts in _units(xml_text, source)
     )
-    _ = translations_for(request.language, request.clinic.locales_dir).gettext
+    _ = (translations or translations_for(request.language, request.clinic.locales_dir)).gettext
     return m.Document(
         lang=request.language.code,
         rtl=request.language.rtl,
@@ -505,5 +507,18 @@ def _tidy(runs: list[m.Run]) -> m.Inline:
 
 def render_document(request: Request, roots: Sequence[Path]) -> m.Document:
     """Templates -> XML -> document model."""
-    xml_text = render_xml(request, roots)
-    return parse_document(xml_text, request, request.procedure.template)
+    translations = translations_for(request.language, request.clinic.locales_dir)
+    xml_text = render_xml(request, roots, translations)
+    document = parse_document(xml_text, request, request.procedure.template, translations)
+    if not translations.missing:
+        return document
+    missing = tuple(translations.missing)
+    if not request.allow_incomplete:
+        where = request.clinic.locales_dir or "the clinic folder's locales"
+        first = missing[0] if len(missing[0]) <= 60 else missing[0][:57] + "..."
+        raise IncompleteTranslation(
+            f"the {request.language.code} translation lacks {len(missing)} message(s) this handout uses, e.g. {first!r}; "
+            f"translate them in {where}/{request.language.code}/LC_MESSAGES/handouts.po, or use --allow-incomplete to print them in English"
+        )
+    return replace(document, untranslated=missing)
+
