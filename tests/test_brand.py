@@ -84,3 +84,53 @@ def test_a_huge_or_truncated_logo_is_one_line(cli, make_clinic, tmp_path):
     assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1
     assert "clinic.logo" in result.stderr and "not a readable image" in result.stderr
     assert not list(tmp_path.glob("*.pdf"))
+
+
+SVG_TEXT = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="80"><rect width="200" height="80" fill="#1f4e79"/>'
+    '<text x="10" y="40" font-family="Arial" font-size="24" fill="#fff">{top}</text>'
+    '<text x="10" y="70" font-family="Georgia, serif" font-weight="bold" font-size="12" fill="#fff">{bottom}</text></svg>'
+)
+
+
+def _svg_clinic(make_clinic, top: str, bottom: str = "Spine &amp; Pain"):
+    path = make_clinic()
+    (path.parent / "logo.svg").write_text(SVG_TEXT.format(top=top, bottom=bottom), encoding="utf-8")
+    path.write_text(path.read_text().replace('logo = "logo.png"', 'logo = "logo.svg"'))
+    return path
+
+
+def test_an_svg_logos_text_is_drawn_in_embedded_shipped_fonts(cli, make_clinic, tmp_path):
+    import subprocess
+
+    path = _svg_clinic(make_clinic, "Riverside")
+    assert 'logo = "logo.svg"' in path.read_text()
+    result = cli("generate", "botox-neck", "--clinic", str(path), "-o", "x.pdf")
+    assert result.exit_code == 0, result.stderr
+    pdf = tmp_path / "x.pdf"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    # Every font embedded and subset (no Helvetica or Times, no font fontconfig found).
+    assert fonts and all(line.split()[-5:-3] == ["yes", "yes"] for line in fonts), fonts
+    assert all("AtkinsonHyperlegible" in line or "Fira" in line for line in fonts), fonts
+    assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 0
+    text = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Riverside" in text and "Spine & Pain" in text
+
+
+def test_an_svg_logo_in_greek_gets_a_face_that_has_its_letters(cli, make_clinic, tmp_path):
+    import subprocess
+
+    path = _svg_clinic(make_clinic, "Ιατρείο Αθηνών")
+    result = cli("generate", "botox-neck", "--clinic", str(path), "-o", "x.pdf")
+    assert result.exit_code == 0, result.stderr
+    text = subprocess.run(["pdftotext", "-l", "1", str(tmp_path / "x.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Ιατρείο Αθηνών" in text
+
+
+@pytest.mark.parametrize("top", ["عيادة النور", "क्लिनिक", "Clinic ꦗꦮ"])
+def test_svg_logo_text_that_cannot_be_drawn_right_asks_for_outlines(cli, make_clinic, top):
+    path = _svg_clinic(make_clinic, top)
+    result = cli("generate", "botox-neck", "--clinic", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "clinic.logo" in result.stderr and "outlines" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

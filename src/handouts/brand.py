@@ -124,16 +124,73 @@ def _logo_bytes(path: Path) -> bytes:
         raise LogoError(f"cannot read ({exc.strerror})") from None
 
 
+def _shipped_font_map() -> object:
+    """svglib's font map, made to answer every font an SVG names with Atkinson
+    Hyperlegible (bold for bold weights): text in a logo is drawn in a font handouts
+    ships, embedded and subset, never in a system font fontconfig happens to find (it
+    differs per machine) or a standard PDF font that is not embedded at all."""
+    from svglib.fonts import FontMap
+
+    from . import fonts
+
+    class ShippedFonts(FontMap):  # type: ignore[misc]
+        def find_font(self, font_name: str, weight: str = "normal", style: str = "normal") -> tuple[str, bool]:
+            family = fonts.register(fonts.pypi_family("atkinson"))
+            return family.face(bold=str(weight).lower() in ("bold", "bolder", "600", "700", "800", "900")), False
+
+    return ShippedFonts()
+
+
+def _set_text_fonts(drawing: Drawing) -> None:
+    """Give each text of an SVG logo the first shipped face that has all its letters (a
+    clinic name in Greek or Chinese). Text that needs shaping or right-to-left ordering
+    (Arabic, Hebrew, Devanagari), or letters from two faces, cannot be drawn right by
+    svglib: the clinic is asked to convert it to outlines."""
+    import unicodedata
+
+    from reportlab.graphics.shapes import Group, String
+
+    from . import fonts
+
+    def strings(node: object) -> Iterator[String]:
+        if isinstance(node, String):
+            yield node
+        elif isinstance(node, Group):
+            for child in node.contents:
+                yield from strings(child)
+
+    latin = fonts.stack_for("en")
+    for node in strings(drawing):
+        text = fonts.typeset(node.text)
+        letters = [c for c in text if not c.isspace()]
+        if not letters:
+            continue
+        outlines = "convert the logo's text to outlines (in Inkscape: Path > Object to Path)"
+        if any(unicodedata.bidirectional(c) in ("R", "AL") or "DEVANAGARI" in unicodedata.name(c, "") for c in letters):
+            raise LogoError(f"the text {text[:40]!r} needs shaping or right-to-left ordering that SVG text cannot get here; {outlines}")
+        try:
+            stack = fonts.covering(latin, [text])
+        except HandoutsError as exc:
+            raise LogoError(f"the text {text[:40]!r}: {exc}; {outlines}") from None
+        bold = node.fontName.endswith("-Bold")
+        family = next((f for f in stack.families if all(ord(c) in internals.cmap(f.face(bold=bold)) for c in letters)), None)
+        if family is None:
+            raise LogoError(f"the text {text[:40]!r} needs letters from more than one font; {outlines}")
+        node.text = text
+        node.fontName = family.face(bold=bold)
+
+
 def _read_logo(path: Path, data: bytes) -> Drawing | object:
     if path.suffix.lower() == ".svg":
         from svglib.svglib import svg2rlg
 
         try:
-            drawing = svg2rlg(str(path))
+            drawing = svg2rlg(str(path), font_map=_shipped_font_map())
         except Exception as exc:  # svglib raises lxml and parser errors of many kinds
             raise LogoError(f"not a valid SVG ({exc.__class__.__name__})") from None
         if drawing is None or not drawing.width or not drawing.height:
             raise LogoError("not a valid SVG (no size or nothing to draw)")
+        _set_text_fonts(drawing)
         return drawing
     from PIL import Image
     from reportlab.lib.utils import ImageReader
