@@ -36,8 +36,9 @@
   matchProviders();
 
   // A preview of other choices than the form's now is marked as such.
-  form.addEventListener("input", () => {
-    if (!previewed) return;
+  const printOnly = new Set(["printer", "copies", "duplex"]);
+  form.addEventListener("input", (event) => {
+    if (!previewed || printOnly.has(event.target.name)) return;
     preview.classList.add("stale");
     note.textContent = "The choices have changed since this preview: press Preview again to see them.";
   });
