@@ -54,6 +54,7 @@ class Server:
 
     url: str
     clinic: Clinic
+    settings: Settings
     builder: Builder
     _waitress: Any
 
@@ -107,4 +108,4 @@ def create_server(
         settings.allowed_hosts = _host_names(host, bound)
     shown = f"[{host}]" if ":" in host else host
     logging.getLogger("handouts.web").debug("listening on %s:%s", shown, bound)
-    return Server(url=f"http://{shown}:{bound}/", clinic=clinic, builder=builder, _waitress=served)
+    return Server(url=f"http://{shown}:{bound}/", clinic=clinic, settings=settings, builder=builder, _waitress=served)
