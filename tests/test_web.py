@@ -29,6 +29,7 @@ from handouts.web.preview import PreviewError, split_pngs
 from handouts.web.server import check_address, create_server, is_loopback
 
 from .conftest import pdf_text
+from .test_printing import _cups_pdf_outputs, virtual_printer  # noqa: F401 (a fixture: the cups-pdf queue)
 
 NAME = "Zephyrine Quillfeather-Obasanjo"  # appears in no template, log format or path
 HANDOUT = dict(procedure="botox-neck", lang="es", provider="dr-rivera", patient=NAME, visit_date="2026-12-01")
@@ -224,10 +225,10 @@ def test_bad_input_is_a_4xx_with_one_sentence(client, path, fields, status, mess
     assert one_line(response).startswith(message)
 
 
-def test_unknown_printer_lists_the_real_ones(client, virtual_printer):
+def test_unknown_printer_lists_the_real_ones(client, virtual_printer):  # noqa: F811
     response = post(client, "/print", procedure="botox-neck", printer="Nope")
     assert response.status_code == 400
-    assert one_line(response).startswith(f'Unknown printer "Nope"; available: ')
+    assert one_line(response).startswith('Unknown printer "Nope"; available: ')
     assert virtual_printer in one_line(response)
 
 
@@ -344,10 +345,8 @@ def test_busy_workers_answer_within_the_time_limit():
 # --- printing through a real CUPS queue --------------------------------------------------
 
 
-from .test_printing import _cups_pdf_outputs, virtual_printer  # noqa: E402,F401 (fixture)
 
-
-def test_print_goes_through_the_real_virtual_printer(client, virtual_printer):
+def test_print_goes_through_the_real_virtual_printer(client, virtual_printer):  # noqa: F811
     start = time.time() - 1
     response = post(client, "/print", **HANDOUT, printer=virtual_printer, copies="1", duplex="0")
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -495,7 +494,7 @@ def test_create_server_binds_a_free_port_and_knows_its_names():
 # --- privacy: the patient's name in no log --------------------------------------------------
 
 
-def test_the_patient_name_never_reaches_a_log(client, caplog, virtual_printer):
+def test_the_patient_name_never_reaches_a_log(client, caplog, virtual_printer):  # noqa: F811
     caplog.set_level(logging.DEBUG)
     requests = [
         ("/handout", HANDOUT, 200),

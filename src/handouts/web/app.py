@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, redirect, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..errors import ConfigError, HandoutsError, UsageError
 from ..printing import PrintError
@@ -101,7 +102,7 @@ def _check_host() -> Response | None:
     return None
 
 
-def _check_token() -> Response | None:
+def _check_token() -> BaseResponse | None:
     """HANDOUTS_TOKEN on every request: a bearer header, the cookie, or once as
     ``?token=`` in the address (then kept in a cookie and taken out of the address)."""
     token = state().settings.token
