@@ -526,3 +526,14 @@ def test_options_json_is_what_the_form_lists(client):
         assert f'value="{language["code"]}"' in html
     for procedure in data["procedures"]:
         assert f'<option value="{procedure["id"]}">{procedure["title"]}</option>' in html
+
+
+def test_a_taken_port_is_one_sentence():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(UsageError, match=rf"cannot listen on 127.0.0.1 port {port}: .*; choose another --port or --host"):
+            create_server(None, "127.0.0.1", port, warm=False)

@@ -100,6 +100,9 @@ def create_server(
             max_request_body_size=settings.max_body, max_request_header_size=16 * 1024,
             clear_untrusted_proxy_headers=True,
         )
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        builder.close()
+        raise UsageError(f"cannot listen on {host} port {port}: {exc.strerror or exc}; choose another --port or --host") from None
     except BaseException:
         builder.close()
         raise
