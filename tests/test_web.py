@@ -293,8 +293,10 @@ def _break() -> None:
 
 
 def test_a_build_past_its_time_limit_is_stopped_and_its_worker_replaced():
-    pool = Builder(None, workers=1, timeout=3, initializer=_hang)
+    pool = Builder(None, workers=1, timeout=120, initializer=_hang)
     try:
+        assert pool.wait_ready(120)  # the limit below is for the build alone, not the start
+        pool.timeout = 3
         first = pool._idle.queue[0].process  # noqa: SLF001 (the worker that will hang)
         response = post(_app(pool).test_client(), "/handout", procedure="botox-neck")
         assert response.status_code == 503

@@ -180,6 +180,30 @@ class Builder:
         with self._lock:
             return sum(w.process.is_alive() for w in self._all)
 
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until every idle worker has loaded the clinic (and warmed its caches)."""
+        deadline = time.monotonic() + timeout
+        waiting = []
+        try:
+            while True:
+                try:
+                    waiting.append(self._idle.get_nowait())
+                except queue.Empty:
+                    break
+            for worker in waiting:
+                if not worker.ready:
+                    if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                        return False
+                    try:
+                        worker.conn.recv()
+                    except (EOFError, OSError):
+                        return False  # it stopped while starting; build() replaces it
+                    worker.ready = True
+            return True
+        finally:
+            for worker in waiting:
+                self._idle.put(worker)
+
     def build(self, choice: Choice, for_print: bool = False) -> Built:
         """Build one handout in a worker. Raises the library's errors (UsageError for a
         bad choice), BuildTimeout past the deadline, BuildCrashed for a worker's bug."""
