@@ -25,6 +25,10 @@ def test_wheel_carries_templates_locales_and_demo(tmp_path):
         "handouts/locales/handouts.pot",
         "handouts/demo/clinic.toml",
         "handouts/demo/logo.svg",
+        # handouts serve: the page and its assets, no CDN.
+        "handouts/web/templates/index.html",
+        "handouts/web/static/app.css",
+        "handouts/web/static/app.js",
     ]:
         assert expected in names, expected
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

@@ -13,9 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Clinic
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .pipeline import Handout
 
 # Layout shares paragraphs (ReportLab objects that drawing mutates) between handouts,
 # and ReportLab's font registry is process-wide: builds in one process run one at a
@@ -57,6 +61,29 @@ def render_pdf(
     or None for the built-in demo clinic. Raises :class:`~handouts.errors.HandoutsError`
     (with a one-line message) for anything wrong with the request or the clinic's files.
     """
+    return build_handout(
+        procedure, clinic=clinic, lang=lang, provider=provider, patient=patient, visit_date=visit_date,
+        paper=paper, large_print=large_print, grayscale=grayscale, allow_incomplete=allow_incomplete,
+    ).pdf
+
+
+def build_handout(
+    procedure: str,
+    *,
+    clinic: str | Path | Clinic | None = None,
+    lang: str = "en",
+    provider: str | None = None,
+    patient: str | None = None,
+    visit_date: dt.date | None = None,
+    paper: str | None = None,
+    large_print: bool = False,
+    grayscale: bool = False,
+    allow_incomplete: bool = False,
+    for_print: bool = False,
+) -> Handout:
+    """:func:`render_pdf`, keeping what was built with the bytes (page count, paper,
+    resolved language). ``for_print`` is what ``handouts print`` builds: on the demo
+    clinic it carries the SAMPLE mark even without a patient's name."""
     from .pipeline import build, make_request
 
     if visit_date is not None and not isinstance(visit_date, dt.date):
@@ -64,5 +91,5 @@ def render_pdf(
     loaded = load(clinic)
     with _BUILD_LOCK:
         request = make_request(loaded, procedure, lang, provider, patient, visit_date, allow_incomplete)
-        return build(request, paper, large_print, grayscale).pdf
+        return build(request, paper, large_print, grayscale, for_print=for_print)
 

@@ -212,10 +212,10 @@ def print_(printer: str | None, copies: int, duplex: bool, dry_run: bool, **choi
     nothing with the patient's name is left on disk."""
     import shlex
 
-    from .printing import PrintJob, keeps_job_files, lp_command, send
+    from .printing import PrintJob, job_title, keeps_job_files, lp_command, send
 
     request, handout = _build(**choice, for_print=True)
-    job = PrintJob(printer, copies, duplex, handout.paper, title=f"handout {request.procedure.id} {request.language.code}")
+    job = PrintJob(printer, copies, duplex, handout.paper, title=job_title(request.procedure.id, request.language.code))
     if dry_run:
         click.echo(shlex.join(lp_command(job)))
         return
@@ -223,6 +223,49 @@ def print_(printer: str | None, copies: int, duplex: bool, dry_run: bool, **choi
     click.echo(f"Sent to {printer or 'the default printer'}: {request_id} ({handout.pages} pages x {copies})")
     if request.patient and keeps_job_files():
         click.echo("Note: CUPS keeps a copy of printed documents (PreserveJobFiles); set it to No in cupsd.conf on front-desk machines", err=True)
+
+
+@main.command()
+@version_option
+@clinic_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Any but loopback (127.0.0.1, ::1) needs HANDOUTS_TOKEN.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="Port (0: any free one).")
+@click.option("--printer", metavar="NAME", help="The form's printer (default: the system default printer).")
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True, help="Processes that build handouts.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the form in the default browser.")
+@reports_errors
+def serve(clinic_path: Path | None, host: str, port: int, printer: str | None, workers: int, open_browser: bool) -> None:
+    """Serve the front desk's form: preview, print and download handouts in a browser.
+
+    Listens on this machine only unless --host says otherwise, which then needs an
+    access token in HANDOUTS_TOKEN. The patient's name is never logged or stored."""
+    import logging
+    import signal
+
+    from .config import default_clinic_path
+    from .web.server import create_server
+
+    # The access log: method, path and status only (see handouts.web.app.AccessLog).
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    server = create_server(clinic_path or default_clinic_path(), host, port, printer, os.environ.get("HANDOUTS_TOKEN"), workers)
+    # systemd stops a service with SIGTERM: stop the workers too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if server.clinic.is_demo:
+        click.echo("Warning: serving the built-in demo clinic (its phone numbers are not real); every handout with a patient's name, "
+                   "or printed, is marked as a sample; give --clinic, or set HANDOUTS_CLINIC (see README)", err=True)
+    token = " (add ?token=<HANDOUTS_TOKEN> once in the browser)" if os.environ.get("HANDOUTS_TOKEN") else ""
+    click.echo(f"Serving {server.clinic.name} at {server.url}{token}; Ctrl+C stops", err=False)
+    sys.stdout.flush()
+    if open_browser:
+        click.launch(server.url)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
 
 
 @main.command("list")

@@ -28,6 +28,11 @@ class PrintJob:
     title: str = "handout"
 
 
+def job_title(procedure: str, lang: str) -> str:
+    """A print job's title, which CUPS logs and shows: procedure and language only."""
+    return f"handout {procedure} {lang}"
+
+
 def lp_command(job: PrintJob) -> list[str]:
     """The exact ``lp`` command line for a job (the PDF comes on standard input)."""
     if job.copies < 1:
