@@ -281,3 +281,33 @@ def test_invisible_format_characters_in_a_name_are_not_drawn(lang, tmp_path):
         covered |= set(internals.cmap(family.face())) | set(internals.cmap(family.face(bold=True)))
     drawn = {ord(c) for c in text if not c.isspace()}
     assert not {c for c in drawn if c in {ord(x) for x in FORMAT_CHARACTERS} and c not in covered}
+
+
+@pytest.mark.parametrize("accent", ["#B3261E", "#E4002B"])  # a red accent is a light grey
+def test_grayscale_tiers_darken_and_weigh_more_with_urgency(tmp_path, accent):
+    import io
+
+    from handouts.config import load_clinic
+    from handouts.model import Tier
+    from handouts.pipeline import build, make_request
+
+    clinic = load_clinic(None)
+    clinic = clinic.__class__(**{**clinic.__dict__, "brand": clinic.brand.__class__(**{**clinic.brand.__dict__, "accent": accent})})
+    handout = build(make_request(clinic, "botox-neck", "en", "dr-rivera"), grayscale=True)
+    tiers = {b.level: b.title for s in handout.document.sections() for b in s.blocks if isinstance(b, Tier)}
+    assert set(tiers) == {"mild", "call", "emergency"}
+    grey, rule = {}, {}
+    with pdfplumber.open(io.BytesIO(handout.pdf)) as pdf:
+        for page in pdf.pages:
+            for level, title in tiers.items():
+                found = page.search(title.split()[0] + " " + title.split()[1])
+                if not found or level in grey:
+                    continue
+                x, y = found[0]["x0"], found[0]["top"]
+                around = [r for r in (*page.rects, *page.curves) if r["x0"] <= x <= r["x1"] and r["top"] <= y <= r["bottom"]]
+                header = min((r for r in around if r["fill"]), key=lambda r: r["width"] * r["height"])
+                grey[level] = sum(header["non_stroking_color"]) / len(header["non_stroking_color"])
+                frames = [r["linewidth"] for r in around if r["stroke"] and not r["fill"]]
+                rule[level] = max(frames) if frames else 0
+    assert grey["emergency"] < grey["call"] < grey["mild"]
+    assert rule["emergency"] > rule["call"] > rule["mild"]

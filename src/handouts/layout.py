@@ -63,6 +63,10 @@ def escape(text: str) -> str:
 
 
 CALL_COLOUR = HexColor("#7A4B00")  # 7.9:1 with white text
+# Grayscale tiers: darker and heavier-ruled with urgency; white text reads on each
+# (7.0:1, 11.4:1 and 18.4:1).
+GRAY_TIERS = {"mild": HexColor("#595959"), "call": HexColor("#3A3A3A"), "emergency": HexColor("#141414")}
+GRAY_TIER_RULES = {"mild": 1.0, "call": 1.8, "emergency": 3.0}
 MAX_LINE = 6 * inch  # longest line of running text (36 CFR 1193 advisory)
 # A handout is 2 pages (7 in large print); a template that makes dozens is broken, and
 # laying it out would take minutes. Layout stops at this page.
@@ -338,9 +342,10 @@ class Builder:
         left = (self.s.para(block.title, self.s.key_title), *self.blocks(tuple(main), left_w - 20))
         row = [Cell(left, left_w, pad, fill=self.p.tint)]
         if actions:
-            icon = TierHeader("emergency", self.s.para(block.action_title, self.s.tier_title), None, self.p.alert, self.s.rtl)
+            alert = self.tier_colour("emergency")
+            icon = TierHeader("emergency", self.s.para(block.action_title, self.s.tier_title), None, alert, self.s.rtl)
             right = (icon, Spacer(1, 6), *(self.para(a.runs, self.s.bold) for a in actions))
-            row.append(Cell(right, width - left_w, pad, fill=self.p.accent_tint, frame=(2.0, self.p.alert)))
+            row.append(Cell(right, width - left_w, pad, fill=self.p.accent_tint, frame=(GRAY_TIER_RULES["emergency"] if self.grayscale else 2.0, alert)))
         return Row(row[::-1] if self.s.rtl else row)
 
     def timeline(self, block: m.Timeline) -> Flowable:
@@ -367,13 +372,17 @@ class Builder:
             pad=3 + 2 * self.s.density,
         )
         inner = self.blocks(tier.blocks, width - 2 * pad)
-        weight = 2.5 if tier.level == "emergency" else 1.2  # heavier frame reads in grey too
-        return TierBox(header, inner, width, pad, (weight, fill), self.s.body.fontSize * (0.3 + 0.3 * self.s.density))
+        # The frame gets heavier with urgency (the emergency one most), which reads in grey too.
+        weights = GRAY_TIER_RULES if self.grayscale else {"mild": 1.2, "call": 1.2, "emergency": 2.5}
+        return TierBox(header, inner, width, pad, (weights[tier.level], fill), self.s.body.fontSize * (0.3 + 0.3 * self.s.density))
 
     def tier_colour(self, level: str) -> Color:
-        """Mild in the brand colour, "call" in amber-brown, emergency in the accent."""
-        call = grey(CALL_COLOUR) if self.grayscale else CALL_COLOUR
-        return {"mild": self.p.heading, "call": call, "emergency": self.p.alert}[level]
+        """Mild in the brand colour, "call" in amber-brown, emergency in the accent. In
+        grey, fixed greys in order of urgency, the emergency tier darkest: the greys of
+        the brand colours could come out in any order (a red accent is a light grey)."""
+        if self.grayscale:
+            return GRAY_TIERS[level]
+        return {"mild": self.p.heading, "call": CALL_COLOUR, "emergency": self.p.alert}[level]
 
     def care_team(self, block: m.CareTeam, width: float) -> Flowable:
         qr_size = 0.85 * inch if block.qr_url else 0
