@@ -4,6 +4,7 @@ process embeds are reused without changing a byte of the PDF."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 
 import pytest
 
@@ -126,3 +127,41 @@ def test_names_in_latin_greek_and_cyrillic_print_on_every_handout(lang, tmp_path
         pdf.write_bytes(handouts.render_pdf("botox-neck", lang=lang, patient=name))
         if lang != "ar":  # Arabic's text layer is the subject of the accessibility issue
             assert unicodedata.normalize("NFC", name) in unicodedata.normalize("NFC", pdf_text(pdf)), (lang, name)
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "ja"])
+def test_cjk_bold_is_drawn_bold_and_its_latin_in_the_bold_latin_face(lang):
+    # WenQuanYi Zen Hei and IPAGothic have no bold face: bold is their outlines filled and
+    # stroked (text render mode 2). Digits inside bold text use Atkinson Hyperlegible Bold.
+    import io
+
+    import pdfplumber
+
+    from handouts import render_pdf
+
+    pdf = render_pdf("botox-neck", lang=lang, provider="dr-rivera", allow_incomplete=True)
+    fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    cjk = "WenQuanYiZenHei-Bold" if lang == "zh_Hans" else "IPAGothic-Bold"
+    assert cjk in fonts  # the synthetic bold face, embedded as a face of its own
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        page = doc.pages[0]
+        bold_cjk = [c for c in page.chars if cjk in c["fontname"]]
+        assert len(bold_cjk) > 20  # headings and the emergency sentence
+        # Digits set between bold CJK characters ("拨打911）") are bold too.
+        lines: dict[int, list[dict]] = {}
+        for c in page.chars:
+            lines.setdefault(round(c["matrix"][5]), []).append(c)  # by baseline
+        digits = []
+        for line in lines.values():
+            line.sort(key=lambda c: c["x0"])
+            for i, c in enumerate(line):
+                if c["text"].isdigit():
+                    before = next((d for d in reversed(line[:i]) if not d["text"].isdigit()), None)
+                    after = next((d for d in line[i + 1 :] if not d["text"].isdigit()), None)
+                    if before and after and cjk in before["fontname"] and cjk in after["fontname"]:
+                        digits.append(c)
+        assert digits and all(c["fontname"].endswith("AtkinsonHyperlegible-Bold") for c in digits), [c["fontname"] for c in digits]
+    from pypdf import PdfReader
+
+    stream = PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data()
+    assert b"2 Tr " in stream and b" 0 Tr" in stream

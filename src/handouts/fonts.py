@@ -88,6 +88,9 @@ class FontFamily:
     bold_italic: Path | None
     licence: str
     subfont: int = 0  # index in a .ttc collection
+    # No bold face exists as TrueType: bold is drawn from the regular outlines, filled and
+    # stroked (as word processors do), so CJK headings still read as bold.
+    synthetic_bold: bool = False
 
     @property
     def key(self) -> str:
@@ -100,7 +103,7 @@ class FontFamily:
     @cached_property
     def _face_names(self) -> dict[tuple[bool, bool], str]:
         """(bold, italic) -> face name, worked out once per family (a value object)."""
-        has = {(False, False): True, (True, False): self.bold, (False, True): self.italic, (True, True): self.bold_italic}
+        has = {(False, False): True, (True, False): self.bold or self.synthetic_bold, (False, True): self.italic, (True, True): self.bold_italic}
         suffix = {(False, False): "", (True, False): "-Bold", (False, True): "-Italic", (True, True): "-BoldItalic"}
         names = {}
         for bold, italic in has:
@@ -116,7 +119,8 @@ class FontFamily:
     def files(self, italic: bool | None = None) -> dict[str, Path]:
         """ReportLab face name -> file, for the faces the family really has (only the
         upright or only the italic ones when ``italic`` says which)."""
-        faces = {(False, False): self.regular, (True, False): self.bold, (False, True): self.italic, (True, True): self.bold_italic}
+        faces = {(False, False): self.regular, (True, False): self.bold or (self.regular if self.synthetic_bold else None),
+                 (False, True): self.italic, (True, True): self.bold_italic}
         return {
             self.face(b, i): path
             for (b, i), path in faces.items()
@@ -179,16 +183,17 @@ def pypi_family(key: str) -> FontFamily:
 @speed.memo("font-wqy", 1)
 def wqy_zenhei() -> FontFamily:
     """WenQuanYi Zen Hei (Debian fonts-wqy-zenhei): Chinese. TrueType outlines in a .ttc;
-    it has no bold face."""
+    it has no bold face, so bold is synthetic."""
     path = _system_font("wqy-zenhei.ttc", "WenQuanYi Zen Hei", "fonts-wqy-zenhei")
-    return FontFamily("WenQuanYi Zen Hei", path, None, None, None, "GPL-2.0-with-font-exception", subfont=0)
+    return FontFamily("WenQuanYi Zen Hei", path, None, None, None, "GPL-2.0-with-font-exception", subfont=0, synthetic_bold=True)
 
 
 @speed.memo("font-ipa", 1)
 def ipa_gothic() -> FontFamily:
-    """IPAGothic (Debian fonts-ipafont-gothic): Japanese glyph forms. No bold face."""
+    """IPAGothic (Debian fonts-ipafont-gothic): Japanese glyph forms. No bold face, so
+    bold is synthetic."""
     path = _system_font("ipag.ttf", "IPAGothic", "fonts-ipafont-gothic")
-    return FontFamily("IPAGothic", path, None, None, None, "IPA")
+    return FontFamily("IPAGothic", path, None, None, None, "IPA", synthetic_bold=True)
 
 
 @speed.memo("font-dejavu", 1)
@@ -411,6 +416,11 @@ def _stack_for(language: str) -> FontStack:
     return FontStack.of(families, base)
 
 
+#: Outline stroke of synthetic bold, in em: 3.5 % reads as bold at text sizes, the
+#: weight word processors use for a font without a bold face.
+SYNTHETIC_BOLD = 0.035
+
+
 def _ttfont(name: str, path: Path, subfont: int) -> TTFont:
     font = TTFont(name, str(path), subfontIndex=subfont)
     # Subsets already cut for an earlier handout are embedded again (speed.subsets).
@@ -425,7 +435,10 @@ def _register_faces(family: FontFamily, italic: bool) -> None:
         if not path.is_file():
             raise FontMissing(f"font file missing: {path}; reinstall the package that ships {family.name}")
         # TTFont embeds a subset of the glyphs actually used (ReportLab's default).
-        pdfmetrics.registerFont(_ttfont(name, path, family.subfont))
+        font = _ttfont(name, path, family.subfont)
+        if family.synthetic_bold and name == family.face(bold=True) and not family.bold:
+            internals.embolden(font, SYNTHETIC_BOLD)
+        pdfmetrics.registerFont(font)
 
 
 @speed.memo("font-registrations", 32)

@@ -204,6 +204,7 @@ _HOOKED = False
 
 
 def _shape_per_font() -> None:
+    from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfgen import textobject
     from reportlab.platypus import paragraph
 
@@ -247,6 +248,12 @@ def _shape_per_font() -> None:
 
     def _format_text(self, text):  # noqa: ANN001, ANN202
         code = format_text(self, text)
+        stroke = getattr(pdfmetrics.getFont(self._fontname), "_handouts_embolden", 0.0)
+        if stroke:  # synthetic bold: the outlines filled and stroked in the text colour
+            # The text object's own colour if it set one, else the canvas's.
+            colour = self.__dict__.get("_fillColorObj") or getattr(self._canvas, "_fillColorObj", None)
+            rgb = colour.rgb() if hasattr(colour, "rgb") else (0, 0, 0)
+            code = f"2 Tr {stroke * self._fontsize:.3f} w {rgb[0]:.4g} {rgb[1]:.4g} {rgb[2]:.4g} RG {code} 0 Tr"
         data = getattr(text, "__shapeData__", None)
         if not data or not any(type(d) is _Sourced for d in data):
             return code
@@ -258,6 +265,15 @@ def _shape_per_font() -> None:
         return f"/Span <</ActualText <FEFF{source.encode('utf-16-be').hex().upper()}>>> BDC {code} EMC"
 
     textobject.PDFTextObject._formatText = _format_text
+
+
+def embolden(font: Any, stroke: float) -> None:
+    """Mark a font, before it is registered, to be drawn as synthetic bold (outline
+    stroke in em; see the text hook above): our own attribute on the TTFont. Its face
+    gets a name of its own (``TTFontFace.name``): ReportLab registers a second font of
+    the same face as an alias of the first, which would draw bold text regular."""
+    font._handouts_embolden = stroke
+    font.face.name = font.face.name + b"-Bold"
 
 
 def _with_sources(word: Any, parts: list[Any]) -> Any:

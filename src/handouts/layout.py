@@ -175,12 +175,14 @@ class Styles:
             # handout is broken between words instead.
             style = ParagraphStyle(style.name, style, shaping=1, wordWrap=None)
         paragraph = CachedParagraph if remember else TextParagraph
-        return paragraph(self.markup(runs, remember, stack), style)
+        return paragraph(self.markup(runs, remember, stack, bold=style.fontName == stack.base.face(bold=True)), style)
 
-    def markup(self, runs: m.Inline, remember: bool = True, stack: FontStack | None = None) -> str:
+    def markup(self, runs: m.Inline, remember: bool = True, stack: FontStack | None = None, bold: bool = False) -> str:
         """ReportLab paragraph markup for inline runs. All text is escaped here, once
         (``O'Brien & Sons <Spine>`` prints exactly so), and split into runs of the
-        font that has its characters (ReportLab has no fallback of its own)."""
+        font that has its characters (ReportLab has no fallback of its own), naming
+        its bold face in bold text (``bold``: the paragraph's style is bold): ReportLab
+        keeps a named face as it is, so "911" in a bold Chinese line was regular."""
         stack = stack or self.stack
         parts: list[str] = []
         for run in runs:
@@ -192,7 +194,8 @@ class Styles:
             pieces = []
             for family, chunk in stack.segments(text, remember):
                 chunk = escape(chunk)
-                pieces.append(chunk if family == stack.base else f'<font face="{family.face()}">{chunk}</font>')
+                face = family.face(bold=bold or run.bold, italic=run.italic)
+                pieces.append(chunk if family == stack.base else f'<font face="{face}">{chunk}</font>')
             text = "".join(pieces)
             if run.bold:
                 text = f"<b>{text}</b>"
