@@ -252,7 +252,7 @@ def _shape_per_font() -> None:
         if stroke:  # synthetic bold: the outlines filled and stroked in the text colour
             # The text object's own colour if it set one, else the canvas's.
             colour = self.__dict__.get("_fillColorObj") or getattr(self._canvas, "_fillColorObj", None)
-            rgb = colour.rgb() if hasattr(colour, "rgb") else (0, 0, 0)
+            rgb = colour.rgb() if colour is not None and hasattr(colour, "rgb") else (0, 0, 0)
             code = f"2 Tr {stroke * self._fontsize:.3f} w {rgb[0]:.4g} {rgb[1]:.4g} {rgb[2]:.4g} RG {code} 0 Tr"
         data = getattr(text, "__shapeData__", None)
         if not data or not any(type(d) is _Sourced for d in data):

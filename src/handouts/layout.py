@@ -27,7 +27,6 @@ from .brand import (
     LOGO_BOX_INCHES,
     Palette,
     draw_drawing,
-    grey,
     logo_size,
     mix,
     read_logo,
