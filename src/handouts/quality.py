@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -96,6 +97,24 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+#: English targets: Flesch-Kincaid grade 6 (error above 8), SMOG grade 7.5.
+FK_TARGET, FK_LIMIT, SMOG_TARGET = 6.0, 8.0, 7.5
+
+
+def smog(text: str, language: str) -> float | None:
+    """SMOG grade (McLaughlin 1969, the normalised formula textstat also uses):
+    1.043 * sqrt(words of 3 or more syllables * 30 / sentences) + 3.1291. English only
+    (the formula was fitted on English); None for other languages or no sentences.
+    It is meant for 30 sentences or more: for a short section it is an estimate."""
+    if language.split("_")[0] != "en":
+        return None
+    words, sentences = _words(text), _sentences(text)
+    if not words or not sentences:
+        return None
+    polysyllables = sum(1 for w in words if syllables(w, "en_US") >= 3)
+    return 1.0430 * math.sqrt(polysyllables * 30 / len(sentences)) + 3.1291
+
+
 def readability(text: str, language: str) -> tuple[str, float, float] | None:
     """(formula, score, threshold) for the language, or None where no formula applies.
     English gives a grade (lower is easier); the others a reading ease (higher is easier)."""
@@ -107,7 +126,7 @@ def readability(text: str, language: str) -> tuple[str, float, float] | None:
     wps = len(words) / len(sentences)
     if base == "en":
         spw = sum(syllables(w, "en_US") for w in words) / len(words)
-        return "Flesch-Kincaid grade", 0.39 * wps + 11.8 * spw - 15.59, 8.0
+        return "Flesch-Kincaid grade", 0.39 * wps + 11.8 * spw - 15.59, FK_LIMIT
     if base in _EASE:
         b, a, c, threshold, name, dic = _EASE[base]
         spw = sum(syllables(w, dic) for w in words) / len(words)
@@ -153,20 +172,28 @@ def text_findings(doc: m.Document, proc: str, lang: str) -> list[Finding]:
     else:
         name, score, threshold = overall
         if base == "en":
-            level = ERROR if score > threshold else WARNING if score > 6 else OK
-            out.append(Finding(proc, lang, "reading level", level, f"grade {score:.1f}", f"{name}; target <= 6, limit 8"))
+            level = ERROR if score > threshold else WARNING if score > FK_TARGET else OK
+            out.append(Finding(proc, lang, "reading level", level, f"grade {score:.1f}", f"{name}; target <= {FK_TARGET:g}, limit {threshold:g}"))
+            grade = smog(whole, lang)
+            if grade is not None:
+                out.append(Finding(proc, lang, "reading level (SMOG)", WARNING if grade > SMOG_TARGET else OK, f"grade {grade:.1f}",
+                                   f"SMOG; target <= {SMOG_TARGET:g}"))
         else:
             level = OK if score >= threshold else WARNING
             out.append(Finding(proc, lang, "reading level", level, f"ease {score:.0f}", f"{name}; target >= {threshold:.0f}"))
         for title, texts in sections:
-            result = readability(" ".join(texts), lang)
+            text = " ".join(texts)
+            result = readability(text, lang)
             if result is None:
                 continue
             _, score, threshold = result
-            worse = score > 6 if base == "en" else score < threshold
-            if worse:
-                value = f"grade {score:.1f}" if base == "en" else f"ease {score:.0f}"
-                out.append(Finding(proc, lang, "reading level by section", WARNING, value, f"section \"{title}\": simplify here"))
+            if base == "en":
+                grade = smog(text, lang) or 0.0
+                if score > FK_TARGET or grade > SMOG_TARGET:
+                    out.append(Finding(proc, lang, "reading level by section", WARNING, f"FK {score:.1f}, SMOG {grade:.1f}",
+                                       f"section \"{title}\": simplify here (targets FK <= {FK_TARGET:g}, SMOG <= {SMOG_TARGET:g})"))
+            elif score < threshold:
+                out.append(Finding(proc, lang, "reading level by section", WARNING, f"ease {score:.0f}", f"section \"{title}\": simplify here"))
     if base in _NO_WORD_COUNT:
         out.append(Finding(proc, lang, "sentence length", NOT_MEASURED, "no spaces between words"))
     else:
