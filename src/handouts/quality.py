@@ -329,6 +329,30 @@ def catalog_findings(language, proc: str, clinic, today: dt.date) -> list[Findin
     return out
 
 
+# --- dates and units ----------------------------------------------------------------------
+
+
+def cldr_findings(locale, code: str) -> list[Finding]:  # noqa: ANN001
+    """Where the language's dates and units come from. CLDR root data prints months as
+    "M12" and weeks as "2 w": an error. The project's own overlay (handouts/cldr/) is
+    a warning until a translator has reviewed it."""
+    from .i18n import cldr_source
+
+    source, gaps, overlay = cldr_source(locale)
+    if source == "cldr":
+        return [Finding("*", code, "dates and units", OK, "CLDR")]
+    missing = ", ".join(gaps)
+    if overlay is None:
+        return [Finding("*", code, "dates and units", ERROR, "CLDR root",
+                        f"CLDR has no {missing} for {code}: months print as \"M12\", weeks as \"2 w\"; "
+                        "add an overlay in handouts/cldr/ (see the README there)")]
+    where = f"handouts/cldr/{overlay.path.name}"
+    if overlay.reviewer:
+        return [Finding("*", code, "dates and units", OK, "handouts overlay", f"{where}, reviewed by {overlay.reviewer} {overlay.review_date}".strip())]
+    return [Finding("*", code, "dates and units", WARNING, "handouts overlay",
+                    f"CLDR has no {missing} for {code}; they come from {where}, which no translator has reviewed yet")]
+
+
 # --- the whole gate --------------------------------------------------------------------
 
 
@@ -344,6 +368,12 @@ def run(clinic, procedures: Sequence[str] = (), languages: Sequence[str] = (), t
     procs = list(procedures) or sorted(available)
     langs = list(languages) or [str(loc) for loc in clinic.languages]
     findings = colour_findings(clinic.brand.primary, clinic.brand.accent)
+    for lang in langs:
+        try:
+            language = resolve_language(lang)
+        except HandoutsError:
+            continue  # reported with each procedure below
+        findings += cldr_findings(language.locale, language.code)
     for proc in procs:
         meta = read_metadata(available[proc]) if proc in available else None
         if meta is not None and today - meta.review_date > REVIEW_MAX_AGE:
