@@ -281,3 +281,13 @@ def test_invisible_format_characters_in_a_name_are_not_drawn(lang, tmp_path):
         covered |= set(internals.cmap(family.face())) | set(internals.cmap(family.face(bold=True)))
     drawn = {ord(c) for c in text if not c.isspace()}
     assert not {c for c in drawn if c in {ord(x) for x in FORMAT_CHARACTERS} and c not in covered}
+
+
+def test_each_procedure_prints_its_own_web_page_and_qr_code(cli, tmp_path):
+    # The demo clinic gives botox-migraine a page of its own ([websites]).
+    assert cli("generate", "botox-migraine", "-o", "m.pdf").exit_code == 0
+    assert "clinic.example.org/migraine-care" in pdf_text(tmp_path / "m.pdf")
+    assert "neck-care" not in pdf_text(tmp_path / "m.pdf")
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "2", "-l", "2", str(tmp_path / "m.pdf"), str(tmp_path / "q")], check=True)
+    scan = subprocess.run(["zbarimg", "-q", "--raw", str(next(tmp_path.glob("q-*.png")))], capture_output=True, text=True)
+    assert scan.stdout.strip() == "https://clinic.example.org/migraine-care"

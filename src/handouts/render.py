@@ -213,7 +213,8 @@ def context(request: Request, translations: gettext.NullTranslations) -> dict[st
             "phone": clinic.phone,
             "after_hours_phone": clinic.after_hours_phone,
             "emergency_number": clinic.emergency_number,
-            "website": clinic.website,
+            # The procedure's own page if the clinic gave one ([websites]), else the clinic's.
+            "website": clinic.website_for(procedure.id),
             "country": clinic.country,
             "languages": [str(loc) for loc in clinic.languages],
             "is_demo": clinic.is_demo,
