@@ -167,8 +167,8 @@ def _build(procedure: str, clinic_path: Path | None, provider_id: str | None, la
     )
     handout = build(request, paper, large_print=large_print, grayscale=grayscale, for_print=for_print)
     budget = page_budget(request)
-    if handout.pages > budget and not large_print:
-        click.echo(f"Warning: {handout.pages} pages, over the procedure's budget of {budget}", err=True)
+    if handout.own_pages > budget and not large_print:
+        click.echo(f"Warning: {handout.own_pages} pages, over the procedure's budget of {budget}", err=True)
     return request, handout
 
 

@@ -214,7 +214,9 @@ def text_findings(doc: m.Document, proc: str, lang: str) -> list[Finding]:
 # --- the PDF -------------------------------------------------------------------------------
 
 
-def pdf_findings(pdf: bytes, proc: str, lang: str, budget: int, body_min: float = 12.0) -> list[Finding]:
+def pdf_findings(pdf: bytes, proc: str, lang: str, budget: int, body_min: float = 12.0, companion: int = 0) -> list[Finding]:
+    """Type size, spacing, margins and pages of a built handout. ``companion`` pages at
+    the end (a diary) are measured like the others but are outside the page budget."""
     import pdfplumber
 
     out: list[Finding] = []
@@ -237,7 +239,9 @@ def pdf_findings(pdf: bytes, proc: str, lang: str, budget: int, body_min: float 
     out.append(Finding(proc, lang, "line spacing", ERROR if gaps and spacing < 1.249 else OK, f"{spacing:.2f}x", "limit 1.25x"))
     margin = min(margins, default=0) / 72
     out.append(Finding(proc, lang, "margins", ERROR if margin < 0.49 else OK, f"{margin:.2f} in", "limit 0.5 in"))
-    out.append(Finding(proc, lang, "pages", OK if pages <= budget else (ERROR if lang == "en" else WARNING), f"{pages}", f"budget {budget}"))
+    own = pages - companion
+    extra = f"; plus {companion} companion page{'s' if companion != 1 else ''}" if companion else ""
+    out.append(Finding(proc, lang, "pages", OK if own <= budget else (ERROR if lang == "en" else WARNING), f"{own}", f"budget {budget}{extra}"))
     return out
 
 
@@ -388,7 +392,7 @@ def run(clinic, procedures: Sequence[str] = (), languages: Sequence[str] = (), t
                 handout = build(request)  # includes the glyph-coverage pre-flight
                 findings.append(Finding(proc, language.code, "glyph coverage", OK, "every character has a glyph"))
                 findings += text_findings(handout.document, proc, language.code)
-                findings += pdf_findings(handout.pdf, proc, language.code, page_budget(request))
+                findings += pdf_findings(handout.pdf, proc, language.code, page_budget(request), companion=handout.companion_pages)
             except HandoutsError as exc:
                 findings.append(Finding(proc, lang, "builds", ERROR, "failed", str(exc)))
     return findings
