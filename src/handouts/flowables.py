@@ -624,7 +624,7 @@ class Diary(Flowable):
         self.width = aw
         self._cols = self._columns(aw)
         self._head_h = max(h.wrap(w - 6, ah)[1] for h, w in zip(self.headings, self._cols[1:])) + 6
-        room = (ah - self._head_h) / len(self.days) if ah > self._head_h else 0
+        room = (ah - self._head_h - 4) / len(self.days) if ah > self._head_h else 0
         self._row_h = max(self.min_row, min(self.max_row, room))
         self.height = self._head_h + self._row_h * len(self.days)
         return aw, self.height
