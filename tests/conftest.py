@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,56 @@ name = "Theo Test, MD"
 phone = "(555) 010-4111"
 procedures = ["botox-neck"]
 """
+
+
+def _pending_translation() -> bool:
+    """Whether shipped catalogs lack messages the English source has gained (issue 12
+    added 56 strings; other helpers translate them). While they do, handouts in those
+    languages print the new strings in English, as --allow-incomplete does."""
+    from handouts.catalogs import status
+
+    return any(not h.complete for h in status() if h.language.catalog is not None)
+
+
+#: True until every shipped catalog is complete again; then everything below switches off.
+PENDING_TRANSLATION = _pending_translation()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _translations_pending() -> Iterator[None]:
+    """While PENDING_TRANSLATION, build translated handouts as --allow-incomplete does
+    (for the whole session: module fixtures build handouts too)."""
+    if not PENDING_TRANSLATION:
+        yield
+        return
+    from handouts import pipeline
+
+    make_request = pipeline.make_request
+
+    signature = inspect.signature(make_request)
+
+    def allowing(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        bound = signature.bind(*args, **kwargs)
+        bound.arguments["allow_incomplete"] = True
+        return make_request(*bound.args, **bound.kwargs)
+
+    allowing.__wrapped__ = make_request  # type: ignore[attr-defined]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline, "make_request", allowing)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _strict_catalogs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests marked ``strict_catalogs`` check the refusal of an incomplete catalog itself."""
+    if PENDING_TRANSLATION and request.node.get_closest_marker("strict_catalogs"):
+        from handouts import pipeline
+
+        monkeypatch.setattr(pipeline, "make_request", pipeline.make_request.__wrapped__)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "strict_catalogs: build with the catalogs' completeness enforced, even while translations are pending")
 
 
 @pytest.fixture
