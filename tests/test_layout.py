@@ -15,15 +15,13 @@ SECTION_HEADINGS = [
     "Key points",
     "How the treatment works",
     "Who it may help",
-    "Before your visit",
+    "Before each treatment",
     "During the procedure",
     "After: what to expect",
     "Side effects",
     "Common and mild",
     "Call the clinic",
     "Get emergency help now",
-    "Treatments that work well with it",
-    "Questions patients ask",
     "Your Medication Guide",
     "Your care team",
     "Check your understanding",
@@ -79,10 +77,15 @@ def test_clinic_provider_and_patient_details(demo_pdf):
 def test_timeline_has_cldr_dates_marked_typical(demo_pdf):
     text = pdf_text(demo_pdf)
     assert "Visit date: December 1, 2026" in text
-    assert "Relief begins: December 8 – 15, 2026" in text
-    assert "Strongest effect: December 29, 2026 – January 12, 2027" in text
+    assert "Relief begins: December 8 – 15, 2026" in text.replace("\u2009", " ")
+    assert "Strongest effect: December 29, 2026 – January 12, 2027" in text.replace("\u2009", " ")
     assert "Next treatment: On or after February 23, 2027" in text
-    assert "typical times, not promises" in text
+    assert "usual times, not promises" in text
+    # The side-effects bar does not end the danger: the text says so (D18).
+    assert "Most side effects start: December 1 – 8, 2026" in text.replace("\u2009", " ")
+    assert "Serious side effects can start weeks later" in text
+    # A line to write the next visit on, with its earliest date (D16).
+    assert "Your next visit: Not before February 23, 2027." in text
 
 
 def test_without_a_visit_date_there_are_lines_to_write_on(cli, tmp_path):

@@ -111,8 +111,8 @@ class Rules(Flowable):
             y = self.height - (n + 1) * self.spacing
             x0, x1 = 0.0, self.width
             if n == 0 and self.label:
-                if self.rtl:
-                    self.label.drawOn(canv, self.width - self._lw, y + 3)
+                if self.rtl:  # the label is wrapped 2 pt wider than _lw: keep it inside the frame
+                    self.label.drawOn(canv, self.width - self._lw - 2, y + 3)
                     x1 -= self._lw + 4
                 else:
                     self.label.drawOn(canv, 0, y + 3)
