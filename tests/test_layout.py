@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 from pathlib import Path
 
@@ -294,3 +295,29 @@ def test_each_procedure_prints_its_own_web_page_and_qr_code(cli, tmp_path):
     subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "2", "-l", "2", str(tmp_path / "m.pdf"), str(tmp_path / "q")], check=True)
     scan = subprocess.run(["zbarimg", "-q", "--raw", str(next(tmp_path.glob("q-*.png")))], capture_output=True, text=True)
     assert scan.stdout.strip() == "https://clinic.example.org/migraine-care"
+
+
+def test_triage_tiers_say_where_trouble_swallowing_belongs(demo_pdf):
+    text = pdf_text(demo_pdf)
+    mild = text.split("Common and mild")[1].split("Call the clinic")[0]
+    call = text.split("Call the clinic")[1].split("Get emergency help now")[0]
+    emergency = text.split("Get emergency help now")[-1].split("Your Medication Guide")[0]
+    assert "swallow" not in mild  # never "common and mild"
+    assert "New trouble swallowing, even if mild" in call and "Eat soft foods" in call and "months" in call
+    assert "Only itching, a rash or welts" in call and "rash" not in emergency
+    assert "Choking" in emergency and "life-threatening" in emergency
+    assert "Weakness in your arms, legs or whole body" in emergency
+    assert "1-800-FDA-1088" in text and "www.fda.gov/medwatch" in text
+
+
+def test_migraine_diary_is_a_page_of_its_own_after_the_two_page_handout(cli, tmp_path):
+    from handouts.config import load_clinic
+    from handouts.pipeline import build, make_request
+
+    handout = build(make_request(load_clinic(None), "botox-migraine", "en", visit_date=dt.date(2026, 12, 1)))
+    assert (handout.own_pages, handout.pages) == (2, 3)
+    assert cli("generate", "botox-migraine", "--visit-date", DEMO_DATE, "--paper", "a4", "-o", "m.pdf").exit_code == 0
+    pages = page_texts(tmp_path / "m.pdf")
+    assert len(pages) == 3 and "Headache diary" in pages[2] and "Headache diary" not in pages[1]
+    assert "Page 3 of 3" in pages[2] and all(f" {n} " in pages[2] for n in (1, 15, 31))
+    assert "A drooping eyelid or eyebrow (about 1 in 25 people)" in pages[0] + pages[1]
