@@ -155,7 +155,8 @@ def test_haitian_creole_dates_and_units_come_from_the_overlay_not_cldr_root():
     assert [duration(2, "week", ht), duration(3, "month", ht), duration(4, "hour", ht)] == ["2 semèn", "3 mwa", "4 èdtan"]
     assert temperature(100.4, 38, ht, "US") == "100,4°F (38°C)"
     source, gaps, overlay = cldr_source(ht)
-    assert source == "overlay" and "month names" in gaps and overlay is not None and overlay.path.name == "ht.toml"
+    # Babel 2.19 has root data for ht ("M12"); 2.18 lends it French dates (fr_HT): either way, the overlay.
+    assert source == "overlay" and "month names" in gaps[0] and overlay is not None and overlay.path.name == "ht.toml"
 
 
 def test_a_language_with_only_cldr_root_data_is_an_error_in_check():
@@ -180,6 +181,7 @@ def test_chinese_japanese_and_korean_write_the_month_one_way():
     for code, month in (("zh_Hans", "12月"), ("zh_Hant", "12月"), ("ja", "12月"), ("ko", "12월")):
         locale = Locale.parse(code)
         texts = [long_date(dt.date(2026, 12, 1), locale), date_range(dt.date(2026, 12, 8), dt.date(2026, 12, 15), locale),
-                 date_range(dt.date(2026, 12, 29), dt.date(2027, 1, 12), locale), timeline_date(dt.date(2026, 12, 1), locale, "compact")]
+                 date_range(dt.date(2026, 12, 29), dt.date(2027, 1, 12), locale), timeline_date(dt.date(2026, 12, 1), locale, "compact"),
+                 date_range(dt.date(2026, 12, 29), dt.date(2027, 1, 12), locale, "compact")]
         assert all(month in t for t in texts), (code, texts)
         assert not any("十二月" in t for t in texts), (code, texts)

@@ -204,8 +204,8 @@ def timeline_date(day: dt.date, locale: Locale, style: str = "long") -> str:
     overlay = overlay_for(locale)
     if overlay is not None:
         return overlay.format(day, overlay.dates[{"long": "long", "short": "medium", "compact": "MMMd"}[style]], locale)
-    if style == "compact":
-        return format_skeleton("MMMd", day, locale=locale)
+    if style == "compact":  # month and day; CJK keep their long date's month form ("12月1日")
+        return format_skeleton("MMMd" if spells_out_month(locale) else "MMMMd", day, locale=locale)
     return format_date(day, format="medium", locale=locale) if style == "short" else long_date(day, locale)
 
 
@@ -229,7 +229,10 @@ def date_range(start: dt.date, end: dt.date | None, locale: Locale, style: str =
         parts = table.get(field) or table["M"]  # "MMMd" has no year: Dec 28 – Jan 4
         return "".join(overlay.format(day, part, locale) for part, day in zip(parts, (start, end)))
     if style != "long":
-        return format_interval(start, end, skeleton="MMMd" if style == "compact" else "yMMMd", locale=locale)
+        skeleton = "MMMd" if style == "compact" else "yMMMd"
+        if not spells_out_month(locale):
+            skeleton = skeleton.replace("MMM", "MMMM")
+        return format_interval(start, end, skeleton=skeleton, locale=locale)
     from babel.dates import match_skeleton, parse_pattern
 
     formats = locale.interval_formats
@@ -403,7 +406,7 @@ def overlay_for(locale: Locale, root: Path | None = None) -> Overlay | None:
     folder = root or overlays_dir()
     names = _overlay_names(folder)
     name = next((n for n in (str(locale), locale.language) if n in names), None)
-    if name is None or not _from_root(str(locale)):
+    if name is None or not (_from_root(str(locale)) or _borrowed(str(locale))):
         return None
     path = folder / f"{name}.toml"
     return _load_overlay(path, speed.digest(path))
@@ -483,15 +486,31 @@ def _from_root(code: str) -> tuple[str, ...]:
     return tuple(gaps)
 
 
+@speed.memo("cldr-borrowed", 64)
+def _borrowed(code: str) -> str | None:
+    """The locale of another language whose dates a language inherits, when it has none
+    of its own (Babel 2.18 gives Haitian Creole French dates through fr_HT)."""
+    from babel import localedata
+    from babel.core import get_global
+
+    parent = get_global("parent_exceptions").get(code)
+    if parent is None or Locale.parse(parent).language == Locale.parse(code).language:
+        return None
+    return parent if "months" not in localedata.load(code, merge_inherited=False) else None
+
+
 def cldr_source(locale: Locale) -> tuple[str, tuple[str, ...], Overlay | None]:
     """Where a language's dates and units come from: ``("cldr", (), None)``;
-    ``("overlay", gaps, overlay)`` when the project's overlay fills the gaps CLDR leaves;
-    or ``("root", gaps, None)``: CLDR root, which prints "M12" and "2 w"."""
-    gaps = _from_root(str(locale))
-    if not gaps:
+    ``("overlay", gaps, overlay)`` when the project's overlay fills what CLDR lacks (its
+    root data, or another language's dates it would inherit); or ``("root", gaps, None)``:
+    CLDR root, which prints "M12" and "2 w"."""
+    gaps, borrowed = _from_root(str(locale)), _borrowed(str(locale))
+    if not gaps and not borrowed:
         return "cldr", (), None
     overlay = overlay_for(locale)
-    return ("overlay", gaps, overlay) if overlay is not None else ("root", gaps, None)
+    if overlay is not None:
+        return "overlay", gaps or (f"month names (CLDR would use {borrowed}'s)",), overlay
+    return ("root", gaps, None) if gaps else ("cldr", (), None)
 
 
 # --- extraction ------------------------------------------------------------------------
