@@ -287,11 +287,21 @@ def duration(value: int, unit: str, locale: Locale) -> str:
     overlay = overlay_for(locale)
     if overlay is not None:
         return overlay.unit(value, name, locale)
+    text = _cldr_unit(value, name, locale)
+    if text is None:
+        raise HandoutsError(f"no CLDR wording for {name} in {locale}")
+    return text
+
+
+def _cldr_unit(value: float, name: str, locale: Locale) -> str | None:
+    """A unit as CLDR words it: the long form, else the short, else the narrow one."""
+    from babel.units import format_unit
+
     for length in ("long", "short", "narrow"):
         text = format_unit(value, name, length=length, locale=locale)
         if name not in text:
             return text
-    raise HandoutsError(f"no CLDR wording for {name} in {locale}")
+    return None
 
 
 @speed.memo("cldr-numbers", 256)
@@ -472,8 +482,6 @@ def _load_overlay(path: Path, _digest: str) -> Overlay:
 @speed.memo("cldr-root", 64)
 def _from_root(code: str) -> tuple[str, ...]:
     """Which of :data:`CLDR_DATA` Babel gives this locale only from CLDR root."""
-    from babel.units import format_unit
-
     locale, root = Locale.parse(code), Locale("root")
     gaps = []
     if locale.months["format"]["wide"] == root.months["format"]["wide"]:
@@ -481,7 +489,7 @@ def _from_root(code: str) -> tuple[str, ...]:
     if locale.date_formats["long"].pattern == root.date_formats["long"].pattern and "month names" in gaps:
         gaps.append("date patterns")
     # (Temperatures are not compared: root's "{0}°F" is what most languages write.)
-    if any(format_unit(2, n, length="long", locale=locale) == format_unit(2, n, length="long", locale=root) for n in UNITS[:5]):
+    if any(_cldr_unit(2, n, locale) == _cldr_unit(2, n, root) for n in UNITS[:5]):
         gaps.append("duration units")
     return tuple(gaps)
 
@@ -490,13 +498,14 @@ def _from_root(code: str) -> tuple[str, ...]:
 def _borrowed(code: str) -> str | None:
     """The locale of another language whose dates a language inherits, when it has none
     of its own (Babel 2.18 gives Haitian Creole French dates through fr_HT)."""
-    from babel import localedata
     from babel.core import get_global
 
     parent = get_global("parent_exceptions").get(code)
     if parent is None or Locale.parse(parent).language == Locale.parse(code).language:
         return None
-    return parent if "months" not in localedata.load(code, merge_inherited=False) else None
+    # (Babel's own cache cannot tell inherited data from the locale's: compare the names.)
+    same = Locale.parse(code).months["format"]["wide"] == Locale.parse(parent).months["format"]["wide"]
+    return parent if same else None
 
 
 def cldr_source(locale: Locale) -> tuple[str, tuple[str, ...], Overlay | None]:
