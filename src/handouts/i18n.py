@@ -479,17 +479,23 @@ def _load_overlay(path: Path, _digest: str) -> Overlay:
                    review.isoformat() if isinstance(review, dt.date) else str(review))
 
 
+#: What CLDR root prints (Babel 2.18 and 2.19): months "M01"…"M12", units "2 w". Written
+#: out rather than read from Babel's root locale: loading root data can disturb Babel
+#: 2.18's cache of other locales (Korean months then print as "M12").
+_ROOT_MONTHS = tuple(f"M{n:02d}" for n in range(1, 13))
+_ROOT_UNITS = {"duration-minute": "2 min", "duration-hour": "2 h", "duration-day": "2 d", "duration-week": "2 w", "duration-month": "2 m"}
+
+
 @speed.memo("cldr-root", 64)
 def _from_root(code: str) -> tuple[str, ...]:
     """Which of :data:`CLDR_DATA` Babel gives this locale only from CLDR root."""
-    locale, root = Locale.parse(code), Locale("root")
+    locale = Locale.parse(code)
     gaps = []
-    if locale.months["format"]["wide"] == root.months["format"]["wide"]:
-        gaps.append("month names")
-    if locale.date_formats["long"].pattern == root.date_formats["long"].pattern and "month names" in gaps:
-        gaps.append("date patterns")
+    wide = locale.months["format"]["wide"]
+    if tuple(wide[n] for n in range(1, 13)) == _ROOT_MONTHS:
+        gaps += ["month names", "date patterns"]
     # (Temperatures are not compared: root's "{0}°F" is what most languages write.)
-    if any(_cldr_unit(2, n, locale) == _cldr_unit(2, n, root) for n in UNITS[:5]):
+    if any(_cldr_unit(2, n, locale) == _ROOT_UNITS[n] for n in UNITS[:5]):
         gaps.append("duration units")
     return tuple(gaps)
 
