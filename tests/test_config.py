@@ -95,3 +95,20 @@ def test_outside_the_us_and_canada_the_emergency_number_is_required(make_clinic)
     assert load_clinic(path).emergency_number == "999"
     path.write_text(path.read_text().replace('country = "GB"\nemergency_number = "999"', 'country = "CA"'))
     assert load_clinic(path).emergency_number == "911"
+
+
+def test_each_procedure_can_have_its_own_web_page(make_clinic):
+    path = make_clinic(extra='\n[websites]\nbotox-migraine = "https://clinic.example.org/migraine"\n')
+    clinic = load_clinic(path, known_procedures=["botox-neck", "botox-migraine"])
+    assert clinic.website_for("botox-migraine") == "https://clinic.example.org/migraine"
+    assert clinic.website_for("botox-neck") == "https://clinic.example.org/"  # the clinic's website
+
+
+def test_web_pages_are_checked_like_other_keys(make_clinic):
+    path = make_clinic(extra='\n[websites]\nbotox-nek = "https://clinic.example.org/neck"\nbotox-migraine = "clinic.example.org"\n')
+    with pytest.raises(ConfigError) as err:
+        load_clinic(path, known_procedures=["botox-neck", "botox-migraine"])
+    assert err.value.problems == (
+        'websites.botox-nek: unknown procedure (did you mean "botox-neck"?)',
+        "websites.botox-migraine: 'clinic.example.org' is not a web address; expected one starting with https://",
+    )

@@ -42,7 +42,7 @@ def test_builtin_metadata():
     assert proc.id == "botox-neck"
     assert proc.review_date == dt.date(2026, 11, 20)
     assert proc.page_budget == 2
-    assert [s.id for s in proc.timeline] == ["soreness", "side-effects", "relief", "peak", "wears-off", "next"]
+    assert [s.id for s in proc.timeline] == ["side-effects", "relief", "peak", "wears-off", "next"]
     assert proc.timeline[-1].end is None
 
 

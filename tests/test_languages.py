@@ -16,9 +16,9 @@ from pypdf import PdfReader
 
 from handouts.catalogs import check, status
 from handouts.cli import main
-from handouts.i18n import available_languages, resolve_language, translations_for
+from handouts.i18n import available_languages, long_date, resolve_language, translations_for
 
-from .conftest import pdf_text
+from .conftest import PENDING_TRANSLATION, pdf_text
 
 SHIPPED = ["en", "es", "zh_Hans", "zh_Hant", "vi", "ko", "fil", "ru", "ar", "ht", "pt_BR", "fr", "pl", "ja", "hi"]
 # Scripts whose text pypdf extracts in reading order. Arabic comes out as presentation
@@ -72,7 +72,8 @@ def test_translated_title_and_visit_date(handouts, code):
     language = resolve_language(code)
     text = unicodedata.normalize("NFC", pdf_text(handouts[code])).replace("\u00a0", " ")
     title = translations_for(language).gettext("Botox injections for neck pain")
-    visit = format_date(VISIT, format="long", locale=language.locale).replace("\u202f", " ").replace("\u2009", " ")
+    # As the handout formats it: CLDR, or the project's overlay where CLDR has none (ht).
+    visit = long_date(VISIT, language.locale).replace("\u202f", " ").replace("\u2009", " ")
     compact = text.replace(" ", "")
     assert title.replace(" ", "") in compact, f"{code}: title {title!r} missing"
     assert visit.replace(" ", "") in compact, f"{code}: visit date {visit!r} missing"
@@ -169,7 +170,20 @@ def test_hindi_is_shaped_with_harfbuzz(handouts):
 
 
 @pytest.mark.parametrize("health", status(), ids=lambda h: h.language.code)
+def test_every_catalog_is_consistent(health):
+    assert health.fuzzy == 0
+    assert health.placeholder_errors == ()
+    if health.language.catalog is not None:
+        assert health.provenance.method == "machine-drafted"
+        assert not health.provenance.reviewed
+
+
+# Strict: once every catalog is complete again this passes, and the marker must go.
+@pytest.mark.xfail(PENDING_TRANSLATION, reason="issue 12: new English strings await translation (item 7)", strict=True)
+@pytest.mark.parametrize("health", status(), ids=lambda h: h.language.code)
 def test_every_catalog_is_complete_and_consistent(health):
+    if health.language.catalog is None:
+        pytest.skip("English is the source")
     assert health.fuzzy == 0
     assert health.placeholder_errors == ()
     assert health.complete, f"{health.language.code}: {health.missing} missing"
@@ -213,12 +227,13 @@ def test_status_command(cli):
     result = cli("translations", "status")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert any(line.startswith("es ") and "120/120" in line and "not reviewed (machine-drafted)" in line for line in lines)
+    es = next(h for h in status() if h.language.code == "es")
+    assert any(line.startswith("es ") and f"{es.translated}/{es.total}" in line and "not reviewed (machine-drafted)" in line for line in lines)
     import json
 
     data = json.loads(cli("translations", "status", "--json").stdout)
     assert {row["language"] for row in data} == set(SHIPPED)
-    assert all(row["fuzzy"] == 0 and row["complete"] for row in data)
+    assert all(row["fuzzy"] == 0 and (row["complete"] or PENDING_TRANSLATION) for row in data)
 
 
 @pytest.mark.parametrize(("alias", "code"), [("zh-CN", "zh_Hans"), ("zh-TW", "zh_Hant"), ("pt-BR", "pt_BR"), ("tl", "fil"), ("ES", "es")])
@@ -240,13 +255,15 @@ def test_incomplete_catalog_is_an_error_unless_allowed(cli, tmp_path, monkeypatc
     po.write_text(text.replace('msgstr "Puntos clave"', 'msgstr ""'), encoding="utf-8")
     monkeypatch.setattr(handouts.i18n, "locales_dir", lambda: root)
     monkeypatch.setattr(handouts.catalogs, "locales_dir", lambda: root)
+    total = handouts.catalogs.check(resolve_language("es", root), root, procedure="botox-neck").total
+    missing = 1
     result = cli("generate", "botox-neck", "--lang", "es", "-o", "es.pdf")
     assert result.exit_code == 1
-    assert "the es catalog is incomplete: 1 of 91 messages not translated" in result.stderr
+    assert f"the es catalog is incomplete: {missing} of {total} messages not translated" in result.stderr
     assert "--allow-incomplete" in result.stderr
     result = cli("generate", "botox-neck", "--lang", "es", "--allow-incomplete", "-o", "es.pdf")
     assert result.exit_code == 0
-    assert "Warning: es: 1 of 91 messages not translated" in result.stderr
+    assert f"Warning: es: {missing} of {total} messages not translated" in result.stderr
     assert "Key points" in pdf_text(tmp_path / "es.pdf")  # the English fallback
 
 
@@ -301,9 +318,13 @@ def test_second_procedure_in_every_language(cli, tmp_path, code):
     """botox-migraine was added as content only: it must build in every language."""
     result = cli("generate", "botox-migraine", "--lang", code, "--visit-date", VISIT.isoformat(), "-o", "m.pdf")
     assert result.exit_code == 0, result.stderr
-    pages = len(PdfReader(str(tmp_path / "m.pdf")).pages)
-    assert pages <= (2 if code == "en" else 3)
+    reader = PdfReader(str(tmp_path / "m.pdf"))
+    pages = len(reader.pages)
+    assert pages <= (2 if code == "en" else 3) + 1  # the handout, then its headache diary page
     if code in EXTRACTS_CLEANLY:
+        diary = translations_for(resolve_language(code)).gettext("Headache diary").replace(" ", "")
+        texts = [unicodedata.normalize("NFC", p.extract_text() or "").replace(" ", "") for p in reader.pages]
+        assert diary in texts[-1] and not any(diary in t for t in texts[:-1])
         title = translations_for(resolve_language(code)).gettext("Botox injections for chronic migraine")
         text = unicodedata.normalize("NFC", pdf_text(tmp_path / "m.pdf")).replace(" ", "")
         assert title.replace(" ", "") in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 from pathlib import Path
 
@@ -15,15 +16,13 @@ SECTION_HEADINGS = [
     "Key points",
     "How the treatment works",
     "Who it may help",
-    "Before your visit",
+    "Before each treatment",
     "During the procedure",
     "After: what to expect",
     "Side effects",
     "Common and mild",
     "Call the clinic",
     "Get emergency help now",
-    "Treatments that work well with it",
-    "Questions patients ask",
     "Your Medication Guide",
     "Your care team",
     "Check your understanding",
@@ -79,10 +78,15 @@ def test_clinic_provider_and_patient_details(demo_pdf):
 def test_timeline_has_cldr_dates_marked_typical(demo_pdf):
     text = pdf_text(demo_pdf)
     assert "Visit date: December 1, 2026" in text
-    assert "Relief begins: December 8 – 15, 2026" in text
-    assert "Strongest effect: December 29, 2026 – January 12, 2027" in text
+    assert "Relief begins: December 8 – 15, 2026" in text.replace("\u2009", " ")
+    assert "Strongest effect: December 29, 2026 – January 12, 2027" in text.replace("\u2009", " ")
     assert "Next treatment: On or after February 23, 2027" in text
-    assert "typical times, not promises" in text
+    assert "usual times, not promises" in text
+    # The side-effects bar does not end the danger: the text says so (D18).
+    assert "Most side effects start: December 1 – 8, 2026" in text.replace("\u2009", " ")
+    assert "Serious side effects can start weeks later" in text
+    # A line to write the next visit on, with its earliest date (D16).
+    assert "Your next visit: Not before February 23, 2027." in text
 
 
 def test_without_a_visit_date_there_are_lines_to_write_on(cli, tmp_path):
@@ -311,3 +315,39 @@ def test_grayscale_tiers_darken_and_weigh_more_with_urgency(tmp_path, accent):
                 rule[level] = max(frames) if frames else 0
     assert grey["emergency"] < grey["call"] < grey["mild"]
     assert rule["emergency"] > rule["call"] > rule["mild"]
+
+
+def test_each_procedure_prints_its_own_web_page_and_qr_code(cli, tmp_path):
+    # The demo clinic gives botox-migraine a page of its own ([websites]).
+    assert cli("generate", "botox-migraine", "-o", "m.pdf").exit_code == 0
+    assert "clinic.example.org/migraine-care" in pdf_text(tmp_path / "m.pdf")
+    assert "neck-care" not in pdf_text(tmp_path / "m.pdf")
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "2", "-l", "2", str(tmp_path / "m.pdf"), str(tmp_path / "q")], check=True)
+    scan = subprocess.run(["zbarimg", "-q", "--raw", str(next(tmp_path.glob("q-*.png")))], capture_output=True, text=True)
+    assert scan.stdout.strip() == "https://clinic.example.org/migraine-care"
+
+
+def test_triage_tiers_say_where_trouble_swallowing_belongs(demo_pdf):
+    text = pdf_text(demo_pdf)
+    mild = text.split("Common and mild")[1].split("Call the clinic")[0]
+    call = text.split("Call the clinic")[1].split("Get emergency help now")[0]
+    emergency = text.split("Get emergency help now")[-1].split("Your Medication Guide")[0]
+    assert "swallow" not in mild  # never "common and mild"
+    assert "New trouble swallowing, even if mild" in call and "Eat soft foods" in call and "months" in call
+    assert "Only itching, a rash or welts" in call and "rash" not in emergency
+    assert "Choking" in emergency and "life-threatening" in emergency
+    assert "Weakness in your arms, legs or whole body" in emergency
+    assert "1-800-FDA-1088" in text and "www.fda.gov/medwatch" in text
+
+
+def test_migraine_diary_is_a_page_of_its_own_after_the_two_page_handout(cli, tmp_path):
+    from handouts.config import load_clinic
+    from handouts.pipeline import build, make_request
+
+    handout = build(make_request(load_clinic(None), "botox-migraine", "en", visit_date=dt.date(2026, 12, 1)))
+    assert (handout.own_pages, handout.pages) == (2, 3)
+    assert cli("generate", "botox-migraine", "--visit-date", DEMO_DATE, "--paper", "a4", "-o", "m.pdf").exit_code == 0
+    pages = page_texts(tmp_path / "m.pdf")
+    assert len(pages) == 3 and "Headache diary" in pages[2] and "Headache diary" not in pages[1]
+    assert "Page 3 of 3" in pages[2] and all(f" {n} " in pages[2] for n in (1, 15, 31))
+    assert "A drooping eyelid or eyebrow (about 1 in 25 people)" in pages[0] + pages[1]

@@ -33,7 +33,7 @@ def test_the_clinics_own_wording_untranslated_stops_a_spanish_handout(cli, make_
     path = clinic_with_wording(make_clinic, None)
     result = cli("generate", "botox-neck", "--clinic", str(path), "--lang", "es", "-o", "es.pdf")
     assert result.exit_code == 1
-    assert "the es translation lacks 2 message(s) this handout uses" in result.stderr
+    assert "the es translation lacks 2 of the clinic's own message(s) this handout uses" in result.stderr
     assert "Free parking behind the building." in result.stderr and "--allow-incomplete" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "es.pdf").exists()
@@ -61,7 +61,7 @@ def test_batch_and_check_see_untranslated_clinic_wording(cli, make_clinic, tmp_p
     providers.write_text("id,name,credentials,phone,procedures,languages\nkim,Hana Kim,MD,(555) 010-2000,botox-neck,en;es\n")
     batch = cli("batch", "--clinic", str(path), "--providers", str(providers), "--out", "o", "--jobs", "1")
     assert batch.exit_code == 1
-    assert "Failed: kim/botox-neck/es: the es translation lacks 2 message(s)" in batch.stderr
+    assert "Failed: kim/botox-neck/es: the es translation lacks 2 of the clinic's own message(s)" in batch.stderr
     manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
     assert {(entry["language"], entry["catalog_complete"]) for entry in manifest["items"]} == {("en", True)}
     check = cli("check", "--clinic", str(path), "--lang", "es", "--procedure", "botox-neck")

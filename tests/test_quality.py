@@ -85,3 +85,32 @@ def test_long_sentences_and_lists_are_reported():
     findings = {f.check: f for f in text_findings(doc, "p", "en")}
     assert findings["long sentence"].value == "30 words"
     assert findings["items per list"].level == "error"
+
+
+def test_smog_on_a_known_text():
+    from handouts.quality import smog
+
+    # 2 sentences; 4 words of 3+ syllables: botulinum, provider, medicine, several
+    text = "Botulinum toxin relaxes muscles quickly. Your provider injects the medicine into several tight muscles."
+    assert smog(text, "en") == pytest.approx(1.043 * (4 * 30 / 2) ** 0.5 + 3.1291, abs=0.01)
+    assert smog("The cat sat on the mat. It ran to bed.", "en") == pytest.approx(3.1291, abs=0.01)
+    assert smog("Esto es una frase.", "es") is None
+
+
+def test_a_section_over_the_smog_target_is_flagged_even_when_its_grade_is_low():
+    from handouts import model as m
+
+    # Short words and sentences (Flesch-Kincaid grade 2.7), but one long word in each.
+    hard = "You may need medicine for the pain. Tell us if swallowing is hard for you. Get emergency help if you are weak. Do not plan surgery this week."
+    easy = "You get the shots. They help. Call us if you are sick. We are here."
+    doc = m.Document("en", False, "T", "", (m.Columns((
+        m.Section("a", "Hard part", (m.Para((m.Run(hard),)),)),
+        m.Section("b", "Easy part", (m.Para((m.Run(easy),)),)),
+    )),))
+    findings = text_findings(doc, "p", "en")
+    flagged = [f for f in findings if f.check == "reading level by section"]
+    assert [f.detail.split('"')[1] for f in flagged] == ["Hard part"]
+    fk, grade = (float(part.split()[1]) for part in flagged[0].value.split(", "))
+    assert fk < 6 < 7.5 < grade
+    whole = {f.check: f for f in findings}["reading level (SMOG)"]
+    assert whole.value.startswith("grade ") and whole.detail == "SMOG; target <= 7.5"

@@ -27,7 +27,7 @@ def test_document_structure(demo):
     assert doc.title == "Botox injections for neck pain"
     assert [s.id for s in doc.sections()] == [
         "how-it-works", "who-it-helps", "before", "during", "after", "side-effects",
-        "combined", "faq", "medication-guide", "care-team", "teach-back",
+        "medication-guide", "care-team", "teach-back",
     ]
     fields = next(b for b in doc.blocks if isinstance(b, m.Fields))
     # The patient and the visit date are slots, filled by layout; the provider is text.
@@ -36,7 +36,7 @@ def test_document_structure(demo):
     ]
     before = next(s for s in doc.sections() if s.id == "before")
     checklist = [b for b in before.blocks if isinstance(b, m.ItemList) and b.kind == "check"]
-    assert sum(len(b.items) for b in checklist) == 7
+    assert sum(len(b.items) for b in checklist) == 7  # 6 about you, 1 about your medicines
     tiers = [b.level for s in doc.sections() for b in s.blocks if isinstance(b, m.Tier)]
     assert tiers == ["mild", "call", "emergency"]
 

@@ -49,8 +49,9 @@ def test_batch_handouts_replay_most_paragraphs(monkeypatch):
     original = Paragraph.draw
     monkeypatch.setattr(Paragraph, "draw", lambda self: drawn.append(self) or original(self))
     _handout("en", "Chidi Berg, DO")
-    # The provider's own lines are drawn; the other 80 or so paragraphs replay.
-    assert 0 < len(drawn) <= 4, [p.getPlainText() for p in drawn]
+    # The provider's own lines are drawn (once per layout pass: a full handout is laid
+    # out again with tighter gaps to keep its page budget); the other paragraphs replay.
+    assert drawn and all("Chidi Berg, DO" in p.getPlainText() for p in drawn), [p.getPlainText() for p in drawn]
 
 
 @pytest.mark.usefixtures("caches_on")

@@ -170,8 +170,8 @@ def _build(procedure: str, clinic_path: Path | None, provider_id: str | None, la
         count = len(handout.document.untranslated)
         click.echo(f"Warning: {request.language.code}: {count} message(s) this handout uses have no translation and print in English", err=True)
     budget = page_budget(request)
-    if handout.pages > budget and not large_print:
-        click.echo(f"Warning: {handout.pages} pages, over the procedure's budget of {budget}", err=True)
+    if handout.own_pages > budget and not large_print:
+        click.echo(f"Warning: {handout.own_pages} pages, over the procedure's budget of {budget}", err=True)
     return request, handout
 
 

@@ -76,6 +76,12 @@ class Clinic:
     templates_dir: Path | None = field(default=None)
     reviews: tuple[TranslationReview, ...] = ()
     locales_dir: Path | None = None  # the clinic's own catalogs, merged over the built-in
+    websites: tuple[tuple[str, str], ...] = ()  # (procedure id, web address) from [websites]
+
+    def website_for(self, procedure: str) -> str | None:
+        """The web address (and QR code) a procedure's handout prints: its own page from
+        ``[websites]``, else the clinic's ``website``, else none."""
+        return next((url for proc, url in self.websites if proc == procedure), self.website)
 
     def review_for(self, language: str) -> TranslationReview | None:
         """The clinic's recorded sign-off of a translation, if any."""
@@ -198,7 +204,7 @@ _REVIEW_KEYS: dict[str, tuple[bool, Checker]] = {
     "reviewer": (True, _text),
     "date": (True, lambda v: _review_date(v)),
 }
-_TOP_KEYS = ("clinic", "brand", "providers", "reviews")
+_TOP_KEYS = ("clinic", "brand", "providers", "reviews", "websites")
 
 
 def _review_date(value: Any) -> dt.date:
@@ -356,6 +362,22 @@ def parse_clinic(
         if len(values) == len(_REVIEW_KEYS):
             reviews.append(TranslationReview(code.replace("-", "_"), values["reviewer"], values["date"]))
 
+    websites: list[tuple[str, str]] = []
+    raw_websites = data.get("websites", {})
+    if not isinstance(raw_websites, dict):
+        c.add("websites", "expected a [websites] table of procedure = \"https://...\" lines")
+        raw_websites = {}
+    for proc, value in raw_websites.items():
+        if known is not None and proc not in known:
+            hint = closest(proc, sorted(known))
+            extra = f" (did you mean \"{hint}\"?)" if hint else f"; expected one of: {', '.join(sorted(known))}"
+            c.add(f"websites.{proc}", f"unknown procedure{extra}")
+            continue
+        try:
+            websites.append((proc, _website(value)))
+        except _Invalid as exc:
+            c.add(f"websites.{proc}", str(exc))
+
     if c.problems:
         raise ConfigError(str(path), c.problems)
 
@@ -378,6 +400,7 @@ def parse_clinic(
         templates_dir=templates_dir if not is_demo and templates_dir.is_dir() else None,
         reviews=tuple(reviews),
         locales_dir=base_dir / "locales" if not is_demo and (base_dir / "locales").is_dir() else None,
+        websites=tuple(websites),
     )
 
 

@@ -111,8 +111,8 @@ class Rules(Flowable):
             y = self.height - (n + 1) * self.spacing
             x0, x1 = 0.0, self.width
             if n == 0 and self.label:
-                if self.rtl:
-                    self.label.drawOn(canv, self.width - self._lw, y + 3)
+                if self.rtl:  # the label is wrapped 2 pt wider than _lw: keep it inside the frame
+                    self.label.drawOn(canv, self.width - self._lw - 2, y + 3)
                     x1 -= self._lw + 4
                 else:
                     self.label.drawOn(canv, 0, y + 3)
@@ -596,3 +596,72 @@ class TierBox(Flowable):
             item.drawOn(canv, self.pad, y)
             y -= bottom
         _stroke(canv, *self.frame, lambda: canv.rect(0, 0, self.width, self.height, stroke=1, fill=0))
+
+
+class Diary(Flowable):
+    """A grid to fill in by hand, one row a day: day labels down the first column,
+    headings over the columns to write in. Rows share the height the frame offers,
+    between a handwriting minimum and a maximum; a grid that does not fit at the minimum
+    splits between days (large print), each part with its headings. Mirrors for
+    right-to-left pages."""
+
+    def __init__(
+        self, headings: Sequence[Paragraph], widths: Sequence[float], days: Sequence[Paragraph], colour: Color,
+        min_row: float, max_row: float, rtl: bool = False,
+    ) -> None:
+        super().__init__()
+        self.headings, self.widths, self.days = list(headings), list(widths), list(days)
+        self.colour, self.min_row, self.max_row, self.rtl = colour, min_row, max_row, rtl
+
+    def _columns(self, aw: float) -> list[float]:
+        """Column widths: the day labels' natural width, then the rest shared by weight."""
+        first = max(_text_width(d) for d in self.days) + 8
+        rest = aw - first
+        total = sum(self.widths)
+        return [first, *(rest * w / total for w in self.widths)]
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.width = aw
+        self._cols = self._columns(aw)
+        self._head_h = max(h.wrap(w - 6, ah)[1] for h, w in zip(self.headings, self._cols[1:])) + 6
+        room = (ah - self._head_h - 4) / len(self.days) if ah > self._head_h else 0
+        self._row_h = max(self.min_row, min(self.max_row, room))
+        self.height = self._head_h + self._row_h * len(self.days)
+        return aw, self.height
+
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        self.wrap(aw, ah)
+        if self.height <= ah + 1e-6:
+            return [self]
+        fit = int((ah - self._head_h) // self.min_row)
+        if fit < 3:
+            return []
+        make = lambda days: Diary(self.headings, self.widths, days, self.colour, self.min_row, self.max_row, self.rtl)  # noqa: E731
+        return [make(self.days[:fit]), make(self.days[fit:])]
+
+    def draw(self) -> None:
+        canv = self.canv
+        canv.saveState()
+        edges = [0.0]
+        for w in self._cols:
+            edges.append(edges[-1] + w)
+        if self.rtl:  # the day column on the right
+            edges = [self.width - x for x in edges]
+        lo, hi = min(edges), max(edges)
+        top = self.height
+        for heading, a, b in zip(self.headings, edges[1:], edges[2:]):
+            left = min(a, b)
+            heading.drawOn(canv, left + 3, top - 3 - heading.height)
+        canv.setStrokeColor(self.colour)
+        canv.setLineWidth(1.2)
+        canv.line(lo, top - self._head_h, hi, top - self._head_h)
+        canv.setLineWidth(0.6)
+        for n, day in enumerate(self.days):
+            row_top = top - self._head_h - n * self._row_h
+            w = _text_width(day)
+            x = (edges[0] - 4 - w) if self.rtl else (edges[1] - 4 - w)
+            day.drawOn(canv, x, row_top - (self._row_h + day.height) / 2)
+            canv.line(lo, row_top - self._row_h, hi, row_top - self._row_h)
+        for x in edges[1:-1]:
+            canv.line(x, 0, x, top)
+        canv.restoreState()

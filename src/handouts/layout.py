@@ -37,6 +37,7 @@ from .config import Clinic
 from .errors import ContentError
 from .flowables import (
     Cell,
+    Diary,
     Marked,
     Row,
     Rules,
@@ -48,7 +49,7 @@ from .flowables import (
     TwoColumns,
 )
 from .fonts import SHAPED_FAMILIES, FontStack, covering, seed, typeset, use_italics
-from .platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
+from .platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer
 from .speed.paragraphs import CachedParagraph, shared, style_key
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
@@ -139,6 +140,7 @@ class Styles:
         self.key_title = ParagraphStyle("kp", self.heading, spaceBefore=0)
         self.timeline_row = ParagraphStyle("tl_row", base, spaceAfter=0)
         self.timeline_axis = ParagraphStyle("tl_axis", self.small, alignment=TA_CENTER)
+        self.diary_head = ParagraphStyle("diary_head", self.bold, spaceAfter=0)
         self.care_row = ParagraphStyle("ct_row", base, spaceAfter=1 + 2 * d)
         title_size = body * (1.75 + 0.25 * d)
         self.band_clinic = ParagraphStyle("band_clinic", self.on_band, fontSize=body + 1, leading=(body + 1) * 1.25)
@@ -272,6 +274,7 @@ class Builder:
         self.colon = colon(styles.lang)
         self.single_column = False
         self.grayscale = False
+        self.companion_from: list[int] = []  # the page companion pages start on, once drawn
         self.gutter = styles.body.fontSize * 1.5
 
     # -- inline and lists
@@ -317,6 +320,11 @@ class Builder:
             return [Rules(label, block.lines, self.s.body.leading * 1.5, self.p.muted, self.s.rtl)]
         if isinstance(block, m.Note):
             return [self.boxed(self.blocks(block.blocks, width - 20), self.p.tint, self.p.primary, width)]
+        if isinstance(block, m.Diary):
+            headings = [self.s.para(label, self.s.diary_head) for label, _ in block.columns]
+            days = [self.s.para(day, self.s.timeline_row) for day in block.days]
+            lead = self.s.body.leading
+            return [Diary(headings, [w for _, w in block.columns], days, self.p.muted, lead * 1.15, lead * 2.2, self.s.rtl)]
         raise TypeError(f"no layout for {type(block).__name__}")
 
     # -- composite blocks
@@ -709,7 +717,26 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
                 story.append(TwoColumns(flow, col_gap, doc.rtl))
         elif isinstance(block, m.Section):
             story += builder.section(block, width)
+        elif isinstance(block, m.Companion):  # on pages of its own, outside the page budget
+            story += [PageBreak(), CompanionStart(builder.companion_from)]
+            for section in block.sections:
+                story += builder.section(section, width)
     return story
+
+
+class CompanionStart(Flowable):
+    """Notes the page the companion pages start on, in ``pages`` (the pages before it
+    are the handout's own, measured against its budget)."""
+
+    def __init__(self, pages: list[int]) -> None:
+        super().__init__()
+        self.pages = pages
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.pages.append(self.canv.getPageNumber())
 
 
 def build_pdf(
@@ -720,9 +747,10 @@ def build_pdf(
     options: LayoutOptions,
     page_budget: int | None = None,
     fills: Mapping[str, str] | None = None,
-) -> tuple[bytes, int]:
+) -> tuple[bytes, int, int]:
     """Lay out the document, its slots filled from ``fills`` (personal text); returns
-    the PDF bytes and the page count.
+    the PDF bytes, the page count, and the pages of the handout itself (its companion
+    pages, such as a diary, are outside the budget).
 
     When the handout runs past its page budget (a long provider name, dates that cross a
     year), it is laid out again with tighter gaps between blocks; type size and leading
@@ -738,7 +766,7 @@ def build_pdf(
     if page_budget is None:
         return result
     for density in (0.5, 0.0):
-        if result[1] <= page_budget:
+        if result[2] <= page_budget:
             break
         result = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=density)
     return result
@@ -762,7 +790,7 @@ def _build_once(
     texts: list[str],
     fills: Mapping[str, str],
     density: float,
-) -> tuple[bytes, int]:
+) -> tuple[bytes, int, int]:
     if options.grayscale:
         palette = palette.grayscale()
     body = 18.0 if options.large_print and options.body_size < 16 else options.body_size
@@ -803,4 +831,5 @@ def _build_once(
         on_start=start,
     )
     template.build(build_story(doc, builder, width), canvasmaker=canvasmaker)
-    return buffer.getvalue(), template.page
+    own = builder.companion_from[0] - 1 if builder.companion_from else template.page
+    return buffer.getvalue(), template.page, own

@@ -107,7 +107,16 @@ class Note:
     blocks: tuple[Block, ...]
 
 
-Block = Para | ItemList | Timeline | Tier | QA | CareTeam | Notes | Note
+@dataclass(frozen=True)
+class Diary:
+    """A grid to fill in by hand, one row a day (the headache diary): a first column of
+    day labels, then the columns to write in, as (heading, relative width)."""
+
+    columns: tuple[tuple[str, float], ...]
+    days: tuple[str, ...]
+
+
+Block = Para | ItemList | Timeline | Tier | QA | CareTeam | Notes | Note | Diary
 
 
 @dataclass(frozen=True)
@@ -134,7 +143,15 @@ class Fields:
     fields: tuple[tuple[str, Inline], ...]  # (label, value); empty value = blank line to write on
 
 
-TopBlock = Fields | KeyPoints | Columns | Section
+@dataclass(frozen=True)
+class Companion:
+    """Pages that follow the handout in the same PDF (the headache diary), starting on a
+    page of their own; they do not count against the handout's page budget."""
+
+    sections: tuple[Section, ...]
+
+
+TopBlock = Fields | KeyPoints | Columns | Section | Companion
 
 
 @dataclass(frozen=True)
@@ -170,7 +187,7 @@ class Document:
 def sections(blocks: Iterable[TopBlock]) -> Iterator[Section]:
     """The sections among top-level blocks, in reading order, wherever they sit."""
     for block in blocks:
-        if isinstance(block, Columns):
+        if isinstance(block, (Columns, Companion)):
             yield from block.sections
         elif isinstance(block, Section):
             yield block

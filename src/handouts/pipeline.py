@@ -30,11 +30,16 @@ class Handout:
     """A built handout, still in memory."""
 
     pdf: bytes
-    pages: int
+    pages: int  # every page of the PDF
     document: Document
     procedure: Procedure
     language: Language
     paper: str
+    own_pages: int = 0  # the handout's own pages; the rest are companion pages (a diary)
+
+    @property
+    def companion_pages(self) -> int:
+        return self.pages - self.own_pages
 
 
 def template_roots(clinic: Clinic) -> list[Path]:
@@ -118,18 +123,18 @@ def build(
     )
     palette = Palette.from_hex(clinic.brand.primary, clinic.brand.accent)
     budget = None if large_print else page_budget(request)
-    pdf, pages = build_pdf(document, clinic, stack, palette, options, budget, fills(request))
+    pdf, pages, own = build_pdf(document, clinic, stack, palette, options, budget, fills(request))
     if budget is not None and request.visit_date is not None:
         # Last resort before a page more: shorter timeline dates ("Dec 28, 2026 – Jan 1,
         # 2027", then "Dec 28 – Jan 1"), which keep each milestone on one line. The
         # template output is the same; only the slots are filled differently.
         for style in DATE_STYLES[1:]:
-            if pages <= budget:
+            if own <= budget:
                 break
-            shorter_pdf, shorter_pages = build_pdf(document, clinic, stack, palette, options, budget, fills(request, style))
-            if shorter_pages < pages:
-                pdf, pages = shorter_pdf, shorter_pages
-    return Handout(pdf, pages, document, request.procedure, request.language, paper)
+            shorter_pdf, shorter_pages, shorter_own = build_pdf(document, clinic, stack, palette, options, budget, fills(request, style))
+            if shorter_own < own:
+                pdf, pages, own = shorter_pdf, shorter_pages, shorter_own
+    return Handout(pdf, pages, document, request.procedure, request.language, paper, own)
 
 
 def page_budget(request: Request) -> int:

@@ -10,8 +10,8 @@ from .internals import import_platypus
 import_platypus()
 
 from reportlab.platypus.doctemplate import BaseDocTemplate, PageTemplate  # noqa: E402
-from reportlab.platypus.flowables import Flowable, Spacer  # noqa: E402
+from reportlab.platypus.flowables import Flowable, PageBreak, Spacer  # noqa: E402
 from reportlab.platypus.frames import Frame  # noqa: E402
 from reportlab.platypus.paragraph import Paragraph  # noqa: E402
 
-__all__ = ["BaseDocTemplate", "Flowable", "Frame", "PageTemplate", "Paragraph", "Spacer"]
+__all__ = ["BaseDocTemplate", "Flowable", "Frame", "PageBreak", "PageTemplate", "Paragraph", "Spacer"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -96,6 +97,24 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+#: English targets: Flesch-Kincaid grade 6 (error above 8), SMOG grade 7.5.
+FK_TARGET, FK_LIMIT, SMOG_TARGET = 6.0, 8.0, 7.5
+
+
+def smog(text: str, language: str) -> float | None:
+    """SMOG grade (McLaughlin 1969, the normalised formula textstat also uses):
+    1.043 * sqrt(words of 3 or more syllables * 30 / sentences) + 3.1291. English only
+    (the formula was fitted on English); None for other languages or no sentences.
+    It is meant for 30 sentences or more: for a short section it is an estimate."""
+    if language.split("_")[0] != "en":
+        return None
+    words, sentences = _words(text), _sentences(text)
+    if not words or not sentences:
+        return None
+    polysyllables = sum(1 for w in words if syllables(w, "en_US") >= 3)
+    return 1.0430 * math.sqrt(polysyllables * 30 / len(sentences)) + 3.1291
+
+
 def readability(text: str, language: str) -> tuple[str, float, float] | None:
     """(formula, score, threshold) for the language, or None where no formula applies.
     English gives a grade (lower is easier); the others a reading ease (higher is easier)."""
@@ -107,7 +126,7 @@ def readability(text: str, language: str) -> tuple[str, float, float] | None:
     wps = len(words) / len(sentences)
     if base == "en":
         spw = sum(syllables(w, "en_US") for w in words) / len(words)
-        return "Flesch-Kincaid grade", 0.39 * wps + 11.8 * spw - 15.59, 8.0
+        return "Flesch-Kincaid grade", 0.39 * wps + 11.8 * spw - 15.59, FK_LIMIT
     if base in _EASE:
         b, a, c, threshold, name, dic = _EASE[base]
         spw = sum(syllables(w, dic) for w in words) / len(words)
@@ -153,20 +172,28 @@ def text_findings(doc: m.Document, proc: str, lang: str) -> list[Finding]:
     else:
         name, score, threshold = overall
         if base == "en":
-            level = ERROR if score > threshold else WARNING if score > 6 else OK
-            out.append(Finding(proc, lang, "reading level", level, f"grade {score:.1f}", f"{name}; target <= 6, limit 8"))
+            level = ERROR if score > threshold else WARNING if score > FK_TARGET else OK
+            out.append(Finding(proc, lang, "reading level", level, f"grade {score:.1f}", f"{name}; target <= {FK_TARGET:g}, limit {threshold:g}"))
+            grade = smog(whole, lang)
+            if grade is not None:
+                out.append(Finding(proc, lang, "reading level (SMOG)", WARNING if grade > SMOG_TARGET else OK, f"grade {grade:.1f}",
+                                   f"SMOG; target <= {SMOG_TARGET:g}"))
         else:
             level = OK if score >= threshold else WARNING
             out.append(Finding(proc, lang, "reading level", level, f"ease {score:.0f}", f"{name}; target >= {threshold:.0f}"))
         for title, texts in sections:
-            result = readability(" ".join(texts), lang)
+            text = " ".join(texts)
+            result = readability(text, lang)
             if result is None:
                 continue
             _, score, threshold = result
-            worse = score > 6 if base == "en" else score < threshold
-            if worse:
-                value = f"grade {score:.1f}" if base == "en" else f"ease {score:.0f}"
-                out.append(Finding(proc, lang, "reading level by section", WARNING, value, f"section \"{title}\": simplify here"))
+            if base == "en":
+                grade = smog(text, lang) or 0.0
+                if score > FK_TARGET or grade > SMOG_TARGET:
+                    out.append(Finding(proc, lang, "reading level by section", WARNING, f"FK {score:.1f}, SMOG {grade:.1f}",
+                                       f"section \"{title}\": simplify here (targets FK <= {FK_TARGET:g}, SMOG <= {SMOG_TARGET:g})"))
+            elif score < threshold:
+                out.append(Finding(proc, lang, "reading level by section", WARNING, f"ease {score:.0f}", f"section \"{title}\": simplify here"))
     if base in _NO_WORD_COUNT:
         out.append(Finding(proc, lang, "sentence length", NOT_MEASURED, "no spaces between words"))
     else:
@@ -187,7 +214,9 @@ def text_findings(doc: m.Document, proc: str, lang: str) -> list[Finding]:
 # --- the PDF -------------------------------------------------------------------------------
 
 
-def pdf_findings(pdf: bytes, proc: str, lang: str, budget: int, body_min: float = 12.0) -> list[Finding]:
+def pdf_findings(pdf: bytes, proc: str, lang: str, budget: int, body_min: float = 12.0, companion: int = 0) -> list[Finding]:
+    """Type size, spacing, margins and pages of a built handout. ``companion`` pages at
+    the end (a diary) are measured like the others but are outside the page budget."""
     import pdfplumber
 
     out: list[Finding] = []
@@ -210,7 +239,9 @@ def pdf_findings(pdf: bytes, proc: str, lang: str, budget: int, body_min: float 
     out.append(Finding(proc, lang, "line spacing", ERROR if gaps and spacing < 1.249 else OK, f"{spacing:.2f}x", "limit 1.25x"))
     margin = min(margins, default=0) / 72
     out.append(Finding(proc, lang, "margins", ERROR if margin < 0.49 else OK, f"{margin:.2f} in", "limit 0.5 in"))
-    out.append(Finding(proc, lang, "pages", OK if pages <= budget else (ERROR if lang == "en" else WARNING), f"{pages}", f"budget {budget}"))
+    own = pages - companion
+    extra = f"; plus {companion} companion page{'s' if companion != 1 else ''}" if companion else ""
+    out.append(Finding(proc, lang, "pages", OK if own <= budget else (ERROR if lang == "en" else WARNING), f"{own}", f"budget {budget}{extra}"))
     return out
 
 
@@ -321,6 +352,30 @@ def clinic_wording_findings(document, clinic, proc: str, code: str) -> list[Find
     return out
 
 
+# --- dates and units ----------------------------------------------------------------------
+
+
+def cldr_findings(locale, code: str) -> list[Finding]:  # noqa: ANN001
+    """Where the language's dates and units come from. CLDR root data prints months as
+    "M12" and weeks as "2 w": an error. The project's own overlay (handouts/cldr/) is
+    a warning until a translator has reviewed it."""
+    from .i18n import cldr_source
+
+    source, gaps, overlay = cldr_source(locale)
+    if source == "cldr":
+        return [Finding("*", code, "dates and units", OK, "CLDR")]
+    missing = ", ".join(gaps)
+    if overlay is None:
+        return [Finding("*", code, "dates and units", ERROR, "CLDR root",
+                        f"CLDR has no {missing} for {code}: months print as \"M12\", weeks as \"2 w\"; "
+                        "add an overlay in handouts/cldr/ (see the README there)")]
+    where = f"handouts/cldr/{overlay.path.name}"
+    if overlay.reviewer:
+        return [Finding("*", code, "dates and units", OK, "handouts overlay", f"{where}, reviewed by {overlay.reviewer} {overlay.review_date}".strip())]
+    return [Finding("*", code, "dates and units", WARNING, "handouts overlay",
+                    f"CLDR has no {missing} for {code}; they come from {where}, which no translator has reviewed yet")]
+
+
 # --- the whole gate --------------------------------------------------------------------
 
 
@@ -336,6 +391,12 @@ def run(clinic, procedures: Sequence[str] = (), languages: Sequence[str] = (), t
     procs = list(procedures) or sorted(available)
     langs = list(languages) or [str(loc) for loc in clinic.languages]
     findings = colour_findings(clinic.brand.primary, clinic.brand.accent)
+    for lang in langs:
+        try:
+            language = resolve_language(lang)
+        except HandoutsError:
+            continue  # reported with each procedure below
+        findings += cldr_findings(language.locale, language.code)
     for proc in procs:
         meta = read_metadata(available[proc]) if proc in available else None
         if meta is not None and today - meta.review_date > REVIEW_MAX_AGE:
@@ -351,7 +412,7 @@ def run(clinic, procedures: Sequence[str] = (), languages: Sequence[str] = (), t
                 findings.append(Finding(proc, language.code, "glyph coverage", OK, "every character has a glyph"))
                 findings += clinic_wording_findings(handout.document, clinic, proc, language.code)
                 findings += text_findings(handout.document, proc, language.code)
-                findings += pdf_findings(handout.pdf, proc, language.code, page_budget(request))
+                findings += pdf_findings(handout.pdf, proc, language.code, page_budget(request), companion=handout.companion_pages)
             except HandoutsError as exc:
                 findings.append(Finding(proc, lang, "builds", ERROR, "failed", str(exc)))
     return findings

@@ -172,7 +172,7 @@ class Slot:
 
 def slot_names(procedure: Procedure) -> tuple[str, ...]:
     """Every slot a handout of this procedure can hold."""
-    return ("patient", "visit_date", *(f"when:{stone.id}" for stone in procedure.timeline))
+    return ("patient", "visit_date", *(f"{kind}:{stone.id}" for stone in procedure.timeline for kind in ("when", "date")))
 
 
 def fills(request: Request, dates: str = "long") -> dict[str, str]:
@@ -192,6 +192,7 @@ def fills(request: Request, dates: str = "long") -> dict[str, str]:
         else:
             when = date_range(visit + dt.timedelta(days=stone.start), visit + dt.timedelta(days=stone.end), locale, dates)
         values[f"when:{stone.id}"] = when
+        values[f"date:{stone.id}"] = timeline_date(visit + dt.timedelta(days=stone.start), locale, dates)
     return values
 
 
@@ -215,7 +216,8 @@ def context(request: Request, translations: gettext.NullTranslations) -> dict[st
             "phone": clinic.phone,
             "after_hours_phone": clinic.after_hours_phone,
             "emergency_number": clinic.emergency_number,
-            "website": clinic.website,
+            # The procedure's own page if the clinic gave one ([websites]), else the clinic's.
+            "website": clinic.website_for(procedure.id),
             "country": clinic.country,
             "languages": [str(loc) for loc in clinic.languages],
             "is_demo": clinic.is_demo,
@@ -237,6 +239,8 @@ def context(request: Request, translations: gettext.NullTranslations) -> dict[st
         "lang": request.language.code,
         "visit_date_text": Slot("visit_date") if visit is not None else None,
         "timeline": timeline,
+        # With a visit date, the day each milestone starts ("not before {{ milestone_dates.next }}").
+        "milestone_dates": {s.id: Slot(f"date:{s.id}") for s in request.procedure.timeline} if visit is not None else None,
         # Axis ticks every 4 weeks, far enough to show the last milestone.
         "timeline_weeks": list(range(0, -(-last_day // 28) * 4 + 1, 4)),
         "fever": temperature(100.4, 38, locale, request.clinic.country),
@@ -269,9 +273,11 @@ _INLINE_STYLES = {"b": "bold", "i": "italic", "phone": "keep", "url": "ltr"}
 def parse_document(xml_text: str, request: Request, source: str, translations: Lookup | None = None) -> m.Document:
     """Parse template output into a :class:`~handouts.model.Document`.
 
-    Vocabulary: ``<handout>`` holds ``<fields>``, ``<keypoints>``, ``<columns>`` and
-    ``<section>``. Sections hold ``<p>``, ``<ul>``/``<checklist>`` of ``<li>``,
-    ``<timeline>``, ``<tier>``, ``<qa>``, ``<careteam>``, ``<notes>`` and ``<note>``.
+    Vocabulary: ``<handout>`` holds ``<fields>``, ``<keypoints>``, ``<columns>``,
+    ``<section>`` and ``<companion>`` (sections on pages of their own after the handout,
+    outside its page budget). Sections hold ``<p>``, ``<ul>``/``<checklist>`` of ``<li>``,
+    ``<timeline>``, ``<tier>``, ``<qa>``, ``<careteam>``, ``<notes>``, ``<note>`` and
+    ``<diary>`` (``<column width="...">`` headings and ``<day>`` labels).
     Inline text may use ``<b>``, ``<i>``, ``<br/>``, ``<phone>``, ``<url>`` and
     ``<slot name="..."/>`` (personal text, filled in by layout).
     """
@@ -379,6 +385,8 @@ class _Parser:
             return m.KeyPoints(self.attr(el, "title"), self.blocks(el), self.attr(el, "action_title", ""))
         if el.tag == "columns":
             return m.Columns(tuple(self.section(s) for s in el))
+        if el.tag == "companion":
+            return m.Companion(tuple(self.section(s) for s in el))
         if el.tag == "section":
             return self.section(el)
         raise self.fail(el, "not allowed at the top level")
@@ -448,6 +456,20 @@ class _Parser:
             return m.Notes(self.attr(el, "label", ""), int(el.get("lines", "3")))
         if tag == "note":
             return m.Note(self.blocks(el))
+        if tag == "diary":
+            columns = []
+            for col in el.iter("column"):
+                try:
+                    width = float(self.attr(col, "width", "1"))
+                except ValueError:
+                    raise self.fail(col, "width must be a number") from None
+                if not 0 < width <= 10:
+                    raise self.fail(col, "width must be above 0 and at most 10")
+                columns.append((_text(col), width))
+            days = tuple(_text(d) for d in el.iter("day"))
+            if not columns or not days or len(days) > 62:
+                raise self.fail(el, "needs <column>s and 1 to 62 <day>s")
+            return m.Diary(tuple(columns), days)
         raise self.fail(el, "unknown element")
 
     def inline(self, el: ET.Element) -> m.Inline:
@@ -514,11 +536,21 @@ def render_document(request: Request, roots: Sequence[Path]) -> m.Document:
         return document
     missing = tuple(translations.missing)
     if not request.allow_incomplete:
-        where = request.clinic.locales_dir or "the clinic folder's locales"
-        first = missing[0] if len(missing[0]) <= 60 else missing[0][:57] + "..."
+        from .catalogs import source_ids
+
+        code = request.language.code
+        own = [msgid for msgid in missing if msgid not in source_ids()]
+        first = (own or missing)[0]
+        first = first if len(first) <= 60 else first[:57] + "..."
+        if own:  # the clinic's own wording
+            where = f"{request.clinic.locales_dir or 'locales'}/{code}/LC_MESSAGES/handouts.po (next to clinic.toml)"
+            raise IncompleteTranslation(
+                f"the {code} translation lacks {len(own)} of the clinic's own message(s) this handout uses, e.g. {first!r}; "
+                f"translate them in {where}, or use --allow-incomplete to print them in English"
+            )
         raise IncompleteTranslation(
-            f"the {request.language.code} translation lacks {len(missing)} message(s) this handout uses, e.g. {first!r}; "
-            f"translate them in {where}/{request.language.code}/LC_MESSAGES/handouts.po, or use --allow-incomplete to print them in English"
+            f"the {code} catalog is incomplete: {len(missing)} message(s) this handout uses are not translated, e.g. {first!r}; "
+            "use --allow-incomplete to print them in English"
         )
     return replace(document, untranslated=missing)
 

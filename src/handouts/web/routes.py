@@ -98,6 +98,7 @@ def asset(name: str) -> Response:
     found = assets().get(name)
     if found is None:
         abort(404)
+    assert found is not None  # abort() raises
     path, media_type = found
     return send_file(path, mimetype=media_type, max_age=86400, conditional=True)
 
