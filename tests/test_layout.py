@@ -351,3 +351,22 @@ def test_migraine_diary_is_a_page_of_its_own_after_the_two_page_handout(cli, tmp
     assert len(pages) == 3 and "Headache diary" in pages[2] and "Headache diary" not in pages[1]
     assert "Page 3 of 3" in pages[2] and all(f" {n} " in pages[2] for n in (1, 15, 31))
     assert "A drooping eyelid or eyebrow (about 1 in 25 people)" in pages[0] + pages[1]
+
+
+def test_without_a_visit_date_each_milestone_has_a_line_to_write_its_date(tmp_path):
+    import io
+
+    from handouts import render_pdf
+
+    def write_in_lines(pdf: bytes) -> int:
+        with pdfplumber.open(io.BytesIO(pdf)) as doc:
+            return sum(
+                1 for page in doc.pages for line in page.lines
+                if abs(line["top"] - line["bottom"]) < 0.5 and abs((line["x1"] - line["x0"]) - 72) < 0.5
+            )
+
+    for proc, milestones in (("botox-neck", 5), ("botox-migraine", 4)):
+        blank = render_pdf(proc, provider="dr-rivera")
+        dated = render_pdf(proc, provider="dr-rivera", visit_date=dt.date(2026, 12, 1))
+        assert write_in_lines(blank) == milestones
+        assert write_in_lines(dated) == 0

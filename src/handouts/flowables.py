@@ -211,8 +211,12 @@ class TimelineChart(Flowable):
         axis: Paragraph | None,
         colours: tuple[Color, Color, Color],
         rtl: bool = False,
+        write_in: float = 0.0,
+        rule: Color | None = None,
     ) -> None:
         super().__init__()
+        self.write_in = write_in  # width of a line to write each milestone's date on (no visit date)
+        self.rule = rule
         self.rows = list(rows)
         self.ticks = list(ticks)
         self.axis = axis
@@ -250,13 +254,15 @@ class TimelineChart(Flowable):
         fit = min(fit, len(self.rows) - 2)  # never leave one milestone on its own
         if fit < 2:
             return []
-        make = lambda rows: TimelineChart(rows, self.ticks, self.axis, (self.bar, self.track, self.grid), self.rtl)  # noqa: E731
+        make = lambda rows: TimelineChart(rows, self.ticks, self.axis, (self.bar, self.track, self.grid), self.rtl, self.write_in, self.rule)  # noqa: E731
         return [make(self.rows[:fit]), make(self.rows[fit:])]
 
     def _x(self, day: float) -> float:
+        """Where a day falls on the bars (which leave room beside them for a write-in line)."""
         frac = min(day / self.last_day, 1.0)
-        span = self.width - 2 * self.inset
-        return self.inset + span * ((1 - frac) if self.rtl else frac)
+        room = self.write_in + 8 if self.write_in else 0
+        span = self.width - 2 * self.inset - room
+        return (room if self.rtl else 0) + self.inset + span * ((1 - frac) if self.rtl else frac)
 
     def draw(self) -> None:
         canv = self.canv
@@ -269,6 +275,11 @@ class TimelineChart(Flowable):
         for (para, start, end), h in zip(self.rows, self._row_h):
             para.drawOn(canv, 0, y - h)
             bar_y = y - h - self.bar_gap - self.bar_h
+            if self.write_in:  # beside the bar, level with its foot
+                x = 0 if self.rtl else self.width - self.write_in
+                canv.setStrokeColor(self.rule or self.grid)
+                canv.setLineWidth(0.6)
+                canv.line(x, bar_y, x + self.write_in, bar_y)
             canv.setFillColor(self.track)
             canv.roundRect(lo_edge, bar_y, hi_edge - lo_edge, self.bar_h, self.bar_h / 2, stroke=0, fill=1)
             # Tick marks on each track (not through the text) tie the bars to the axis.

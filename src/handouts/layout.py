@@ -367,7 +367,10 @@ class Builder:
         ticks = [(day, self.s.para(label, self.s.small)) for day, label in block.ticks]
         axis = self.s.para(block.axis_label, self.s.timeline_axis) if block.axis_label else None
         colours = (self.p.primary, mix(self.p.primary, white, 0.85), mix(self.p.muted, white, 0.4))
-        return TimelineChart(rows, ticks, axis, colours, self.s.rtl)
+        # Without a visit date the weeks are relative: each milestone gets a line to write
+        # its date on.
+        write_in = 0.0 if "visit_date" in self.fills else self.s.body.fontSize * 6
+        return TimelineChart(rows, ticks, axis, colours, self.s.rtl, write_in=write_in, rule=self.p.muted)
 
     def tier(self, tier: m.Tier, width: float) -> Flowable:
         """A side-effect tier: coloured header with icon and words, items in a box."""
