@@ -51,6 +51,7 @@ from .flowables import (
 from .fonts import SHAPED_FAMILIES, FontStack, covering, seed, typeset, use_italics
 from .platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer
 from .speed.paragraphs import CachedParagraph, shared, style_key
+from .typography import keep_together
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -189,7 +190,7 @@ class Styles:
         for run in runs:
             if run.newline:
                 parts.append("<br/>")
-            text = typeset(run.text)
+            text = keep_together(typeset(run.text), self.lang)
             if run.keep:
                 text = text.replace(" ", "\u00a0")  # phone numbers never break across lines
             pieces = []

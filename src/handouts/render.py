@@ -40,6 +40,7 @@ from .i18n import (
     translations_for,
 )
 from .pofiles import Lookup
+from .typography import date_text, name_with_credentials
 
 
 @dataclass(frozen=True)
@@ -185,14 +186,15 @@ def fills(request: Request, dates: str = "long") -> dict[str, str]:
         return values
     locale = request.language.locale
     _ = translations_for(request.language, request.clinic.locales_dir).gettext
-    values["visit_date"] = long_date(visit, locale)
+    lang = request.language.code
+    values["visit_date"] = date_text(long_date(visit, locale), lang)
     for stone in request.procedure.timeline:
         if stone.end is None:
-            when = _("On or after %(date)s") % {"date": timeline_date(visit + dt.timedelta(days=stone.start), locale, dates)}
+            when = _("On or after %(date)s") % {"date": date_text(timeline_date(visit + dt.timedelta(days=stone.start), locale, dates), lang)}
         else:
-            when = date_range(visit + dt.timedelta(days=stone.start), visit + dt.timedelta(days=stone.end), locale, dates)
+            when = date_text(date_range(visit + dt.timedelta(days=stone.start), visit + dt.timedelta(days=stone.end), locale, dates), lang)
         values[f"when:{stone.id}"] = when
-        values[f"date:{stone.id}"] = timeline_date(visit + dt.timedelta(days=stone.start), locale, dates)
+        values[f"date:{stone.id}"] = date_text(timeline_date(visit + dt.timedelta(days=stone.start), locale, dates), lang)
     return values
 
 
@@ -224,7 +226,7 @@ def context(request: Request, translations: gettext.NullTranslations) -> dict[st
         },
         "provider": None if provider is None else {
             "id": provider.id,
-            "name": provider.name,
+            "name": name_with_credentials(provider.name),
             "phone": provider.phone,
             "procedures": list(provider.procedures),
             "languages": list(provider.languages),
@@ -299,7 +301,7 @@ def parse_document(xml_text: str, request: Request, source: str, translations: L
         page_pattern=_("Page %(page)s of %(total)s"),
         notices=_draft_notice(_) if request.draft else (),
         # Translators: footer; %(date)s is the date the medical content was last reviewed.
-        footer=_("Content reviewed %(date)s") % {"date": long_date(request.procedure.review_date, request.language.locale)},
+        footer=_("Content reviewed %(date)s") % {"date": date_text(long_date(request.procedure.review_date, request.language.locale), request.language.code)},
     )
 
 

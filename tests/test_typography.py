@@ -1,0 +1,68 @@
+"""Lines break only where a reader expects: never inside a date, a name with its
+credentials, a street number, a number and its unit; French and Polish rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pdfplumber
+import pytest
+
+from handouts import render_pdf
+from handouts.typography import NBSP, date_text, keep_together, name_with_credentials
+
+
+def test_each_half_of_a_date_range_stays_together_and_breaks_after_the_dash():
+    assert date_text("December 28, 2026 – January 4, 2027", "en") == f"December{NBSP}28,{NBSP}2026{NBSP}– January{NBSP}4,{NBSP}2027"
+    assert date_text("December 8\u2009–\u200915, 2026", "en") == f"December{NBSP}8{NBSP}– 15,{NBSP}2026"
+    assert date_text("December 1, 2026", "en") == f"December{NBSP}1,{NBSP}2026"
+
+
+def test_french_writes_the_first_of_the_month_as_1er():
+    assert date_text("1 janvier 2027", "fr") == f"1er{NBSP}janvier{NBSP}2027"
+    assert date_text("11 janvier 2027", "fr") == f"11{NBSP}janvier{NBSP}2027"
+
+
+def test_numbers_stay_with_their_words_and_french_and_polish_rules():
+    assert keep_together("Rest 30 minutes, then Suite 200 at week 4.", "en") == f"Rest{NBSP}30{NBSP}minutes, then Suite{NBSP}200{NBSP}at week{NBSP}4."
+    assert keep_together("Appelez-nous : demain ?", "fr") == f"Appelez-nous{NBSP}: demain{NBSP}?"
+    assert keep_together("Ból w szyi i plecach", "pl") == f"Ból w{NBSP}szyi i{NBSP}plecach"
+    assert keep_together("2026年12月28日 下午", "zh_Hans") == "2026年12月28日 下午"  # CJK breaks between characters anyway
+
+
+def test_a_name_keeps_its_credentials():
+    assert name_with_credentials("Ana Rivera, MD") == f"Ana{NBSP}Rivera,{NBSP}MD"
+    long = name_with_credentials("Maria de los Angeles Villanueva-Santiago, MD, PhD")
+    assert long.endswith(f"Villanueva-Santiago,{NBSP}MD,{NBSP}PhD") and " " in long
+
+
+def _lines(pdf: bytes) -> list[str]:
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return [line["text"].strip() for page in doc.pages for line in page.extract_text_lines(layout=False)]
+
+
+@pytest.mark.parametrize("procedure", ["botox-neck", "botox-migraine"])
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+@pytest.mark.parametrize("day", [20, 28])
+def test_no_line_breaks_inside_a_date_a_name_or_a_measurement(procedure, paper, day):
+    # Late-December visits: timeline dates cross a year and run long. (Before the rules,
+    # the A4 neck handout for December 20 broke "twice, 4 / hours apart".)
+    pdf = render_pdf(procedure, provider="dr-rivera", patient="Ana Lucía Rivera Quispe", visit_date=dt.date(2026, 12, day), paper=paper)
+    months = "January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+    lines = _lines(pdf)
+    for before, after in zip(lines, lines[1:]):
+        pair = f"{before!r} / {after!r}"
+        # A number never parts from its unit or label, a month from its day, a name from its credentials.
+        assert not (re.search(r"\d$", before) and re.match(r"(minutes?|hours?|days?|weeks?|months?|°|%)\b", after)), pair
+        assert not (re.search(rf"\b({months}|Suite|[Ww]eek|[Mm]onth|[Dd]ay)$", before) and re.match(r"\d", after)), pair
+        assert not (re.search(rf"\b({months}) \d+,$", before) and re.match(r"\d{{4}}", after)), pair
+        assert not (before.endswith("Ana") or after.startswith(("Rivera, MD", "MD"))), pair
+
+
+def test_french_never_starts_a_line_with_a_colon():
+    pdf = render_pdf("botox-neck", lang="fr", provider="dr-rivera", visit_date=dt.date(2026, 12, 25), allow_incomplete=True)
+    lines = _lines(pdf)
+    assert not [line for line in lines if line[:1] in ":;?!"]
+    assert any("1er janvier" in line for line in lines)
