@@ -370,3 +370,57 @@ def test_without_a_visit_date_each_milestone_has_a_line_to_write_its_date(tmp_pa
         dated = render_pdf(proc, provider="dr-rivera", visit_date=dt.date(2026, 12, 1))
         assert write_in_lines(blank) == milestones
         assert write_in_lines(dated) == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "ja", "vi", "ar"])
+@pytest.mark.parametrize("large_print", [False, True])
+def test_the_timeline_and_the_emergency_tier_never_split_and_a_continued_tier_says_so(lang, large_print):
+    import unicodedata
+
+    from handouts.config import load_clinic
+    from handouts.model import Tier, Timeline
+    from handouts.pipeline import build, make_request
+
+    request = make_request(load_clinic(None), "botox-migraine", lang, "dr-rivera", None, dt.date(2026, 12, 28), allow_incomplete=True)
+    handout = build(request, large_print=large_print)
+    doc = handout.document
+    blocks = [b for s in doc.sections() for b in s.blocks]
+    timeline = next(b for b in blocks if isinstance(b, Timeline))
+    emergency = next(b for b in blocks if isinstance(b, Tier) and b.level == "emergency")
+    pages = [" ".join(t.split()) for t in _page_texts_of(handout.pdf)]
+
+    def on(text: str) -> list[int]:
+        needle = " ".join(unicodedata.normalize("NFKC", text).split())[:25]
+        return [i for i, page in enumerate(pages) if needle in page]
+
+    # The chart's first and last milestones and its axis are on one page.
+    first, last = timeline.milestones[0].label, timeline.milestones[-1].label
+    assert on(first) and on(first) == on(last) == on(timeline.axis_label)
+    # The emergency tier's first and last items are on one page, and no heading on any
+    # page says the emergency tier goes on.
+    from handouts.model import plain
+
+    items = [plain(b.runs) if hasattr(b, "runs") else plain(b.items[0]) for b in emergency.blocks]
+    assert on(items[0]) and on(items[0]) == on(items[-1] if not hasattr(emergency.blocks[-1], "items") else plain(emergency.blocks[-1].items[-1]))
+    assert f"{emergency.title} {doc.continued}" not in " ".join(pages)
+
+
+def _page_texts_of(pdf: bytes) -> list[str]:
+    """Each page's text as poppler reads it (right-to-left lines in logical order), NFKC
+    and without format characters."""
+    import unicodedata
+
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
+    return text.split("\f")[:-1]
+
+
+def test_a_tier_that_goes_on_in_the_next_column_says_continued():
+    from handouts.config import load_clinic
+    from handouts.model import Tier
+    from handouts.pipeline import build, make_request
+
+    handout = build(make_request(load_clinic(None), "botox-migraine", "en", "dr-rivera", None, dt.date(2026, 12, 28)))
+    call = next(b for s in handout.document.sections() for b in s.blocks if isinstance(b, Tier) and b.level == "call")
+    text = " ".join(" ".join(_page_texts_of(handout.pdf)).split())
+    assert f"{call.title} (continued)" in text

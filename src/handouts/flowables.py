@@ -238,24 +238,10 @@ class TimelineChart(Flowable):
         return self.width, self.height
 
     def split(self, aw: float, ah: float) -> list[Flowable]:
-        """Split between milestones; each part keeps its own week axis so it reads alone.
-        At least two milestones go on each side, or the chart moves whole."""
+        """Never: the chart moves whole to the next column or page (a timeline read
+        across a page turn loses its axis)."""
         self.wrap(aw, ah)
-        per_row = self.bar_gap + self.bar_h + self.row_gap
-        used = self._tick_h + self._axis_h
-        fit = 0
-        for h in self._row_h:
-            if used + h + per_row > ah:
-                break
-            used += h + per_row
-            fit += 1
-        if fit == len(self.rows):
-            return [self]
-        fit = min(fit, len(self.rows) - 2)  # never leave one milestone on its own
-        if fit < 2:
-            return []
-        make = lambda rows: TimelineChart(rows, self.ticks, self.axis, (self.bar, self.track, self.grid), self.rtl, self.write_in, self.rule)  # noqa: E731
-        return [make(self.rows[:fit]), make(self.rows[fit:])]
+        return [self] if self.height <= ah else []
 
     def _x(self, day: float) -> float:
         """Where a day falls on the bars (which leave room beside them for a write-in line)."""
@@ -555,12 +541,24 @@ def _stroke(canv, weight: float, colour: Color, draw) -> None:  # noqa: ANN001
 
 class TierBox(Flowable):
     """A side-effect tier: its header, then its items in a frame. Splits between items
-    (never inside one) so a long tier continues in the next column, and the header
-    repeats there: a continuation is never without its heading."""
+    (never inside one), two at least on each side, so a long tier continues in the next
+    column under a "(continued)" header; the emergency tier (``whole``) never splits."""
 
-    def __init__(self, header: Flowable, items: Sequence[Flowable], width: float, pad: float, frame: tuple[float, Color], space_after: float) -> None:
+    def __init__(
+        self,
+        header: Flowable,
+        items: Sequence[Flowable],
+        width: float,
+        pad: float,
+        frame: tuple[float, Color],
+        space_after: float,
+        whole: bool = False,
+        continued: Flowable | None = None,
+    ) -> None:
         super().__init__()
         self.header = header
+        self.whole = whole  # never split (the emergency tier)
+        self.continued = continued or header  # the header a continuation carries
         self.items = list(items)
         self.width = width
         self.pad = pad
@@ -590,13 +588,17 @@ class TierBox(Flowable):
         self.wrap(aw, ah)
         if self.height <= ah:
             return [self]
+        if self.whole:  # the emergency tier is read in one piece
+            return []
         fit = 0
         while fit < len(self.items) and self._height_of(self._item_h[: fit + 1]) <= ah:
             fit += 1
-        if fit == 0 or fit == len(self.items):
+        fit = min(fit, len(self.items) - 2)  # at least two items on each side
+        if fit < 2:
             return []
-        make = lambda items: TierBox(self.header, items, self.width, self.pad, self.frame, self.spaceAfter)  # noqa: E731
-        return [make(self.items[:fit]), make(self.items[fit:])]
+        first = TierBox(self.header, self.items[:fit], self.width, self.pad, self.frame, self.spaceAfter, continued=self.continued)
+        rest = TierBox(self.continued, self.items[fit:], self.width, self.pad, self.frame, self.spaceAfter, continued=self.continued)
+        return [first, rest]
 
     def draw(self) -> None:
         canv = self.canv

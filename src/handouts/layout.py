@@ -275,6 +275,7 @@ class Builder:
         self.colon = colon(styles.lang)
         self.single_column = False
         self.grayscale = False
+        self.continued = "(continued)"  # translated, from the document
         self.companion_from: list[int] = []  # the page companion pages start on, once drawn
         self.gutter = styles.body.fontSize * 1.5
 
@@ -385,10 +386,19 @@ class Builder:
             self.s.rtl,
             pad=3 + 2 * self.s.density,
         )
+        continued = TierHeader(
+            tier.level,
+            self.s.para((m.Run(tier.title), m.Run(" " + self.continued)), self.s.tier_title),
+            None,
+            fill,
+            self.s.rtl,
+            pad=3 + 2 * self.s.density,
+        )
         inner = self.blocks(tier.blocks, width - 2 * pad)
         # The frame gets heavier with urgency (the emergency one most), which reads in grey too.
         weights = GRAY_TIER_RULES if self.grayscale else {"mild": 1.2, "call": 1.2, "emergency": 2.5}
-        return TierBox(header, inner, width, pad, (weights[tier.level], fill), self.s.body.fontSize * (0.3 + 0.3 * self.s.density))
+        space_after = self.s.body.fontSize * (0.3 + 0.3 * self.s.density)
+        return TierBox(header, inner, width, pad, (weights[tier.level], fill), space_after, whole=tier.level == "emergency", continued=continued)
 
     def tier_colour(self, level: str) -> Color:
         """Mild in the brand colour, "call" in amber-brown, emergency in the accent. In
@@ -803,6 +813,7 @@ def _build_once(
     builder = Builder(styles, clinic, fills, own_stack)
     builder.single_column = options.large_print
     builder.grayscale = options.grayscale
+    builder.continued = doc.continued
     pages = Pages(doc, clinic, styles, options)
     buffer = io.BytesIO()
     template = BaseDocTemplate(

@@ -165,6 +165,7 @@ class Document:
     blocks: tuple[TopBlock, ...]
     footer: str = ""
     page_pattern: str = "Page %(page)s of %(total)s"
+    continued: str = "(continued)"  # after a heading whose list goes on in the next column
     notices: tuple[str, ...] = field(default=())
     # Messages the templates used that no catalog translates (printed in English, as
     # --allow-incomplete allows): a clinic's own wording counts too.

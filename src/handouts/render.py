@@ -299,6 +299,8 @@ def parse_document(xml_text: str, request: Request, source: str, translations: L
         blocks=blocks,
         # Translators: footer of every page, e.g. "Page 1 of 2".
         page_pattern=_("Page %(page)s of %(total)s"),
+        # Translators: after a side-effect heading where its list goes on in the next column.
+        continued=_("(continued)"),
         notices=_draft_notice(_) if request.draft else (),
         # Translators: footer; %(date)s is the date the medical content was last reviewed.
         footer=_("Content reviewed %(date)s") % {"date": date_text(long_date(request.procedure.review_date, request.language.locale), request.language.code)},
