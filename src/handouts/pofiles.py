@@ -5,7 +5,7 @@ unterminated string), so every line is checked first and a fault is one error na
 file and line. A translation whose placeholders or inline tags differ from the English
 is never used (``catalogs`` reports it). Translated text is data: ``&`` and ``<`` in it
 are escaped like any other text, and only the inline tags the English has (``<b>``,
-``<phone>``, ``<i>``) stay markup.
+``<i>``, ``<phone>``, ``<url>``) stay markup.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def read_catalog(path: Path, locale: str | None = None) -> Any:
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
-TAGS = ("<b>", "</b>", "<phone>", "</phone>", "<i>", "</i>")
+TAGS = ("<b>", "</b>", "<phone>", "</phone>", "<i>", "</i>", "<url>", "</url>")
 _ALLOWED = re.compile("|".join(map(re.escape, TAGS)))
 _MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]")  # a tag, comment or declaration ("3 < 4" is text)
 
@@ -83,7 +83,7 @@ def problems_in(msgid: str, translation: str) -> list[str]:
         if msgid.count(tag) != translation.count(tag):
             out.append(f"{tag} appears {translation.count(tag)} times, not {msgid.count(tag)}")
     if _MARKUP.search(_ALLOWED.sub("", translation)) and not _MARKUP.search(_ALLOWED.sub("", msgid)):
-        out.append("has markup the English does not (only <b>, <phone> and <i> may appear)")
+        out.append("has markup the English does not (only <b>, <i>, <phone> and <url> may appear)")
     return out
 
 
