@@ -59,6 +59,14 @@ def test_pages_and_embedded_fonts(handouts, code):
             assert "/FontFile2" in font["/FontDescriptor"], f"{code}: {font['/BaseFont']} not embedded"
 
 
+@pytest.mark.parametrize("code", SHIPPED)
+def test_no_markup_prints_as_text(handouts, code):
+    # Inline tags in a translation (<b>, <phone>, <url>) are markup, never text: the
+    # MedWatch line's <url> once printed in every translation.
+    text = subprocess.run(["pdftotext", str(handouts[code]), "-"], capture_output=True, text=True, check=True).stdout
+    assert "<" not in text and "&lt;" not in text and "&amp;" not in text
+
+
 @pytest.mark.parametrize("code", EXTRACTS_CLEANLY)
 def test_website_address_is_never_broken_across_lines(handouts, code):
     # Chinese and Japanese lines break between any two characters; the address must
