@@ -57,3 +57,24 @@ def test_tier_splits_between_items_and_repeats_its_header():
 def test_tier_moves_whole_when_not_even_one_item_fits():
     assert _tier(3).split(300, 30) == []
     assert _tier(3).split(300, 1000) != []
+
+
+def test_a_write_in_label_that_wraps_stays_inside_its_block():
+    # "Votre prochain rendez-vous :" wrapped in a narrow column and reached up into the
+    # timeline above it.
+    import pdfplumber
+    from reportlab.lib.colors import black
+    from reportlab.lib.styles import ParagraphStyle
+
+    from handouts.flowables import Rules
+    from handouts.platypus import Paragraph
+
+    style = ParagraphStyle("l", fontName="Helvetica-Bold", fontSize=12, leading=15)
+    rules = Rules(Paragraph("Votre prochain rendez-vous :", style), 1, 18.0, black)
+    _, height = rules.wrap(150, 1000)
+    with pdfplumber.open(BytesIO(_draw(rules, 150))) as pdf:
+        page = pdf.pages[0]
+        tops = [page.height - c["y1"] for c in page.chars]  # drawn at y = 0: the block is [0, height]
+        lines = {round(c["top"]) for c in page.chars}
+    assert len(lines) == 2  # the label wraps
+    assert max(page.height - t for t in tops) <= height + 0.5  # and stays inside the block

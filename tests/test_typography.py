@@ -66,3 +66,4 @@ def test_french_never_starts_a_line_with_a_colon():
     lines = _lines(pdf)
     assert not [line for line in lines if line[:1] in ":;?!"]
     assert any("1er janvier" in line for line in lines)
+    assert any(line.startswith("Pour :") for line in lines)  # labels too: "Pour :", not "Pour:"

@@ -96,10 +96,14 @@ class Rules(Flowable):
         self.rtl = rtl
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self._extra = 0.0
         if self.label:
             self._lw = min(_text_width(self.label) + 4, aw * 0.6)
-            self.label.wrap(self._lw + 2, ah)
-        self.width, self.height = aw, self.lines * self.spacing + 2
+            _, label_h = self.label.wrap(self._lw + 2, ah)
+            # A label that wraps ("Votre prochain / rendez-vous") needs room above the
+            # first line; it must not reach into the block before.
+            self._extra = max(0.0, label_h + 3 - self.spacing)
+        self.width, self.height = aw, self.lines * self.spacing + 2 + self._extra
         return self.width, self.height
 
     def draw(self) -> None:
@@ -108,7 +112,7 @@ class Rules(Flowable):
         canv.setStrokeColor(self.colour)
         canv.setLineWidth(0.8)
         for n in range(self.lines):
-            y = self.height - (n + 1) * self.spacing
+            y = self.height - self._extra - (n + 1) * self.spacing
             x0, x1 = 0.0, self.width
             if n == 0 and self.label:
                 if self.rtl:  # the label is wrapped 2 pt wider than _lw: keep it inside the frame

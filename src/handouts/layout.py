@@ -249,8 +249,9 @@ def natural_width(para: Flowable) -> float:
     return max(para.getActualLineWidths0() or [0.0])
 
 
-# "Label: value" punctuation. Chinese and Japanese use a full-width colon and no space.
-_COLON = {"zh": "：", "ja": "："}
+# "Label: value" punctuation. Chinese and Japanese use a full-width colon and no space;
+# French a space before the colon too.
+_COLON = {"zh": "：", "ja": "：", "fr": "\u00a0: "}  # French sets a no-break space before it
 
 
 def colon(lang: str) -> str:
