@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,56 +34,6 @@ name = "Theo Test, MD"
 phone = "(555) 010-4111"
 procedures = ["botox-neck"]
 """
-
-
-def _pending_translation() -> dict[tuple[str, str | None], int]:
-    """Messages each shipped catalog lacks (by language, and by procedure) now that the
-    English source has gained strings it does not have yet: issue 12 added 56, which
-    other helpers translate. Empty once every catalog is complete again."""
-    from handouts.catalogs import check
-    from handouts.i18n import available_languages
-
-    pending: dict[tuple[str, str | None], int] = {}
-    for code, language in available_languages().items():
-        if language.catalog is None:
-            continue
-        for procedure in (None, "botox-neck", "botox-migraine"):
-            missing = check(language, procedure=procedure).missing
-            if missing:
-                pending[(code, procedure)] = missing
-    return pending
-
-
-#: Non-empty until every shipped catalog is complete again; then everything below is inert.
-PENDING = _pending_translation()
-PENDING_TRANSLATION = bool(PENDING)
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _translations_pending() -> Iterator[None]:
-    """While translations are pending, the messages the shipped catalogs lack count as
-    translated (they print in English), so the suite tests everything else as it did;
-    a catalog a test breaks further is still incomplete. The completeness test itself
-    (test_languages.py) reads the catalogs before this applies, and is a strict xfail."""
-    if not PENDING:
-        yield
-        return
-    import dataclasses
-
-    from handouts import catalogs, pipeline
-
-    check = catalogs.check
-
-    def forgiving(language, root=None, procedure=None):  # noqa: ANN001, ANN202
-        health = check(language, root, procedure)
-        forgiven = PENDING.get((language.code, procedure), 0)
-        return dataclasses.replace(health, translated=min(health.total, health.translated + forgiven),
-                                   untranslated=max(0, health.untranslated - forgiven))
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(catalogs, "check", forgiving)
-        patch.setattr(pipeline, "check_catalog", forgiving)
-        yield
 
 
 @pytest.fixture

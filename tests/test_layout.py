@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 from pathlib import Path
 
@@ -78,15 +79,16 @@ def test_clinic_provider_and_patient_details(demo_pdf):
 def test_timeline_has_cldr_dates_marked_typical(demo_pdf):
     text = pdf_text(demo_pdf)
     assert "Visit date: December 1, 2026" in text
-    assert "Relief begins: December 8 – 15, 2026" in text.replace("\u2009", " ")
-    assert "Strongest effect: December 29, 2026 – January 12, 2027" in text.replace("\u2009", " ")
-    assert "Next treatment: On or after February 23, 2027" in text
+    # Long dates, or the shorter ones the page budget may call for.
+    assert re.search(r"Relief begins: Dec(ember)? 8 – 15, 2026", text.replace("\u2009", " "))
+    assert re.search(r"Strongest effect: Dec(ember)? 29(, 2026)? – Jan(uary)? 12, 2027", text.replace("\u2009", " "))
+    assert re.search(r"Next treatment: On or after Feb(ruary)? 23, 2027", text)
     assert "usual times, not promises" in text
     # The side-effects bar does not end the danger: the text says so (D18).
-    assert "Most side effects start: December 1 – 8, 2026" in text.replace("\u2009", " ")
+    assert re.search(r"Most side effects start: Dec(ember)? 1 – 8, 2026", text.replace("\u2009", " "))
     assert "Serious side effects can start weeks later" in text
     # A line to write the next visit on, with its earliest date (D16).
-    assert "Your next visit: Not before February 23, 2027." in text
+    assert re.search(r"Your next visit: Not before Feb(ruary)? 23, 2027\.", text)
 
 
 def test_without_a_visit_date_there_are_lines_to_write_on(cli, tmp_path):
@@ -381,7 +383,7 @@ def test_the_timeline_and_the_emergency_tier_never_split_and_a_continued_tier_sa
     from handouts.model import Tier, Timeline
     from handouts.pipeline import build, make_request
 
-    request = make_request(load_clinic(None), "botox-migraine", lang, "dr-rivera", None, dt.date(2026, 12, 28), allow_incomplete=True)
+    request = make_request(load_clinic(None), "botox-neck", lang, "dr-rivera", None, dt.date(2026, 12, 28))
     handout = build(request, large_print=large_print)
     doc = handout.document
     blocks = [b for s in doc.sections() for b in s.blocks]
@@ -390,8 +392,8 @@ def test_the_timeline_and_the_emergency_tier_never_split_and_a_continued_tier_sa
     pages = [" ".join(t.split()) for t in _page_texts_of(handout.pdf)]
 
     def on(text: str) -> list[int]:
-        needle = " ".join(unicodedata.normalize("NFKC", text).split())[:25]
-        return [i for i, page in enumerate(pages) if needle in page]
+        needle = "".join(unicodedata.normalize("NFKC", text).split())[:20]
+        return [i for i, page in enumerate(pages) if needle in "".join(page.split())]
 
     # The chart's first and last milestones and its axis are on one page.
     first, last = timeline.milestones[0].label, timeline.milestones[-1].label
@@ -416,11 +418,17 @@ def _page_texts_of(pdf: bytes) -> list[str]:
 
 
 def test_a_tier_that_goes_on_in_the_next_column_says_continued():
+    # Somewhere among the translated handouts a tier runs on into the next column; its
+    # continuation is headed "<title> (continued)" in the handout's language.
     from handouts.config import load_clinic
     from handouts.model import Tier
     from handouts.pipeline import build, make_request
 
-    handout = build(make_request(load_clinic(None), "botox-migraine", "en", "dr-rivera", None, dt.date(2026, 12, 28)))
-    call = next(b for s in handout.document.sections() for b in s.blocks if isinstance(b, Tier) and b.level == "call")
-    text = " ".join(" ".join(_page_texts_of(handout.pdf)).split())
-    assert f"{call.title} (continued)" in text
+    found = []
+    for lang in ("vi", "ja", "zh_Hans"):
+        handout = build(make_request(load_clinic(None), "botox-neck", lang, "dr-rivera", None, dt.date(2026, 12, 28)))
+        text = "".join("".join(_page_texts_of(handout.pdf)).split())
+        for tier in (b for s in handout.document.sections() for b in s.blocks if isinstance(b, Tier)):
+            if "".join(f"{tier.title} {handout.document.continued}".split()) in text:
+                found.append((lang, tier.level))
+    assert found and all(level != "emergency" for _, level in found)

@@ -138,7 +138,7 @@ def test_fallback_faces_are_embedded_only_when_a_name_needs_them():
 
 def test_a_devanagari_name_is_shaped_and_reads_back_as_typed():
     pdf = render_pdf("botox-neck", lang="zh_Hans", provider="dr-rivera", patient="श्रीनिवास रामानुजन")
-    text = first_page_text(pdf)
+    text = first_page_text(pdf).replace("\u00a0", " ")  # a short name is kept on one line
     assert "श्रीनिवास रामानुजन" in text
     assert not any(0xE000 <= ord(c) <= 0xF8FF for c in text)
 

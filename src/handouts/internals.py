@@ -17,7 +17,8 @@ ReportLab
   5. ``TTFontFace.addSubsetObjects`` / ``makeSubset``: embedding a subset already cut;
   6. ``Canvas._startPage`` / ``_pageNumber`` and the canvas ``__dict__``: the page count
      in footers (ReportLab's own "Page X of Y" recipe);
-  7. ``Paragraph.blPara`` / ``_wrapWidths`` / ``frags``: a paragraph's line breaks;
+  7. ``Paragraph.blPara`` / ``_wrapWidths`` / ``frags``: a paragraph's line breaks (and a
+     copy of them before a split, which changes them in place);
   8. ``ImageReader._image``: the Pillow image behind a logo, for grayscale.
   10. ``paragraph.shapeFragWord`` (the name paragraph.py imported): a word set in two
      fonts is shaped one font run at a time, and ``PDFTextObject._formatText``: shaped
@@ -306,6 +307,12 @@ class _Sourced(tuple):
         self.source = source
         return self
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Sourced:
+        return self  # immutable
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Sourced, (tuple(self), self.source))
+
     cluster = property(lambda self: self[0])
     x_advance = property(lambda self: self[1])
     y_advance = property(lambda self: self[2])
@@ -435,6 +442,16 @@ def numbered_canvas(draw_footer: Callable[[Any, int, int], None], lang: str, fon
 
 #: What Paragraph.wrap sets: restoring these restores a wrap at that width.
 PARAGRAPH_LAYOUT = ("width", "height", "blPara", "_wrapWidths")
+
+
+def detach_lines(para: Any) -> None:
+    """Give a paragraph its own copy of its line breaks before platypus splits it:
+    ``_split_blParaHard`` appends a space to the last fragment of each line it carries
+    over, in place. On a remembered layout that space stayed for every later handout
+    (a stray space at a Japanese line end, a PDF that differed from an uncached build)."""
+    import copy
+
+    para.blPara = copy.deepcopy(para.blPara)
 
 
 def paragraph_fonts(para: Any) -> frozenset[str | None]:

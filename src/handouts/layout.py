@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
@@ -226,6 +226,14 @@ def fill(runs: m.Inline, fills: Mapping[str, str]) -> m.Inline:
     return tuple(out)
 
 
+def one_line(runs: m.Inline) -> m.Inline:
+    """A short value ("Ana Rivera, MD", "Suite 200") kept on one line: its spaces become
+    no-break spaces. Longer ones may break; personal text is kept together when filled."""
+    if len(m.plain(runs)) > 32:
+        return runs
+    return tuple(replace(r, text=r.text.replace(" ", "\u00a0")) if r.slot is None else r for r in runs)
+
+
 def has_rtl(text: str) -> bool:
     """Whether a text holds right-to-left letters (Hebrew, Arabic)."""
     return not _ASCII.issuperset(text) and any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
@@ -277,6 +285,7 @@ class Builder:
         self.single_column = False
         self.grayscale = False
         self.continued = "(continued)"  # translated, from the document
+        self.whole_emergency = True  # the emergency tier moves whole rather than split
         self.companion_from: list[int] = []  # the page companion pages start on, once drawn
         self.gutter = styles.body.fontSize * 1.5
 
@@ -389,7 +398,8 @@ class Builder:
         )
         continued = TierHeader(
             tier.level,
-            self.s.para((m.Run(tier.title), m.Run(" " + self.continued)), self.s.tier_title),
+            # "(continued)" after a space; Chinese and Japanese brackets take none.
+            self.s.para((m.Run(tier.title), m.Run(("" if self.continued.startswith("（") else " ") + self.continued)), self.s.tier_title),
             None,
             fill,
             self.s.rtl,
@@ -399,7 +409,8 @@ class Builder:
         # The frame gets heavier with urgency (the emergency one most), which reads in grey too.
         weights = GRAY_TIER_RULES if self.grayscale else {"mild": 1.2, "call": 1.2, "emergency": 2.5}
         space_after = self.s.body.fontSize * (0.3 + 0.3 * self.s.density)
-        return TierBox(header, inner, width, pad, (weights[tier.level], fill), space_after, whole=tier.level == "emergency", continued=continued)
+        whole = tier.level == "emergency" and self.whole_emergency
+        return TierBox(header, inner, width, pad, (weights[tier.level], fill), space_after, whole=whole, continued=continued)
 
     def tier_colour(self, level: str) -> Color:
         """Mild in the brand colour, "call" in amber-brown, emergency in the accent. In
@@ -414,7 +425,7 @@ class Builder:
         rows: list[Flowable] = []
         row_style = self.s.care_row
         for label, value in block.rows:
-            rows.append(self.para(bold_then(label + self.colon.rstrip(), (m.Run(" "), *value)), row_style))
+            rows.append(self.para(bold_then(label + self.colon.rstrip(), (m.Run(" "), *one_line(value))), row_style))
         if not qr_size:
             return Stack(rows)
         # The QR code sits beside the rows; its caption, with the address in words, runs
@@ -441,7 +452,7 @@ class Builder:
         cells, natural = [], []
         for label, value in block.fields:
             label_p = self.s.para(label + self.colon.rstrip(), self.s.bold)
-            value_p = self.para(value, style) if value else None
+            value_p = self.para(one_line(value), style) if value else None
             cells.append(FieldLine(label_p, value_p, self.p.muted, self.s.rtl))
             label_w = natural_width(label_p)
             value_w = natural_width(value_p) if value_p else blank
@@ -768,8 +779,9 @@ def build_pdf(
     pages, such as a diary, are outside the budget).
 
     When the handout runs past its page budget (a long provider name, dates that cross a
-    year), it is laid out again with tighter gaps between blocks; type size and leading
-    stay as they are. If it still does not fit, the longer version is kept.
+    year), it is laid out again with tighter gaps between blocks, then with the emergency
+    tier allowed to split; type size and leading stay as they are. If it still does not
+    fit, the longer version is kept.
     """
     fills = dict(fills or {})
     texts = drawn_texts(doc, clinic, options)
@@ -780,10 +792,12 @@ def build_pdf(
     result = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=1.0)
     if page_budget is None:
         return result
-    for density in (0.5, 0.0):
+    # Tighter gaps first; as the last resort before a page more, the emergency tier may
+    # split too (cleanly: two items on each side, the continuation headed "(continued)").
+    for density, whole in ((0.5, True), (0.0, True), (0.0, False)):
         if result[2] <= page_budget:
             break
-        result = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=density)
+        result = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=density, whole_emergency=whole)
     return result
 
 
@@ -805,6 +819,7 @@ def _build_once(
     texts: list[str],
     fills: Mapping[str, str],
     density: float,
+    whole_emergency: bool = True,
 ) -> tuple[bytes, int, int]:
     if options.grayscale:
         palette = palette.grayscale()
@@ -815,6 +830,7 @@ def _build_once(
     builder.single_column = options.large_print
     builder.grayscale = options.grayscale
     builder.continued = doc.continued
+    builder.whole_emergency = whole_emergency
     pages = Pages(doc, clinic, styles, options)
     buffer = io.BytesIO()
     template = BaseDocTemplate(

@@ -180,7 +180,7 @@ def fills(request: Request, dates: str = "long") -> dict[str, str]:
     """The personal text for each slot of this handout (computed outside templates)."""
     values: dict[str, str] = {}
     if request.patient:
-        values["patient"] = request.patient
+        values["patient"] = name_with_credentials(request.patient)
     visit = request.visit_date
     if visit is None:
         return values
@@ -226,7 +226,7 @@ def context(request: Request, translations: gettext.NullTranslations) -> dict[st
         },
         "provider": None if provider is None else {
             "id": provider.id,
-            "name": name_with_credentials(provider.name),
+            "name": provider.name,
             "phone": provider.phone,
             "procedures": list(provider.procedures),
             "languages": list(provider.languages),

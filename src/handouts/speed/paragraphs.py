@@ -78,6 +78,8 @@ class CachedParagraph(TextParagraph):
         if key in splits and enabled():
             return list(splits[key])
         self.wrap(availWidth, availHeight)  # the line breaks split uses are this width's
+        if enabled():  # the remembered breaks are kept as they were (split changes them)
+            internals.detach_lines(self)
         parts = super().split(availWidth, availHeight)
         if len(splits) < 8:
             splits[key] = tuple(parts)
