@@ -432,3 +432,22 @@ def test_a_tier_that_goes_on_in_the_next_column_says_continued():
             if "".join(f"{tier.title} {handout.document.continued}".split()) in text:
                 found.append((lang, tier.level))
     assert found and all(level != "emergency" for _, level in found)
+
+
+def test_the_last_page_balances_its_columns():
+    # Haitian Creole's neck handout ends with the care team and the teach-back: they share
+    # the last page's two columns instead of one column beside an empty one.
+    import io
+
+    from handouts import render_pdf
+
+    pdf = render_pdf("botox-neck", lang="ht", provider="dr-rivera", visit_date=dt.date(2026, 12, 28))
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        page = doc.pages[-1]
+        middle = page.width / 2
+        body = [c for c in page.chars if 60 < c["top"] < page.height - 60]
+        left = [c for c in body if c["x1"] < middle]
+        right = [c for c in body if c["x0"] > middle]
+        assert left and right
+        depth = lambda chars: max(c["bottom"] for c in chars)  # noqa: E731
+        assert abs(depth(left) - depth(right)) < page.height / 4

@@ -420,10 +420,31 @@ class TwoColumns(Flowable):
         colw = (aw - self.gap) / 2
         first, rest, h1 = self._fill(colw, ah, self.content)
         second, rest, h2 = self._fill(colw, ah, rest)
+        if not rest and len(self.content) > 1:
+            first, second, h1, h2 = self._balanced(colw, (first, second, h1, h2))
         self._columns, self._rest, self._colw = [first, second], rest, colw
         # Content left over means "does not fit": the frame then asks us to split.
         self.height = max(h1, h2) if not rest else ah + 1
         return aw, self.height
+
+    def _balanced(self, colw: float, filled: tuple) -> tuple:  # noqa: ANN001 (column tuples as _fill gives them)
+        """The last of the content in two columns of (nearly) even height, so the last
+        page is not one full column beside a stub. A binary search on the column height:
+        a handful of fills, each at a height the paragraphs remember."""
+        full = max(filled[2], filled[3])
+        low, high = full / 2, full
+        for _ in range(7):
+            mid = (low + high) / 2
+            first, rest, _ = self._fill(colw, mid, self.content)
+            second, rest, _ = self._fill(colw, mid, rest)
+            if rest or not first:
+                low = mid
+            else:
+                high = mid
+        # Fill once more at the height chosen: what is drawn is wrapped for it.
+        first, rest, h1 = self._fill(colw, high, self.content)
+        second, rest, h2 = self._fill(colw, high, rest)
+        return (first, second, h1, h2) if not rest else filled
 
     def split(self, aw: float, ah: float) -> list[Flowable]:
         self.wrap(aw, ah)
