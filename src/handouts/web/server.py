@@ -151,7 +151,8 @@ class Server:
         self._waitress.run()
 
     def close(self) -> None:
-        """Stop listening and stop the workers."""
+        """Stop listening and stop the workers (requests under way get a few seconds)."""
+        self._waitress.task_dispatcher.shutdown()  # its threads first: they wake the loop when done
         self._waitress.close()
         self.builder.close()
 
