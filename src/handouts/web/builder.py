@@ -81,6 +81,17 @@ def _warm_up(clinic: Any, choice: Choice) -> None:
         pass
 
 
+def _settle() -> None:
+    """After the warm-up: what it built (fonts, caches) stays for the worker's life, so
+    the garbage collector stops going through it (gc.freeze). A full collection then
+    looks at what later builds made only: a few thousand objects, not 300,000, and
+    the build it interrupts waits tens of milliseconds, not a third of a second."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def _worker(conn: Connection, clinic_path: Path | None, warm: Sequence[Choice], memo_scale: int,
             initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     """A worker's life: load the clinic, build the first warm-up handout and say it is
@@ -102,11 +113,13 @@ def _worker(conn: Connection, clinic_path: Path | None, warm: Sequence[Choice], 
         _warm_up(clinic, todo.pop(0))  # the imports, fonts and caches every handout needs
     conn.send(("ready",))
     if not todo:
+        _settle()
         conn.send(("warm",))
     while True:
         while todo and not conn.poll():
             _warm_up(clinic, todo.pop(0))
             if not todo:
+                _settle()
                 conn.send(("warm",))
         try:
             job = conn.recv()
