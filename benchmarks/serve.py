@@ -379,7 +379,7 @@ def main() -> None:
             same = sequential(server, [COLD_FIELDS] * (repeat * 3))
             warm = statistics.median(r.seconds for r in mixed if r.error is None)
             warm_same = statistics.median(r.seconds for r in same if r.error is None)
-            seq_failures = [r for r in mixed + same if r.error]
+            seq_failures = [r for r in [first, *mixed, *same] if r.error]
 
             note(f"load: {total:,} mixed requests from {CLIENTS} clients at once")
             load = concurrent(server, mix(2, total, server.options), CLIENTS, 1000)

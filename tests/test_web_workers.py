@@ -27,7 +27,14 @@ from handouts.web.app import Settings, create_app
 from handouts.web.builder import Builder, Choice
 from handouts.web.options import options_for
 from handouts.web.server import (
-    MAX_DEFAULT_WORKERS, MAX_MEMO_SCALE, WARM_PATIENT, Server, create_server, default_workers, memo_scale, open_page,
+    MAX_DEFAULT_WORKERS,
+    MAX_MEMO_SCALE,
+    WARM_PATIENT,
+    Server,
+    create_server,
+    default_workers,
+    memo_scale,
+    open_page,
     warm_choices,
 )
 
