@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`handouts serve` under load, measured in one run on one machine.
 
-    python benchmarks/serve.py                  # the full run: 10,000 requests (about four minutes on 2 cores)
+    python benchmarks/serve.py                  # the full run: 10,000 requests (about three minutes on 2 cores)
     python benchmarks/serve.py --quick          # 1,000 requests, fewer repetitions
     python benchmarks/serve.py --workers 4      # the server's --workers (default: its own default)
     python benchmarks/serve.py --handouts /tmp/old/bin/handouts   # another installation
