@@ -132,6 +132,28 @@ def test_every_memo_is_bounded_and_named():
     assert sizes["paragraphs"][0] > 0
 
 
+@pytest.mark.usefixtures("caches_on")
+def test_scale_lets_every_memo_hold_more_and_shrinks_back():
+    """handouts serve's workers hold every procedure × language at once (speed.scale)."""
+    paragraphs = speed.Memo.registry["paragraphs"]
+    try:
+        speed.scale(3)
+        assert paragraphs.maxsize == 3 * paragraphs.bound == 3 * 512
+        later = speed.Memo("test-scaled-later", 10)  # a memo made afterwards is scaled too
+        assert later.maxsize == 30
+        for i in range(30):
+            later.keep(i, i)
+        assert len(later) == 30
+        speed.scale(1)
+        assert (later.maxsize, len(later), later.find(29), later.find(0)) == (10, 10, 29, None)  # the oldest go
+        with pytest.raises(ValueError):
+            speed.scale(0)
+    finally:
+        speed.scale(1)
+        speed.Memo.registry.pop("test-scaled-later", None)
+    assert all(store.maxsize == store.bound for store in speed.Memo.registry.values())
+
+
 def test_cache_off_keeps_nothing(monkeypatch):
     _clear()
     monkeypatch.setenv("HANDOUTS_CACHE", "off")

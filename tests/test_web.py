@@ -126,10 +126,11 @@ def test_api_options(client):
     assert "visit_date" in data["fields"]["handout"] and "copies" in data["fields"]["print"]
 
 
-def test_healthz(client):
+def test_healthz(client, builder):
+    assert builder.wait_ready(120, warm=True)  # this pool has nothing to warm: ready is warm
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "workers": 1}
+    assert response.get_json() == {"status": "ok", "workers": 1, "warm": 1}
 
 
 # --- handouts ----------------------------------------------------------------------

@@ -232,10 +232,10 @@ def print_(printer: str | None, copies: int, duplex: bool, dry_run: bool, **choi
               help="Address to listen on. Any but loopback (127.0.0.1, ::1) needs HANDOUTS_TOKEN.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="Port (0: any free one).")
 @click.option("--printer", metavar="NAME", help="The form's printer (default: the system default printer).")
-@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True, help="Processes that build handouts.")
+@click.option("--workers", type=click.IntRange(1, 16), help="Processes that build handouts (default: one per CPU, at least 2, at most 4).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the form in the default browser.")
 @reports_errors
-def serve(clinic_path: Path | None, host: str, port: int, printer: str | None, workers: int, open_browser: bool) -> None:
+def serve(clinic_path: Path | None, host: str, port: int, printer: str | None, workers: int | None, open_browser: bool) -> None:
     """Serve the front desk's form: preview, print and download handouts in a browser.
 
     Listens on this machine only unless --host says otherwise, which then needs an
@@ -244,7 +244,7 @@ def serve(clinic_path: Path | None, host: str, port: int, printer: str | None, w
     import signal
 
     from .config import default_clinic_path
-    from .web.server import create_server
+    from .web.server import create_server, open_page
 
     # The access log: method, path and status only (see handouts.web.app.AccessLog).
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
@@ -259,7 +259,7 @@ def serve(clinic_path: Path | None, host: str, port: int, printer: str | None, w
     click.echo(f"Serving {server.clinic.name} at {server.url}{token}; Ctrl+C stops", err=False)
     sys.stdout.flush()
     if open_browser:
-        click.launch(server.url)
+        open_page(server.url, lambda message: click.echo(message, err=True))
     try:
         server.run()
     except KeyboardInterrupt:

@@ -76,6 +76,7 @@ def _read() -> bool:
 
 
 _ENABLED = [_read()]
+_SCALE = [1]  # see scale()
 
 
 def refresh() -> None:
@@ -98,7 +99,8 @@ class Memo(Generic[K, V]):
         if name in Memo.registry:
             raise ValueError(f"a memo named {name!r} exists already")
         self.name = name
-        self.maxsize = maxsize
+        self.bound = maxsize  # as sized for one procedure and language at a time
+        self.maxsize = maxsize * _SCALE[0]
         self._data: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
         Memo.registry[name] = self
@@ -145,6 +147,24 @@ class Memo(Generic[K, V]):
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+
+def scale(factor: int) -> None:
+    """Let every memo, made already or later, hold ``factor`` times its bound.
+
+    The bounds are sized for a batch, which works through one procedure and language
+    at a time. A process that serves every procedure × language a clinic offers in any
+    order (a ``handouts serve`` worker) needs room for all of them at once, or the
+    memos evict one language's paragraphs to make room for the next. What a memo holds
+    never changes what a handout looks like: only how often it is worked out afresh."""
+    if factor < 1:
+        raise ValueError("the scale of the memos is 1 or more")
+    _SCALE[0] = factor
+    for store in Memo.registry.values():
+        with store._lock:
+            store.maxsize = store.bound * factor
+            while len(store._data) > store.maxsize:
+                store._data.popitem(last=False)
 
 
 def memo(name: str, maxsize: int) -> Callable[[F], F]:

@@ -74,24 +74,53 @@ def _build(clinic: Any, choice: Choice, for_print: bool) -> Built:
     return Built(handout.pdf, handout.pages, handout.paper, handout.procedure.id, handout.language.code)
 
 
-def _worker(conn: Connection, clinic_path: Path | None, warm: Sequence[Choice],
-            initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
-    """A worker's life: load the clinic, warm the caches, then build what it is sent.
+def _warm_up(clinic: Any, choice: Choice) -> None:
+    try:
+        _build(clinic, choice, False)
+    except Exception:  # noqa: BLE001 (a warm-up that fails fails again, with its message, when asked for)
+        pass
 
+
+def _settle() -> None:
+    """After the warm-up: what it built (fonts, caches) stays for the worker's life, so
+    the garbage collector stops going through it (gc.freeze). A full collection then
+    looks at what later builds made only: a few thousand objects, not 300,000, and
+    the build it interrupts waits tens of milliseconds, not a third of a second."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
+def _worker(conn: Connection, clinic_path: Path | None, warm: Sequence[Choice], memo_scale: int,
+            initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    """A worker's life: load the clinic, build the first warm-up handout and say it is
+    ready, then build what it is sent, and the rest of the warm-up while nothing is.
+
+    A request that comes during the warm-up waits for one warm-up build at most. The
+    worker says ("ready",) once, and ("warm",) once every warm-up handout is built.
     Library errors go back as (kind, message); anything else as the exception's class
     name only, since a message may quote the patient's name and the parent logs it."""
     if initializer is not None:
         initializer(*initargs)
+    from .. import speed
     from ..api import load
 
+    speed.scale(memo_scale)  # room in the caches for every handout warmed
     clinic = load(clinic_path)
-    for choice in warm:
-        try:
-            _build(clinic, choice, False)
-        except HandoutsError:
-            pass  # a warm-up that fails fails again, with its message, when asked for
+    todo = list(warm)
+    if todo:
+        _warm_up(clinic, todo.pop(0))  # the imports, fonts and caches every handout needs
     conn.send(("ready",))
+    if not todo:
+        _settle()
+        conn.send(("warm",))
     while True:
+        while todo and not conn.poll():
+            _warm_up(clinic, todo.pop(0))
+            if not todo:
+                _settle()
+                conn.send(("warm",))
         try:
             job = conn.recv()
         except (EOFError, OSError):
@@ -119,12 +148,48 @@ class _Process:
         ctx = multiprocessing.get_context("spawn")  # never fork a threaded server
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_worker, args=(child, pool.clinic_path, pool.warm, pool.initializer, pool.initargs),
+            target=_worker, args=(child, pool.clinic_path, pool.warm, pool.memo_scale, pool.initializer, pool.initargs),
             name="handouts-build", daemon=True,
         )
         self.process.start()
         child.close()
-        self.ready = False
+        self.ready = False  # it has loaded the clinic and built its first warm-up handout
+        self.warm = False  # it has built every warm-up handout
+
+    def _status(self, message: tuple[Any, ...]) -> bool:
+        """Note a ("ready",) or ("warm",); False for an answer to a job."""
+        if message[0] == "ready":
+            self.ready = True
+        elif message[0] == "warm":
+            self.warm = True
+        else:
+            return False
+        return True
+
+    def answer(self, deadline: float) -> tuple[Any, ...] | None:
+        """The answer to the job sent (noting what the worker says on the way), or None
+        if there is none by ``deadline``. Raises EOFError or OSError if the worker stopped."""
+        while self.conn.poll(max(0.0, deadline - time.monotonic())):
+            message = self.conn.recv()
+            if not self._status(message):
+                return message
+        return None
+
+    def until(self, what: str, deadline: float) -> bool:
+        """Wait until the worker is "ready" or "warm"; False if it is not by ``deadline``."""
+        while not getattr(self, what):
+            if not self.conn.poll(max(0.0, deadline - time.monotonic())):
+                return False
+            self._status(self.conn.recv())
+        return True
+
+    def notice(self) -> None:
+        """Note what an idle worker has said since, without waiting."""
+        try:
+            while self.conn.poll():
+                self._status(self.conn.recv())
+        except (EOFError, OSError):
+            pass  # it stopped; the next build finds out and replaces it
 
     def stop(self) -> None:
         """End the process now (a build past its deadline, or shutting down)."""
@@ -135,7 +200,12 @@ class _Process:
 
 
 class Builder:
-    """A pool of worker processes; :meth:`build` waits at most ``timeout`` seconds."""
+    """A pool of worker processes; :meth:`build` waits at most ``timeout`` seconds.
+
+    Each worker builds the ``warm`` handouts before (the first) and between (the rest)
+    the requests it is sent, so its caches hold what the clinic offers; ``memo_scale``
+    lets its caches hold that much (:func:`handouts.speed.scale`). A worker that
+    replaces one past its deadline warms up again."""
 
     def __init__(
         self,
@@ -145,12 +215,14 @@ class Builder:
         warm: Sequence[Choice] = (),
         initializer: Callable[..., None] | None = None,
         initargs: tuple[Any, ...] = (),
+        memo_scale: int = 1,
     ) -> None:
         if workers < 1:
             raise UsageError("workers must be 1 or more")
         self.clinic_path = clinic_path
         self.timeout = timeout
         self.warm = tuple(warm)
+        self.memo_scale = memo_scale
         self.initializer = initializer
         self.initargs = initargs
         self._idle: queue.Queue[_Process] = queue.Queue()
@@ -180,29 +252,45 @@ class Builder:
         with self._lock:
             return sum(w.process.is_alive() for w in self._all)
 
-    def wait_ready(self, timeout: float) -> bool:
-        """Wait until every idle worker has loaded the clinic (and warmed its caches)."""
+    def _hold_idle(self) -> list[_Process]:
+        """Take every idle worker (give them back with :meth:`_release`)."""
+        held = []
+        while True:
+            try:
+                held.append(self._idle.get_nowait())
+            except queue.Empty:
+                return held
+
+    def _release(self, held: list[_Process]) -> None:
+        for worker in held:
+            self._idle.put(worker)
+
+    def wait_ready(self, timeout: float, warm: bool = False) -> bool:
+        """Wait until every idle worker has loaded the clinic and built its first warm-up
+        handout (with ``warm``: every warm-up handout)."""
         deadline = time.monotonic() + timeout
-        waiting = []
+        held = self._hold_idle()
         try:
-            while True:
+            for worker in held:
                 try:
-                    waiting.append(self._idle.get_nowait())
-                except queue.Empty:
-                    break
-            for worker in waiting:
-                if not worker.ready:
-                    if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                    if not worker.until("warm" if warm else "ready", deadline):
                         return False
-                    try:
-                        worker.conn.recv()
-                    except (EOFError, OSError):
-                        return False  # it stopped while starting; build() replaces it
-                    worker.ready = True
+                except (EOFError, OSError):
+                    return False  # it stopped while starting; build() replaces it
             return True
         finally:
-            for worker in waiting:
-                self._idle.put(worker)
+            self._release(held)
+
+    def warmed(self) -> int:
+        """How many running workers have built every warm-up handout."""
+        held = self._hold_idle()
+        try:
+            for worker in held:
+                worker.notice()
+        finally:
+            self._release(held)
+        with self._lock:
+            return sum(w.warm and w.process.is_alive() for w in self._all)
 
     def build(self, choice: Choice, for_print: bool = False) -> Built:
         """Build one handout in a worker. Raises the library's errors (UsageError for a
@@ -213,15 +301,12 @@ class Builder:
         except queue.Empty:
             raise BuildTimeout(f"every worker stayed busy for {self.timeout:g} seconds; try again in a moment") from None
         try:
-            if not worker.ready:  # the first answer of a new worker says it has loaded
-                if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                    raise BuildTimeout(f"the handout was not ready within {self.timeout:g} seconds (the worker was still starting)")
-                worker.conn.recv()
-                worker.ready = True
+            if not worker.until("ready", deadline):  # a new worker's first words: it has loaded
+                raise BuildTimeout(f"the handout was not ready within {self.timeout:g} seconds (the worker was still starting)")
             worker.conn.send((choice, for_print))
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+            answer = worker.answer(deadline)
+            if answer is None:
                 raise BuildTimeout(f"the handout was not ready within {self.timeout:g} seconds; the build was stopped")
-            answer = worker.conn.recv()
         except BuildTimeout:
             log.warning("a build ran past its %g s limit; its worker was replaced", self.timeout)
             self._replace(worker)

@@ -6,7 +6,7 @@ raised as :class:`~handouts.errors.HandoutsError` and answered by :mod:`.app`.
     POST /preview      the pages as PNG images (JSON)
     POST /print        sends the handout to CUPS (as `handouts print`)
     GET  /api/options  procedures, providers, languages, printers (JSON)
-    GET  /healthz      {"status": "ok"} while the server can build
+    GET  /healthz      {"status": "ok", "workers": N, "warm": M} while the server can build
 """
 
 from __future__ import annotations
@@ -105,8 +105,10 @@ def asset(name: str) -> Response:
 
 @blueprint.get("/healthz")
 def healthz() -> Response:
-    workers = state().builder.size
-    response = jsonify(status="ok" if workers else "starting", workers=workers)
+    builder = state().builder
+    workers = builder.size
+    # warm: workers that have built every procedure × language once (the rest are still warming up)
+    response = jsonify(status="ok" if workers else "starting", workers=workers, warm=builder.warmed())
     response.status_code = 200 if workers else 503
     return response
 
