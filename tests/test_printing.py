@@ -96,21 +96,28 @@ def _cups_pdf_outputs(since: float) -> set[Path]:
     return {p for folder in folders if folder.is_dir() for p in folder.rglob("*.pdf") if p.stat().st_mtime >= since}
 
 
-def test_job_goes_through_a_real_virtual_printer(cli, virtual_printer, tmp_path):
-    start = time.time() - 1
-    result = cli("print", "botox-neck", "--printer", virtual_printer, "--patient", "Printy McPrint", "--visit-date", "2026-12-01")
-    assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"Sent to {virtual_printer}: {virtual_printer}-")
+def printed_pdf(since: float) -> Path:
+    """The PDF cups-pdf writes for a job sent since a time, once it is complete (the job
+    passes CUPS's filters first)."""
     new: set[Path] = set()
-    for _ in range(200):  # the job passes CUPS's filters, then cups-pdf writes the file
-        new = _cups_pdf_outputs(start)
+    for _ in range(200):
+        new = _cups_pdf_outputs(since)
         if new and all(p.stat().st_size > 0 for p in new):
             break
         time.sleep(0.1)
     assert new, "no PDF arrived from cups-pdf"
     printed = max(new, key=lambda p: p.stat().st_mtime)
+    time.sleep(0.3)  # cups-pdf closes the file after its size is first seen
+    return printed
+
+
+def test_job_goes_through_a_real_virtual_printer(cli, virtual_printer, tmp_path):
+    start = time.time() - 1
+    result = cli("print", "botox-neck", "--printer", virtual_printer, "--patient", "Printy McPrint", "--visit-date", "2026-12-01")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"Sent to {virtual_printer}: {virtual_printer}-")
+    printed = printed_pdf(start)
     assert "botox-neck" in printed.name and "Printy" not in printed.name
-    time.sleep(0.3)
     assert "Printy McPrint" in pdf_text(printed)
     # Nothing with the patient's name was left in the working folder.
     assert not list(tmp_path.rglob("*.pdf"))

@@ -29,7 +29,7 @@ from handouts.web.preview import PreviewError, split_pngs
 from handouts.web.server import check_address, create_server, is_loopback
 
 from .conftest import pdf_text
-from .test_printing import _cups_pdf_outputs, virtual_printer  # noqa: F401 (a fixture: the cups-pdf queue)
+from .test_printing import printed_pdf, virtual_printer  # noqa: F401 (a fixture: the cups-pdf queue)
 
 NAME = "Zephyrine Quillfeather-Obasanjo"  # appears in no template, log format or path
 HANDOUT = dict(procedure="botox-neck", lang="es", provider="dr-rivera", patient=NAME, visit_date="2026-12-01")
@@ -358,16 +358,8 @@ def test_print_goes_through_the_real_virtual_printer(client, virtual_printer):  
     assert answer["message"].endswith("1 copy, printed on one side.")
     assert any("demo clinic" in note for note in answer["notes"])
     assert response.headers["Cache-Control"] == "no-store"
-    new: set[Path] = set()
-    for _ in range(200):  # CUPS's filters, then cups-pdf writes the file
-        new = _cups_pdf_outputs(start)
-        if new and all(p.stat().st_size > 0 for p in new):
-            break
-        time.sleep(0.1)
-    assert new, "no PDF arrived from cups-pdf"
-    printed = max(new, key=lambda p: p.stat().st_mtime)
+    printed = printed_pdf(start)
     assert "botox-neck" in printed.name and "Zephyrine" not in printed.name
-    time.sleep(0.3)
     assert NAME in pdf_text(printed)
 
 

@@ -20,7 +20,7 @@ import pytest
 from pypdf import PdfReader
 
 from .conftest import pdf_text
-from .test_printing import _cups_pdf_outputs, virtual_printer  # noqa: F401 (fixture)
+from .test_printing import printed_pdf, virtual_printer  # noqa: F401 (fixture)
 
 selenium = pytest.importorskip("selenium")
 
@@ -135,15 +135,7 @@ def test_preview_print_and_download_a_spanish_handout_in_three_clicks(server, br
     _click(browser, "button[data-action=print]")  # 3
     message = _wait_text(browser, "status")
     assert message.startswith(f"Sent to {server['printer']} as job {server['printer']}-"), message
-    new: set[Path] = set()
-    for _ in range(200):
-        new = _cups_pdf_outputs(start)
-        if new and all(p.stat().st_size > 0 for p in new):
-            break
-        time.sleep(0.1)
-    assert new, "no PDF arrived from cups-pdf"
-    printed = max(new, key=lambda p: p.stat().st_mtime)
-    time.sleep(0.3)
+    printed = printed_pdf(start)
     text = pdf_text(printed)
     assert NAME in text and "Puntos clave" in text
     browser.save_screenshot(str(shots / "serve-1366x768-printed.png"))

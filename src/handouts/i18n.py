@@ -17,7 +17,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_interval, format_skeleton
 
 from . import speed
-from .cldr import cldr_source, cldr_unit, overlay_for, overlays_dir
+from .cldr import cldr_source, cldr_unit, map_month_fields, overlay_for, overlays_dir
 from .errors import HandoutsError, UsageError
 from .pofiles import DOMAIN, Lookup, compiled, problems_in
 from .resources import locales_dir
@@ -191,22 +191,7 @@ def spells_out_month(locale: Locale) -> bool:
 
 def _widen_month(pattern: str) -> str:
     """``MMM`` -> ``MMMM`` (and ``LLL`` -> ``LLLL``) outside quoted literals."""
-    out, quoted, i = [], False, 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "'":
-            quoted = not quoted
-        if not quoted and ch in "ML":
-            j = i
-            while j < len(pattern) and pattern[j] == ch:
-                j += 1
-            run = j - i
-            out.append(ch * (4 if run == 3 else run))
-            i = j
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    return map_month_fields(pattern, lambda field, width: field * (4 if width == 3 else width))
 
 
 @speed.memo("cldr-durations", 256)

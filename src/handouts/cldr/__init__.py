@@ -9,6 +9,7 @@ language's, lent through a parent locale)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,26 @@ from babel import Locale
 
 from .. import speed
 from ..errors import HandoutsError
+
+
+def map_month_fields(pattern: str, replace: Callable[[str, int], str]) -> str:
+    """A CLDR date pattern with each month field (a run of ``M`` or ``L`` outside quoted
+    literals) replaced by ``replace(letter, width)``."""
+    out, quoted, i = [], False, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "'":
+            quoted = not quoted
+        if not quoted and ch in "ML":
+            j = i
+            while j < len(pattern) and pattern[j] == ch:
+                j += 1
+            out.append(replace(ch, j - i))
+            i = j
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def cldr_unit(value: float, name: str, locale: Locale) -> str | None:
@@ -64,25 +85,13 @@ class Overlay:
         return parse_pattern(self._months_as_literals(pattern, day.month)).apply(day, locale)
 
     def _months_as_literals(self, pattern: str, month: int) -> str:
-        out, quoted, i = [], False, 0
-        while i < len(pattern):
-            ch = pattern[i]
-            if ch == "'":
-                quoted = not quoted
-            if not quoted and ch in "ML":
-                j = i
-                while j < len(pattern) and pattern[j] == ch:
-                    j += 1
-                if j - i >= 3:
-                    name = (self.months if j - i >= 4 else self.months_short)[month - 1]
-                    out.append("'" + name.replace("'", "''") + "'")
-                else:
-                    out.append(pattern[i:j])
-                i = j
-                continue
-            out.append(ch)
-            i += 1
-        return "".join(out)
+        def name(field: str, width: int) -> str:
+            if width < 3:  # a numeric month stays a pattern field
+                return field * width
+            text = (self.months if width >= 4 else self.months_short)[month - 1]
+            return "'" + text.replace("'", "''") + "'"
+
+        return map_month_fields(pattern, name)
 
     def unit(self, value: float, name: str, locale: Locale, number_format: str | None = None) -> str:
         """``value`` in ``name`` units ("2 semèn"), plural form by the locale's rules."""
