@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import subprocess
 
 import pdfplumber
 import pytest
@@ -67,3 +68,16 @@ def test_french_never_starts_a_line_with_a_colon():
     assert not [line for line in lines if line[:1] in ":;?!"]
     assert any("1er janvier" in line for line in lines)
     assert any(line.startswith("Pour :") for line in lines)  # labels too: "Pour :", not "Pour:"
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant", "ja"])
+@pytest.mark.parametrize("procedure", ["botox-neck", "botox-migraine"])
+def test_chinese_and_japanese_lines_never_start_with_a_closing_mark_or_end_with_an_opening_one(lang, procedure):
+    # ReportLab's breaker for text in several fonts (CJK with Latin runs such as "911" or
+    # "FDA") left "、" or "。" at a line start and "（" at a line end.
+    pdf = render_pdf(procedure, lang=lang, provider="dr-rivera")
+    # poppler reads each column and box as its own block, a visual line per line.
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    for line in (line.strip() for line in text.splitlines()):
+        assert not (line[:1] and line[0] in "、。，：；？！）」』】"), line
+        assert not (line[-1:] and line[-1] in "（「『【"), line

@@ -9,7 +9,8 @@ other module reaches into a third-party package's private names or patches one.
 ReportLab
   1. start-up: Pillow, uharfbuzz and Pyphen are put into ``sys.modules`` unexecuted, and
      a few of platypus's regular expressions compile on first use (:func:`prepare`);
-  2. ``paragraph.ALL_CANNOT_START`` / ``textsplit.ALL_CANNOT_START``: Chinese kinsoku;
+  2. ``paragraph.ALL_CANNOT_START`` / ``textsplit.ALL_CANNOT_START``: Chinese kinsoku, and
+     ``paragraph.cjkFragSplit`` / ``cjkU`` / ``makeCJKParaLine``: kinsoku across font runs;
   3. ``Canvas._code`` (the page's operators) and ``Canvas._doc``: replaying recorded
      drawing operators (:func:`operators`, :func:`document`);
   4. ``TTFont.state[doc]`` (a font's characters in one document) and
@@ -172,6 +173,49 @@ def _extend_kinsoku() -> None:
 
     merged = textsplit.ALL_CANNOT_START + "".join(c for c in KINSOKU_EXTRA if c not in textsplit.ALL_CANNOT_START)
     textsplit.ALL_CANNOT_START = paragraph.ALL_CANNOT_START = merged
+    _kinsoku_across_fonts(paragraph)
+
+
+# ReportLab's breaker for CJK text set in several fonts (``paragraph.cjkFragSplit``,
+# looked up by name in paragraph.py) applies the no-line-start rule only to the character
+# that overflows, and has no no-line-end rule at all: "、" or "。" started lines after a
+# run of Latin letters, "（" ended them, a space began them. Its lines are mended after:
+# an opening bracket moves down to the next line, a closing mark or a space moves up to
+# hang at the end of the line before (the paragraph is broken one character narrower than
+# its column for this; see flowables.TextParagraph).
+CANNOT_END = "（([{〔［｛〈《「『【‘“"
+
+
+def _kinsoku_across_fonts(paragraph: Any) -> None:
+    split = paragraph.cjkFragSplit
+
+    def mended(frags, maxWidths, calcBounds, encoding="utf8"):  # noqa: ANN001, ANN202, N803 (ReportLab's signature)
+        result = split(frags, maxWidths, calcBounds, encoding)
+        lines = result.lines
+        if len(lines) < 2 or any(hasattr(w, "cbDefn") for line in lines for w in line.words):
+            return result
+        units = [[paragraph.cjkU(ch, w, encoding) for w in line.words for ch in w.text] for line in lines]
+        changed = False
+        for k in range(len(units) - 1):
+            this, after = units[k], units[k + 1]
+            if lines[k].lineBreak:
+                continue
+            if len(this) > 1 and this[-1] in CANNOT_END:
+                after.insert(0, this.pop())
+                changed = True
+            while after and (after[0] in paragraph.ALL_CANNOT_START or after[0] == " ") and len(after) > 1:
+                this.append(after.pop(0))
+                changed = True
+        if not changed:
+            return result
+        result.lines = [
+            paragraph.makeCJKParaLine(u, line.maxWidth, sum(c.width for c in u), line.maxWidth - sum(c.width for c in u), line.lineBreak, calcBounds)
+            for line, u in zip(lines, units)
+            if u
+        ]
+        return result
+
+    paragraph.cjkFragSplit = mended
 
 
 def prepare() -> None:
