@@ -215,3 +215,93 @@ def test_pil_image_of_a_logo_reader():
 
     image = Image.new("RGB", (3, 2))
     assert pil_image(ImageReader(image)).size == (3, 2)
+
+
+# --- shaping, text layer, kinsoku across fonts, split copies, synthetic bold ------------------
+
+
+def _content(draw) -> bytes:  # noqa: ANN001
+    """The first page's content stream after ``draw(canvas)``."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = BytesIO()
+    canvas = Canvas(buffer, invariant=1)
+    draw(canvas)
+    canvas.showPage()
+    canvas.save()
+    return PdfReader(BytesIO(buffer.getvalue())).pages[0].get_contents().get_data()
+
+
+def test_a_word_in_two_fonts_is_shaped_per_font_and_carries_its_text():
+    # Greek in Fira Sans followed by a danda in Hind, one word, shaped: ReportLab read
+    # Fira's glyph numbers in Hind (IndexError cutting the subset).
+    from reportlab.lib.styles import ParagraphStyle
+
+    from handouts.fonts import stack_for
+    from handouts.platypus import Paragraph
+
+    stack = stack_for("hi")
+    fira = next(f for f in stack.families if f.name == "Fira Sans")
+    style = ParagraphStyle("t", fontName=stack.base.face(), fontSize=12, leading=15, shaping=1)
+    markup = f'गर्दन <font face="{fira.face()}">Παπαδόπουλος</font>। दर्द'
+    para = Paragraph(markup, style)
+    para.wrap(300, 100)
+    stream = _content(lambda canvas: para.drawOn(canvas, 10, 700))
+    assert b"/ActualText" in stream  # the conjuncts' text rides along
+
+
+def test_cjk_lines_in_several_fonts_are_mended():
+    from reportlab.lib.styles import ParagraphStyle
+
+    from handouts.fonts import stack_for
+    from handouts.internals import CANNOT_END
+    from handouts.platypus import Paragraph
+
+    stack = stack_for("zh_Hans")
+    latin = stack.families[0].face()
+    style = ParagraphStyle("t", fontName=stack.base.face(), fontSize=12, leading=15, wordWrap="CJK")
+    text = f'如果出现这些情况，请立即求助（拨打<font face="{latin}">911</font>），即使是在注射几周之后。' * 4
+    for width in range(120, 260, 7):
+        para = Paragraph(text, style)
+        para.wrap(width, 1000)
+        lines = ["".join(w.text for w in line.words) for line in para.blPara.lines]
+        assert not any(line[-1:] in CANNOT_END for line in lines[:-1]), (width, lines)
+        assert not any(line[:1] in "、。，）" for line in lines[1:]), (width, lines)
+
+
+def test_a_split_leaves_the_paragraphs_own_lines_as_they_were():
+    from reportlab.lib.styles import ParagraphStyle
+
+    from handouts.fonts import stack_for
+    from handouts.internals import detach_lines
+    from handouts.platypus import Paragraph
+
+    stack = stack_for("ja")
+    latin = stack.families[0].face()
+    style = ParagraphStyle("t", fontName=stack.base.face(), fontSize=12, leading=15, wordWrap="CJK")
+    para = Paragraph(f'血をサラサラにする薬など、どの薬も、<font face="{latin}">Botox</font>私たちの指示なしにやめないでください。' * 3, style)
+    para.wrap(150, 1000)
+    before = repr(para.blPara.lines)
+    kept = para.blPara
+    detach_lines(para)
+    para.split(150, 40)
+    assert repr(kept.lines) == before
+
+
+def test_a_synthetic_bold_face_is_a_face_of_its_own_drawn_filled_and_stroked():
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    from handouts.fonts import stack_for
+
+    base = stack_for("zh_Hans").base
+    regular, bold = getFont(base.face()), getFont(base.face(bold=True))
+    assert regular is not bold and regular.face.name != bold.face.name
+
+    def draw(canvas) -> None:  # noqa: ANN001
+        canvas.setFont(base.face(bold=True), 12)
+        canvas.drawString(10, 700, "立即求助")
+
+    assert b"2 Tr" in _content(draw)
