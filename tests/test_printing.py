@@ -96,12 +96,13 @@ def _cups_pdf_outputs(since: float) -> set[Path]:
     return {p for folder in folders if folder.is_dir() for p in folder.rglob("*.pdf") if p.stat().st_mtime >= since}
 
 
-def printed_pdf(since: float) -> Path:
-    """The PDF cups-pdf writes for a job sent since a time, once it is complete (the job
-    passes CUPS's filters first)."""
+def printed_pdf(since: float, procedure: str = "botox-neck") -> Path:
+    """The PDF cups-pdf writes for a job of ``procedure`` sent since a time, once it is
+    complete (the job passes CUPS's filters first). Jobs of other procedures, from other
+    test runs sharing the machine's CUPS, are not it."""
     new: set[Path] = set()
     for _ in range(200):
-        new = _cups_pdf_outputs(since)
+        new = {p for p in _cups_pdf_outputs(since) if procedure in p.name}
         if new and all(p.stat().st_size > 0 for p in new):
             break
         time.sleep(0.1)

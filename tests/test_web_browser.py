@@ -135,7 +135,7 @@ def test_preview_print_and_download_a_spanish_handout_in_three_clicks(server, br
     _click(browser, "button[data-action=print]")  # 3
     message = _wait_text(browser, "status")
     assert message.startswith(f"Sent to {server['printer']} as job {server['printer']}-"), message
-    printed = printed_pdf(start)
+    printed = printed_pdf(start, procedure)
     text = pdf_text(printed)
     assert NAME in text and "Puntos clave" in text
     browser.save_screenshot(str(shots / "serve-1366x768-printed.png"))
