@@ -65,12 +65,13 @@ def typeset(text: str) -> str:
 
 #: Zero-width non-joiner and joiner: kept for shaping, never drawn by a font without them.
 JOINERS = frozenset("\u200c\u200d")
-_ASCII = frozenset(map(chr, range(128)))
+#: Plain ASCII, which needs no fallback, shaping or bidi: most text is, and a quick test.
+ASCII = frozenset(map(chr, range(128)))
 
 
 def _has_format(text: str) -> bool:
     """Whether a text may hold a format character (a quick test: most text is ASCII)."""
-    return not _ASCII.issuperset(text) and any(unicodedata.category(c) == "Cf" for c in text)
+    return not ASCII.issuperset(text) and any(unicodedata.category(c) == "Cf" for c in text)
 
 
 @dataclass(frozen=True)

@@ -48,10 +48,10 @@ from .flowables import (
     TimelineChart,
     TwoColumns,
 )
-from .fonts import SHAPED_FAMILIES, FontStack, covering, seed, typeset, use_italics
+from .fonts import ASCII, SHAPED_FAMILIES, FontStack, covering, seed, typeset, use_italics
 from .platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer
 from .speed.paragraphs import CachedParagraph, shared, style_key
-from .typography import keep_together
+from .typography import NBSP, SHORT, keep_together
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -229,24 +229,21 @@ def fill(runs: m.Inline, fills: Mapping[str, str]) -> m.Inline:
 def one_line(runs: m.Inline) -> m.Inline:
     """A short value ("Ana Rivera, MD", "Suite 200") kept on one line: its spaces become
     no-break spaces. Longer ones may break; personal text is kept together when filled."""
-    if len(m.plain(runs)) > 32:
+    if len(m.plain(runs)) > SHORT:
         return runs
-    return tuple(replace(r, text=r.text.replace(" ", "\u00a0")) if r.slot is None else r for r in runs)
+    return tuple(replace(r, text=r.text.replace(" ", NBSP)) if r.slot is None else r for r in runs)
 
 
 def has_rtl(text: str) -> bool:
     """Whether a text holds right-to-left letters (Hebrew, Arabic)."""
-    return not _ASCII.issuperset(text) and any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
-
-
-_ASCII = frozenset(map(chr, range(128)))
+    return not ASCII.issuperset(text) and any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
 
 
 def _needs_shaping(runs: m.Inline, stack: FontStack) -> bool:
     """Whether a face that needs HarfBuzz draws some of the text (Devanagari)."""
     shaped = [f for f in stack.families if f.name in SHAPED_FAMILIES]
     return bool(shaped) and any(
-        family in shaped for run in runs if not _ASCII.issuperset(run.text) for family, _ in stack.segments(typeset(run.text), remember=False)
+        family in shaped for run in runs if not ASCII.issuperset(run.text) for family, _ in stack.segments(typeset(run.text), remember=False)
     )
 
 
@@ -388,23 +385,14 @@ class Builder:
         """A side-effect tier: coloured header with icon and words, items in a box."""
         fill = self.tier_colour(tier.level)
         pad = 7
-        header = TierHeader(
-            tier.level,
-            self.s.para(tier.title, self.s.tier_title),
-            self.s.para(tier.label, self.s.tier_label) if tier.label else None,
-            fill,
-            self.s.rtl,
-            pad=3 + 2 * self.s.density,
-        )
-        continued = TierHeader(
-            tier.level,
-            # "(continued)" after a space; Chinese and Japanese brackets take none.
-            self.s.para((m.Run(tier.title), m.Run(("" if self.continued.startswith("（") else " ") + self.continued)), self.s.tier_title),
-            None,
-            fill,
-            self.s.rtl,
-            pad=3 + 2 * self.s.density,
-        )
+        def heading(title: m.Inline, label: str | None) -> Flowable:
+            label_para = self.s.para(label, self.s.tier_label) if label else None
+            return TierHeader(tier.level, self.s.para(title, self.s.tier_title), label_para, fill, self.s.rtl, pad=3 + 2 * self.s.density)
+
+        header = heading((m.Run(tier.title),), tier.label)
+        # "(continued)" after a space; Chinese and Japanese brackets take none.
+        gap = "" if self.continued.startswith("（") else " "
+        continued = heading((m.Run(tier.title), m.Run(gap + self.continued)), "")
         inner = self.blocks(tier.blocks, width - 2 * pad)
         # The frame gets heavier with urgency (the emergency one most), which reads in grey too.
         weights = GRAY_TIER_RULES if self.grayscale else {"mild": 1.2, "call": 1.2, "emergency": 2.5}

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 
 NBSP = "\u00a0"
+#: A name or value this short is kept on one line; a longer one may break.
+SHORT = 32
 
 # A space between a number and a word (either order). Not in Chinese or Japanese, which
 # break between characters anyway, nor between a number and a dash or bracket.
@@ -67,7 +69,7 @@ def name_with_credentials(name: str) -> str:
     """A person's name and credentials kept on one line ("Ana Rivera, MD"); a long name
     may break, but its last word stays with the credentials."""
     words = name.split()
-    if len(name) <= 32:
+    if len(name) <= SHORT:
         return NBSP.join(words)
     head = next((i for i, w in enumerate(words) if w.endswith(",")), len(words) - 1)
     keep = max(head, 0)
