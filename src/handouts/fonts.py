@@ -346,6 +346,9 @@ _PREFERRED = (
 )
 #: Families whose text HarfBuzz must shape (conjuncts, vowel signs): Devanagari.
 SHAPED_FAMILIES = frozenset({"Hind"})
+#: Families shaped with all their substitutions (conjuncts, Arabic joining and
+#: ligatures); every other face is shaped for its kerning alone.
+SUBSTITUTING_FAMILIES = frozenset({"Hind", "IBM Plex Sans Arabic"})
 
 
 def _fallback_order(char: str) -> tuple[str, ...]:
@@ -439,6 +442,8 @@ def _register_faces(family: FontFamily, italic: bool) -> None:
         font = _ttfont(name, path, family.subfont)
         if family.synthetic_bold and name == family.face(bold=True) and not family.bold:
             internals.embolden(font, SYNTHETIC_BOLD)
+        if family.name not in SUBSTITUTING_FAMILIES:
+            internals.kerning_only(font)  # kerned, one glyph per letter (see internals)
         pdfmetrics.registerFont(font)
 
 

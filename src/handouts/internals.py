@@ -253,7 +253,13 @@ def _shape_per_font() -> None:
     from reportlab.pdfgen import textobject
     from reportlab.platypus import paragraph
 
-    shape_one = paragraph.shapeFragWord
+    shape_default = paragraph.shapeFragWord
+
+    def shape_one(word):  # noqa: ANN001, ANN202
+        # The features of the run's font (kerning_only), else ReportLab's own.
+        first = next((frag for frag, _ in word[1:] if not hasattr(frag, "cbDefn")), None)
+        features = getattr(pdfmetrics.getFont(first.fontName), "_handouts_features", None) if first is not None else None
+        return shape_default(word) if features is None else shape_default(word, features=features)
 
     def shape_frag_word(word):  # noqa: ANN001, ANN202 (ReportLab's frag-word lists)
         parts = word[1:]
@@ -310,6 +316,26 @@ def _shape_per_font() -> None:
         return f"/Span <</ActualText <FEFF{source.encode('utf-16-be').hex().upper()}>>> BDC {code} EMC"
 
     textobject.PDFTextObject._formatText = _format_text
+
+
+#: What a face whose letters need no substitution is shaped with: its kerning (GPOS
+#: ``kern``; ``mark``/``mkmk`` and ``ccmp`` stay on by HarfBuzz's default) and no
+#: ligatures or contextual alternates. A ligature ("fi" in Fira Sans) is one glyph for
+#: two letters: the text layer would then need an /ActualText span around every word
+#: holding one, which some readers (and older screen readers) ignore, and the glyph
+#: often has no character of its own, so ReportLab would invent a private-use one for
+#: it, numbered in the order the process meets them (a PDF that depends on which
+#: handout was made first). With kerning only, each glyph is its letter: the text layer
+#: stays the letters typed, with no span at all; Atkinson Hyperlegible has no
+#: ligatures anyway, and spaced-out letters are what it was drawn for.
+KERNING_ONLY = {"kern": True, "liga": False, "clig": False, "dlig": False, "calt": False}
+
+
+def kerning_only(font: Any) -> None:
+    """Shape a font's text with :data:`KERNING_ONLY` (our own attribute on the TTFont,
+    read by the shaping hook above); other fonts get ReportLab's default features
+    (kerning and ligatures: Devanagari conjuncts need the font's substitutions)."""
+    font._handouts_features = KERNING_ONLY
 
 
 def embolden(font: Any, stroke: float) -> None:

@@ -73,7 +73,7 @@ MAX_LINE = 6 * inch  # longest line of running text (36 CFR 1193 advisory)
 # laying it out would take minutes. Layout stops at this page.
 MAX_PAGES = 16
 CJK_LANGUAGES = {"zh", "ja"}
-SHAPED_LANGUAGES = {"hi"}
+UNSHAPED_LANGUAGES = {"zh", "ja", "ko"}
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,11 @@ class Styles:
             # Chinese and Japanese break between characters (with kinsoku rules); Korean,
             # like the Latin scripts, between words.
             wordWrap="CJK" if lang.split("_")[0] in CJK_LANGUAGES else None,
-            # Devanagari needs HarfBuzz to form conjuncts and place vowel signs.
-            shaping=1 if lang in SHAPED_LANGUAGES else 0,
+            # HarfBuzz shapes the text: Devanagari's conjuncts and vowel signs, and the
+            # kerning of every other script (fonts.SUBSTITUTING_FAMILIES). Not Chinese,
+            # Japanese or Korean: ReportLab's CJK breaker does not shape, and their
+            # faces are read whole into HarfBuzz (tens of megabytes a worker).
+            shaping=0 if lang.split("_")[0] in UNSHAPED_LANGUAGES else 1,
         )
         self.body = base
         self.bold = ParagraphStyle("bold", base, fontName=family.face(bold=True))
