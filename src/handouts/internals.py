@@ -37,6 +37,7 @@ import sys
 import threading
 import types
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 # --- 1. start-up ---------------------------------------------------------------------------
@@ -258,8 +259,13 @@ def _shape_per_font() -> None:
     def shape_one(word):  # noqa: ANN001, ANN202
         # The features of the run's font (kerning_only), else ReportLab's own.
         first = next((frag for frag, _ in word[1:] if not hasattr(frag, "cbDefn")), None)
-        features = getattr(pdfmetrics.getFont(first.fontName), "_handouts_features", None) if first is not None else None
-        return shape_default(word) if features is None else shape_default(word, features=features)
+        if first is None:
+            return shape_default(word)
+        features = getattr(pdfmetrics.getFont(first.fontName), "_handouts_features", None)
+        if features is None:  # substitutions: glyphs without a character, numbered first
+            _hb_font(first.fontName)
+            return shape_default(word)
+        return shape_default(word, features=features)
 
     def shape_frag_word(word):  # noqa: ANN001, ANN202 (ReportLab's frag-word lists)
         parts = word[1:]
@@ -306,12 +312,12 @@ def _shape_per_font() -> None:
             rgb = colour.rgb() if colour is not None and hasattr(colour, "rgb") else (0, 0, 0)
             code = f"2 Tr {stroke * self._fontsize:.3f} w {rgb[0]:.4g} {rgb[1]:.4g} {rgb[2]:.4g} RG {code} 0 Tr"
         data = getattr(text, "__shapeData__", None)
-        if not data or not any(type(d) is _Sourced for d in data):
+        if not data or not any(isinstance(d, _Sourced) for d in data):
             return code
         # Words joined into a line keep their glyphs' data: each word's text rides on
         # its first glyph; plain characters between words (spaces) are their own text.
-        source = "".join(d.source if type(d) is _Sourced else char for char, d in zip(text, data))
-        if source == str(text):
+        source = "".join(d.source if isinstance(d, _Sourced) else char for char, d in zip(text, data))
+        if source == str(text) and type(data[0]) is not _Told:
             return code
         return f"/Span <</ActualText <FEFF{source.encode('utf-16-be').hex().upper()}>>> BDC {code} EMC"
 
@@ -389,6 +395,103 @@ class _Sourced(tuple):
     x_offset = property(lambda self: self[3])
     y_offset = property(lambda self: self[4])
     width = property(lambda self: self[5])
+
+
+# --- 11. HarfBuzz runs of a bidi paragraph -------------------------------------------------
+# The bidi paragraph (rtl.py) breaks and orders its lines itself, so it cannot use
+# ReportLab's shaping of paragraph words; it shapes each run of one face and direction
+# here, with HarfBuzz on the font ReportLab parsed (its joining, ligatures, mark
+# positions and kerning), and draws the glyphs through ReportLab's own path for shaped
+# strings (``ShapedStr`` with ``ShapeData``: the TJ adjustments and rises for marks).
+# A glyph no character maps to (a ligature, a contextual form) is encoded as a
+# private-use character (``TTFont.hbAddPrivate``, which writes the font's
+# ``charToGlyph``, ``glyphToChar`` and ``charWidths``). ReportLab numbers them in the order
+# a process meets them, so the same handout would encode differently after another one:
+# every such glyph of a font is numbered once, in glyph order, before its first shaping.
+
+#: HarfBuzz's cluster level that keeps every character's index (ReportLab's choice too).
+_MONOTONE_CHARACTERS = 1
+
+
+@dataclass(frozen=True)
+class ShapedGlyph:
+    """One glyph of a shaped run, in visual order (left to right)."""
+
+    char: str  # the character ReportLab encodes it as (the font's, or a private-use one)
+    cluster: int  # index in the run's text of the first character it draws
+    advance: float  # in 1000ths of the font size, as ReportLab's widths
+    x_offset: float
+    y_offset: float
+    width: float  # the glyph's own advance (what the PDF viewer moves by)
+    private: bool  # no character of the font maps to it: its text must be told
+
+
+def _hb_font(face: str) -> Any:
+    """The HarfBuzz font of a registered face, made once, after numbering its
+    character-less glyphs in glyph order."""
+    from reportlab.pdfbase import pdfmetrics
+
+    font = pdfmetrics.getFont(face)
+    hb_font = font.__dict__.get("_handouts_hb")
+    if hb_font is None:
+        with _LOCK:
+            hb_font = font.__dict__.get("_handouts_hb")
+            if hb_font is None:
+                hb_font = font.hbFont(1000)  # sets up font.hbAddPrivate
+                mapped = font.face.glyphToChar
+                private = [
+                    font.hbAddPrivate(hb_font.glyph_to_string(gid), gid, font.pdfScale(hb_font.get_glyph_h_advance(gid)))
+                    for gid in range(hb_font.face.glyph_count)
+                    if gid not in mapped
+                ]
+                font._handouts_private = frozenset(private)
+                font._handouts_hb = hb_font
+    return hb_font
+
+
+def shape_run(face: str, text: str, rtl: bool) -> tuple[ShapedGlyph, ...]:
+    """Shape ``text`` (logical order, one face and direction) with all of the face's
+    default features; the glyphs come back in visual order."""
+    import uharfbuzz
+    from reportlab.pdfbase import pdfmetrics
+
+    hb_font = _hb_font(face)
+    font = pdfmetrics.getFont(face)
+    buf = uharfbuzz.Buffer()
+    buf.add_str(text)
+    buf.guess_segment_properties()
+    buf.direction = "rtl" if rtl else "ltr"
+    buf.cluster_level = uharfbuzz.BufferClusterLevel(_MONOTONE_CHARACTERS)
+    uharfbuzz.shape(hb_font, buf, {})
+    scale = font.pdfScale
+    to_char, widths, private = font.face.glyphToChar, font.face.charWidths, font._handouts_private
+    out = []
+    for info, pos in zip(buf.glyph_infos, buf.glyph_positions):
+        chars = to_char[info.codepoint]  # every glyph has one: see _hb_font
+        code = chars[0]
+        out.append(ShapedGlyph(chr(code), info.cluster, scale(pos.x_advance), scale(pos.x_offset), scale(pos.y_offset), widths[code], code in private))
+    return tuple(out)
+
+
+def shaped_string(glyphs: Iterable[ShapedGlyph], source: str | None = None) -> Any:
+    """The glyphs as a string ReportLab draws with their positions; ``source`` (if
+    given) is the text the PDF's text layer gets for them, in an /ActualText span even
+    where it equals the glyphs' own characters (the span makes them one word)."""
+    from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr
+
+    glyphs = list(glyphs)
+    data: list[Any] = [ShapeData(g.cluster, g.advance, 0, g.x_offset, g.y_offset, g.width) for g in glyphs]
+    if source is not None and data:
+        data = [_Told(d, source if i == 0 else "") for i, d in enumerate(data)]
+    return ShapedStr("".join(g.char for g in glyphs), shapeData=data)
+
+
+class _Told(_Sourced):
+    """The first glyph of a run that gets its /ActualText span even when the text is the
+    glyphs' own characters (see rtl._pieces)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Told, (tuple(self), self.source))
 
 
 # --- 3. canvas operators -----------------------------------------------------------------

@@ -5,15 +5,21 @@ ReportLab 5.1 reorders right-to-left text only through ``rlbidi``, which cannot 
 installed. This flowable does what a browser does, in the order the Unicode
 Bidirectional Algorithm (UAX #9) asks for:
 
-1. **Shape** each run of Arabic into its contextual letter forms (arabic-reshaper maps
-   them to the presentation-form code points, which the Arabic font carries).
-2. **Resolve embedding levels** for the whole paragraph in logical order (python-bidi's
+1. **Resolve embedding levels** for the whole paragraph in logical order (python-bidi's
    reference implementation), with phone numbers and web addresses embedded
    left-to-right so "(555) 010-0100" never comes out backwards.
-3. **Wrap** in logical order, measuring each character in the font that draws it.
-4. **Reorder each line** on its own (rule L2) and mirror brackets at odd levels (L4).
-   Reordering the whole paragraph before wrapping would put the lines in reverse order.
-5. **Draw** the visual runs, right-aligned.
+2. **Shape** each run of one face and level (a word, mostly) with HarfBuzz, in logical
+   order and the run's direction: the font's own joining, ligatures ("في" is one glyph),
+   mark positions and kerning. Each character is as wide as the glyphs of its cluster.
+3. **Wrap** in logical order at spaces, with those widths.
+4. **Reorder each line** on its own (rule L2); HarfBuzz mirrors brackets in
+   right-to-left runs (L4). Reordering the whole paragraph before wrapping would put the
+   lines in reverse order.
+5. **Draw** each run's glyphs where the reordered line puts it, right-aligned. The text
+   layer holds the characters the font maps each glyph to (Arabic presentation forms,
+   in visual order, which PDF readers put back in reading order, as they did for the
+   presentation forms this drew before HarfBuzz); a glyph no character maps to (a
+   contextual form, a ligature of marks) gets its text in an /ActualText span.
 """
 
 from __future__ import annotations
@@ -32,10 +38,14 @@ from .fonts import JOINERS, FontStack, typeset
 from .platypus import Flowable
 
 # Shaped template text: a batch prints the same sentences for provider after provider.
-_GLYPHS: speed.Memo[tuple[m.Inline, FontStack, bool, float, bool], tuple[Glyph, ...]] = speed.Memo("rtl-glyphs", 1024)
+_GLYPHS: speed.Memo[tuple[m.Inline, FontStack, bool, float, bool], tuple[tuple[Glyph, ...], tuple[Run, ...]]] = speed.Memo(
+    "rtl-glyphs", 1024
+)
+# Shaped runs of template text (words, mostly): one shaping per word and face.
+_RUNS: speed.Memo[tuple[str, str, bool], tuple[internals.ShapedGlyph, ...]] = speed.Memo("rtl-runs", 8192)
 
+_SPACES = " \u00a0"  # a space and a no-break space: word boundaries, not shaped
 _LRE, _RLE, _PDF = "\u202a", "\u202b", "\u202c"  # left-to-right and right-to-left embeddings, and their end
-_MIRROR = str.maketrans("()[]{}<>«»‹›", ")(][}{><»«›‹")
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,17 @@ class Glyph:
     level: int = 1
     space: bool = False
     newline: bool = False
+    run: int = -1  # index of its shaped run in the paragraph's runs (-1: a space or break)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run of one face and level, shaped: its glyphs in visual order."""
+
+    face: str
+    text: str  # logical order
+    rtl: bool
+    glyphs: tuple[internals.ShapedGlyph, ...]
 
 
 def _latin_only(text: str) -> bool:
@@ -56,24 +77,34 @@ def _latin_only(text: str) -> bool:
     return "L" in kinds and not kinds & {"R", "AL"}
 
 
-def shape(text: str) -> str:
-    """Arabic letters in their joined (initial, medial, final) presentation forms."""
-    return _reshaper().reshape(text)
+def shaped(face: str, text: str, rtl: bool, remember: bool = True) -> tuple[internals.ShapedGlyph, ...]:
+    """A run shaped by HarfBuzz (kept for template text; ``remember=False`` for
+    personal text, which no memo may hold)."""
+    if not remember:
+        return internals.shape_run(face, text, rtl)
+    return _RUNS.get((face, text, rtl), lambda: internals.shape_run(face, text, rtl))
 
 
-@speed.memo("arabic-reshaper", 1)
-def _reshaper() -> Any:
-    """arabic-reshaper set up for names as typed: vowel marks kept (its default deletes
-    them); a letter alone stays the plain letter,
-    which every font draws in its isolated form (IBM Plex Sans Arabic lacks the Persian
-    yeh, keheh and jeh isolated forms, which ReportLab would draw as empty boxes); and
-    no word or sentence ligatures (ﷲ, ﷺ): a name such as "عبد الله" is spelled out."""
-    from arabic_reshaper import ArabicReshaper
-    from arabic_reshaper.ligatures import SENTENCES_LIGATURES, WORDS_LIGATURES
+def shape(text: str, stack: FontStack | None = None) -> str:
+    """The characters a right-to-left handout draws ``text`` with (its glyphs'
+    characters: Arabic presentation forms, ligatures, private-use codes for glyphs
+    without one), for seeding the document's fonts: each word shaped in the regular
+    and bold face of the family that draws its first letter."""
+    from .fonts import stack_for
 
-    config: dict[str, Any] = {"delete_harakat": False, "use_unshaped_instead_of_isolated": True}
-    config.update({name: False for name, _ in (*SENTENCES_LIGATURES, *WORDS_LIGATURES)})
-    return ArabicReshaper(configuration=config)
+    stack = stack or stack_for("ar")
+    out = []
+    for word in text.split():
+        family = stack.family_for(word[0]) or stack.base
+        rtl = _first_strong(word) != "L"
+        for bold in (False, True):
+            out.extend(g.char for g in shaped(family.face(bold=bold), word, rtl))
+    return "".join(out)
+
+
+def _punctuation(char: str) -> bool:
+    """Separators and other neutrals: no letter joins across them."""
+    return unicodedata.bidirectional(char) in ("CS", "ON", "ES", "ET")
 
 
 def _first_strong(text: str) -> str | None:
@@ -87,9 +118,11 @@ def _first_strong(text: str) -> str | None:
     return None
 
 
-def _glyphs(runs: m.Inline, stack: FontStack, bold_style: bool, size: float, rtl: bool = True) -> tuple[Glyph, ...]:
-    """Shaped glyphs with their levels, in logical order, in a paragraph that is
-    right-to-left (``rtl``) or left-to-right."""
+def _glyphs(
+    runs: m.Inline, stack: FontStack, bold_style: bool, size: float, rtl: bool = True, remember: bool = True
+) -> tuple[tuple[Glyph, ...], tuple[Run, ...]]:
+    """The characters with their levels and widths, in logical order, and their shaped
+    runs, in a paragraph that is right-to-left (``rtl``) or left-to-right."""
     logical: list[tuple[str, bool, bool]] = []  # (char, bold, newline)
     for run in runs:
         if run.newline:
@@ -97,7 +130,6 @@ def _glyphs(runs: m.Inline, stack: FontStack, bold_style: bool, size: float, rtl
         text = typeset(run.text)
         if run.keep:
             text = text.replace(" ", "\u00a0")
-        text = shape(text)
         if run.isolate:
             # A name keeps its own direction whatever surrounds it: an embedding in the
             # direction of its first letter (rule P2, as U+2068 FIRST STRONG ISOLATE
@@ -110,9 +142,17 @@ def _glyphs(runs: m.Inline, stack: FontStack, bold_style: bool, size: float, rtl
             # right as a whole: "(demo)" keeps its brackets, "(555) 010-0100" its order.
             text = _LRE + text + _PDF
         logical.extend((c, run.bold or bold_style, False) for c in text)
-    glyphs = []
+    glyphs: list[Glyph] = []
     faces: dict[tuple[str, bool], str] = {}
-    for index, level in internals.bidi_levels("".join(c for c, _, _ in logical), rtl):
+    text = "".join(c for c, _, _ in logical)
+    after = 0  # the next logical index not yet placed
+    for index, level in internals.bidi_levels(text, rtl):
+        # Rule X9 removed the joiners (boundary neutrals); shaping needs them, so they
+        # come back with the level of the character before them, in its face.
+        for skipped in range(after, index):
+            if text[skipped] in JOINERS and glyphs and not glyphs[-1].space and not glyphs[-1].newline:
+                glyphs.append(Glyph(text[skipped], glyphs[-1].face, 0.0, glyphs[-1].level))
+        after = index + 1
         char, bold, newline = logical[index]
         if newline:
             glyphs.append(Glyph("", "", 0.0, level, newline=True))
@@ -121,10 +161,39 @@ def _glyphs(runs: m.Inline, stack: FontStack, bold_style: bool, size: float, rtl
         face = faces.get(key)
         if face is None:
             face = faces[key] = (stack.family_for(char) or stack.base).face(bold=bold)
-        if char in JOINERS and ord(char) not in internals.cmap(face):
-            continue  # a joiner the font cannot draw (shaping has used it already)
-        glyphs.append(Glyph(char, face, stringWidth(char, face, size), level, space=char == " "))
-    return tuple(glyphs)
+        glyphs.append(Glyph(char, face, stringWidth(char, face, size) if char in _SPACES else 0.0, level, space=char == " "))
+    return _shape_runs(glyphs, size, remember)
+
+
+def _shape_runs(glyphs: list[Glyph], size: float, remember: bool) -> tuple[tuple[Glyph, ...], tuple[Run, ...]]:
+    """Shape each run of one face and level between spaces, and give each character
+    the advance of the glyphs of its cluster (the rest of a ligature's letters: 0)."""
+    out: list[Glyph] = []
+    runs: list[Run] = []
+    i, n = 0, len(glyphs)
+    while i < n:
+        first = glyphs[i]
+        if first.char in _SPACES or first.newline:  # drawn as they are, between runs
+            out.append(first)
+            i += 1
+            continue
+        j = i + 1
+        # Punctuation in right-to-left text is a run of its own: readers take a span's
+        # text as one word, and "الأول،" then read back as "الأول ،" (see _pieces).
+        if not (first.level % 2 and _punctuation(first.char)):
+            while j < n and (glyphs[j].face, glyphs[j].level) == (first.face, first.level) and not (
+                glyphs[j].char in _SPACES or glyphs[j].newline or (first.level % 2 and _punctuation(glyphs[j].char))
+            ):
+                j += 1
+        text = "".join(g.char for g in glyphs[i:j])
+        shaped_run = Run(first.face, text, first.level % 2 == 1, shaped(first.face, text, first.level % 2 == 1, remember))
+        widths = [0.0] * len(text)
+        for glyph in shaped_run.glyphs:
+            widths[glyph.cluster] += glyph.advance * size / 1000
+        out.extend(Glyph(g.char, g.face, w, g.level, run=len(runs)) for g, w in zip(glyphs[i:j], widths))
+        runs.append(shaped_run)
+        i = j
+    return tuple(out), tuple(runs)
 
 
 class BidiParagraph(Flowable):
@@ -140,6 +209,7 @@ class BidiParagraph(Flowable):
         glyphs: list[Glyph] | None = None,
         personal: bool = False,
         rtl: bool = True,
+        shaped_runs: tuple[Run, ...] = (),
     ) -> None:
         super().__init__()
         self.runs = runs
@@ -147,16 +217,21 @@ class BidiParagraph(Flowable):
         self.stack = stack
         self.personal = personal  # holds personal text: shaped and drawn afresh, never kept
         self.rtl = rtl
-        self.glyphs = glyphs if glyphs is not None else self._glyphs()
+        if glyphs is None:
+            glyphs, shaped_runs = self._glyphs()
+        self.glyphs = glyphs
+        self.shaped_runs = shaped_runs  # what Glyph.run indexes (shared by a split's parts)
         self.lines: list[tuple[int, int]] = []
 
     # -- building ----------------------------------------------------------------------------
-    def _glyphs(self) -> list[Glyph]:
+    def _glyphs(self) -> tuple[list[Glyph], tuple[Run, ...]]:
         bold_style = self.style.fontName == self.stack.base.face(bold=True)
         args = (self.runs, self.stack, bold_style, self.style.fontSize, self.rtl)
         if self.personal:
-            return list(_glyphs(*args))
-        return list(_GLYPHS.get(args, lambda: _glyphs(*args)))
+            glyphs, shaped_runs = _glyphs(*args, remember=False)
+        else:
+            glyphs, shaped_runs = _GLYPHS.get(args, lambda: _glyphs(*args))
+        return list(glyphs), shaped_runs
 
     def getPlainText(self) -> str:
         return "".join(g.char for g in self.glyphs)
@@ -199,8 +274,8 @@ class BidiParagraph(Flowable):
             if fit < 2:
                 return []
         cut = self.lines[fit][0]
-        first = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[:cut], self.personal, self.rtl)
-        rest = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[cut:], self.personal, self.rtl)
+        first = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[:cut], self.personal, self.rtl, self.shaped_runs)
+        rest = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[cut:], self.personal, self.rtl, self.shaped_runs)
         return [first, rest]
 
     def getSpaceBefore(self) -> float:
@@ -213,7 +288,7 @@ class BidiParagraph(Flowable):
         return [sum(g.width for g in self._visual(s, e)) for s, e in self.lines]
 
     def _visual(self, start: int, end: int) -> list[Glyph]:
-        """One line in display order (UAX #9 rules L1, L2 and L4)."""
+        """One line in display order (UAX #9 rules L1 and L2; HarfBuzz mirrors)."""
         line = [g for g in self.glyphs[start:end] if not g.newline]
         while line and line[-1].space:  # L1: trailing spaces do not count or show
             line.pop()
@@ -235,17 +310,11 @@ class BidiParagraph(Flowable):
                     i = j
                 else:
                     i += 1
-        out = []
-        for k in order:
-            g = line[k]
-            if g.level % 2:  # L4: mirrored brackets in right-to-left runs
-                g = Glyph(g.char.translate(_MIRROR), g.face, g.width, g.level)
-            out.append(g)
-        return out
+        return [line[k] for k in order]
 
-    def _runs(self) -> list[list[tuple[float, str, str]]]:
-        """Per line, the runs to draw: (x, face, text) in visual order. Worked out once
-        per width; a shared paragraph is drawn in handout after handout."""
+    def _runs(self) -> list[list[tuple[float, str, Any]]]:
+        """Per line, the pieces to draw: (x, face, shaped string) in visual order.
+        Worked out once per width; a shared paragraph is drawn in handout after handout."""
         cached = self.__dict__.get("_runs_for")
         if cached is not None and cached[0] == self.width:
             return cached[1]
@@ -260,16 +329,21 @@ class BidiParagraph(Flowable):
                 x = (self.width - line_w) / 2
             else:
                 x = self.width - line_w
-            runs = []
+            pieces: list[tuple[float, str, Any]] = []
             i = 0
-            while i < len(visual):  # one run per face
-                j = i
-                while j < len(visual) and visual[j].face == visual[i].face:
-                    j += 1
-                runs.append((x, visual[i].face, "".join(g.char for g in visual[i:j])))
+            while i < len(visual):  # one shaped run at a time
+                j = i + 1
+                if visual[i].run >= 0:
+                    while j < len(visual) and visual[j].run == visual[i].run:
+                        j += 1
+                    pieces.extend(_pieces(x, self.shaped_runs[visual[i].run], style.fontSize))
+                else:  # spaces are drawn (readers take a drawn space for a word break)
+                    while j < len(visual) and visual[j].run < 0 and visual[j].face == visual[i].face:
+                        j += 1
+                    pieces.append((x, visual[i].face, "".join(g.char for g in visual[i:j])))
                 x += sum(g.width for g in visual[i:j])
                 i = j
-            out.append(runs)
+            out.append(pieces)
         self._runs_for = (self.width, out)
         return out
 
@@ -290,9 +364,50 @@ class BidiParagraph(Flowable):
         canv.saveState()
         canv.setFillColor(style.textColor)
         y = self.height - style.fontSize
-        for runs in self._runs():
-            for x, face, text in runs:
+        for pieces in self._runs():
+            for x, face, text in pieces:
                 canv.setFont(face, style.fontSize, style.leading)
                 canv.drawString(x, y, text)
             y -= style.leading
         canv.restoreState()
+
+
+def _pieces(x: float, run: Run, size: float) -> list[tuple[float, str, Any]]:
+    """A shaped run as strings to draw from ``x``, with what the text layer reads.
+
+    Readers rebuild a line's text from where its glyphs sit (poppler, as pdftotext and
+    most viewers): a gap of a tenth of an em inside a word is a space to them, and a
+    mark moved right of its letter's origin comes before it. HarfBuzz's positions have
+    both (Plex Sans Arabic kerns "أ" 0.14 em away from a following "ك"): 11 of 870
+    words of an Arabic handout read back split or with a vowel mark misplaced. So a
+    right-to-left run is drawn inside one /ActualText span holding its glyphs'
+    characters in visual order, each mark before its letter, as the presentation forms
+    drawn before HarfBuzz were: the same text as without the span (and as every
+    reader got before), which poppler now takes as one word. (Logical-order text in the
+    span comes out reversed: poppler orders the span's text as it orders glyphs.) A
+    glyph no character maps to gets its cluster's letters, in visual order too. A
+    left-to-right run gets a span with its text only where its glyphs do not spell it.
+    Joiners are not drawn."""
+    glyphs = [g for g in run.glyphs if not (run.text[g.cluster] in JOINERS and g.advance == 0)]
+    if not glyphs:
+        return []
+    clusters = sorted({g.cluster for g in glyphs})
+    ends = {c: next((d for d in clusters if d > c), len(run.text)) for c in clusters}
+    private = {g.cluster for g in glyphs if g.private}
+
+    if run.rtl:
+        if len(glyphs) == 1 and not private:  # a mark of punctuation: its (mirrored) glyph
+            return [(x, run.face, internals.shaped_string(glyphs))]
+        text, seen = [], set()
+        for g in glyphs:
+            if g.cluster not in private:
+                text.append(g.char)
+            elif g.cluster not in seen:
+                text.append(run.text[g.cluster : ends[g.cluster]][::-1])
+            seen.add(g.cluster)
+        return [(x, run.face, internals.shaped_string(glyphs, "".join(text)))]
+    # Left to right: the glyphs' characters if they spell the text (kerned Latin),
+    # else the text in a span (Devanagari's reordered vowel signs, conjuncts).
+    plain = "".join(c for c in run.text if c not in JOINERS)
+    drawn = "".join(g.char for g in glyphs)
+    return [(x, run.face, internals.shaped_string(glyphs, None if drawn == plain and not private else plain))]
