@@ -22,8 +22,13 @@ ReportLab
      copy of them before a split, which changes them in place);
   8. ``ImageReader._image``: the Pillow image behind a logo, for grayscale.
   10. ``paragraph.shapeFragWord`` (the name paragraph.py imported): a word set in two
-     fonts is shaped one font run at a time, and ``PDFTextObject._formatText``: shaped
-     text is drawn inside an /ActualText span holding the text it was shaped from.
+     fonts is shaped one font run at a time, with the features of its font (kerning
+     only for faces that need no substitution), and ``PDFTextObject._formatText``:
+     shaped text is drawn inside an /ActualText span holding the text it was shaped from;
+  11. ``TTFont.hbFont`` / ``hbAddPrivate`` / ``pdfScale``, ``TTFontFace.glyphToChar`` /
+     ``charWidths``, ``ShapedStr`` and ``ShapeData``: runs of the bidi paragraph shaped
+     by HarfBuzz and drawn through ReportLab's shaped-string path; glyphs without a
+     character numbered in glyph order.
 python-bidi
   9. ``bidi.algorithm``'s rule functions: embedding levels of a whole paragraph in
      logical order, before line breaking (its public API reorders a single line).
@@ -409,10 +414,6 @@ class _Sourced(tuple):
 # a process meets them, so the same handout would encode differently after another one:
 # every such glyph of a font is numbered once, in glyph order, before its first shaping.
 
-#: HarfBuzz's cluster level that keeps every character's index (ReportLab's choice too).
-_MONOTONE_CHARACTERS = 1
-
-
 @dataclass(frozen=True)
 class ShapedGlyph:
     """One glyph of a shaped run, in visual order (left to right)."""
@@ -449,6 +450,9 @@ def _hb_font(face: str) -> Any:
     return hb_font
 
 
+_ALPHABETS = frozenset({"Latn", "Grek", "Cyrl"})
+
+
 def shape_run(face: str, text: str, rtl: bool) -> tuple[ShapedGlyph, ...]:
     """Shape ``text`` (logical order, one face and direction) with all of the face's
     default features; the glyphs come back in visual order."""
@@ -461,8 +465,12 @@ def shape_run(face: str, text: str, rtl: bool) -> tuple[ShapedGlyph, ...]:
     buf.add_str(text)
     buf.guess_segment_properties()
     buf.direction = "rtl" if rtl else "ltr"
-    buf.cluster_level = uharfbuzz.BufferClusterLevel(_MONOTONE_CHARACTERS)
-    uharfbuzz.shape(hb_font, buf, {})
+    # Every character keeps its own cluster index (ReportLab's choice too): widths go
+    # to characters, and a ligature's or a mark's text can be told.
+    buf.cluster_level = uharfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
+    # Latin, Greek and Cyrillic letters (a name, "Botox" in an Arabic line) are kerned
+    # and not joined into ligatures, as in every other paragraph (KERNING_ONLY).
+    uharfbuzz.shape(hb_font, buf, KERNING_ONLY if buf.script in _ALPHABETS else {})
     scale = font.pdfScale
     to_char, widths, private = font.face.glyphToChar, font.face.charWidths, font._handouts_private
     out = []
