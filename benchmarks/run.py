@@ -41,7 +41,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PROVIDERS_50 = HERE / "providers-50.csv"
-GROUPS = ("startup", "batch", "floor")
+GROUPS = ("startup", "batch", "floor", "shaping")
+SHAPED = ("en", "ru", "vi", "ar")  # the shaping rows' languages (issue 14: kerning, Arabic)
 POLL_S = 0.05  # how often a batch's processes are read from /proc
 
 
@@ -410,6 +411,36 @@ def floor_per_handout(count: int) -> tuple[float, float]:
     return ours, floor
 
 
+def per_language(count: int) -> dict[str, tuple[float, float]]:
+    """Per language of :data:`SHAPED`: the in-process build time of the first handout
+    of a process (every paragraph shaped, broken and drawn afresh; the templates
+    compiled and fonts read before, by a handout in another language), and of a batch
+    handout after it (warm, a new provider each). Runs in the Python of the
+    installation measured (see ``--perlanguage``)."""
+    from dataclasses import replace
+
+    from handouts.config import Provider, load_clinic
+    from handouts.pipeline import build, make_request
+
+    clinic = load_clinic(None)
+    with PROVIDERS_50.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    build(make_request(clinic, "botox-migraine", "es", "dr-rivera"))  # start-up paid elsewhere
+    out = {}
+    for lang in SHAPED:
+        request = make_request(clinic, "botox-neck", lang, "dr-rivera")
+        start = time.perf_counter()
+        build(request)
+        first = time.perf_counter() - start
+        start = time.perf_counter()
+        for i in range(count):
+            row = rows[i % len(rows)]
+            provider = Provider(row["id"], f"{row['name']}, {row['credentials']}", row["phone"], ("botox-neck",))
+            build(replace(request, provider=provider, clinic=replace(request.clinic, providers=(provider,))))
+        out[lang] = (first, (time.perf_counter() - start) / count)
+    return out
+
+
 _DEMO = (
     "import pathlib, handouts\n"
     "try:\n"
@@ -434,15 +465,22 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(GROUPS), metavar="GROUPS",
                         help=f"comma-separated groups to measure, of {', '.join(GROUPS)} (default: all). "
                              "startup: --help, cold generate, callgrind, PDF size; batch: every `handouts batch` row; "
-                             "floor: in-process build vs plain ReportLab")
+                             "floor: in-process build vs plain ReportLab; "
+                             "shaping: in-process build per handout in en/ru/vi/ar (run it with --handouts "
+                             "for the code before a change, for a before/after)")
     parser.add_argument("--handouts", default=default_handouts(), metavar="PATH",
                         help="the handouts executable to measure (default: the one beside this Python, else on PATH); "
                              "in-process rows use the Python it runs with")
     parser.add_argument("--inprocess", type=int, metavar="N", help=argparse.SUPPRESS)  # floor_per_handout(N), in the target
+    parser.add_argument("--perlanguage", type=int, metavar="N", help=argparse.SUPPRESS)  # per_language(N), in the target
     args = parser.parse_args()
     if args.inprocess:
         ours, floor = floor_per_handout(args.inprocess)
         print(ours, floor)
+        return None
+    if args.perlanguage:
+        for lang, (first, warm) in per_language(args.perlanguage).items():
+            print(lang, first, warm)
         return None
     groups = {g.strip() for g in args.only.split(",") if g.strip()}
     if not groups or groups - set(GROUPS):
@@ -556,6 +594,26 @@ def main() -> None:
             ]
         except ValueError:
             rows.append(("in-process build vs plain ReportLab floor", f"not measured: {last_line(floor_run.stderr)}", ""))
+
+    if "shaping" in groups:
+        note("shaping: in-process build per handout, en/ru/vi/ar")
+        # The median of a few processes: the first handout of a language is made once
+        # per process.
+        runs = [in_target(python, [str(Path(__file__).resolve()), "--perlanguage", str(10 if args.quick else 30)])
+                for _ in range(3 if args.quick else 5)]
+        measured: dict[str, list[tuple[float, float]]] = {}
+        for run in runs:
+            for line in run.stdout.splitlines():
+                lang, first, warm = line.split()
+                measured.setdefault(lang, []).append((float(first), float(warm)))
+        if not measured:
+            rows.append(("in-process build per language", f"not measured: {last_line(runs[-1].stderr)}", ""))
+        for lang in SHAPED:
+            if lang in measured:
+                first = statistics.median(f for f, _ in measured[lang])
+                warm = statistics.median(w for _, w in measured[lang])
+                rows.append((f"in-process build, botox-neck `{lang}`: first of its language in a process / a batch handout after it",
+                             f"{first * 1000:.0f} ms / {warm * 1000:.1f} ms", ""))
 
     print(f"Machine: {machine()}")
     print(f"Measured: {handouts} ({version}; Python {python})")

@@ -306,3 +306,90 @@ def test_a_synthetic_bold_face_is_a_face_of_its_own_drawn_filled_and_stroked():
         canvas.drawString(10, 700, "立即求助")
 
     assert b"2 Tr" in _content(draw)
+
+
+# --- kerning only, HarfBuzz runs of the bidi paragraph (sections 10 and 11) ------------------
+
+
+def test_latin_faces_are_kerned_without_ligatures():
+    # Fira Sans has an "fi" ligature; it would be one glyph for two letters.
+    import subprocess
+
+    from reportlab.lib.styles import ParagraphStyle
+
+    from handouts.platypus import Paragraph
+
+    fira = next(f for f in _stack("ru").families if f.name == "Fira Sans")
+    style = ParagraphStyle("t", fontName=fira.face(), fontSize=12, leading=15, shaping=1)
+    para = Paragraph("Your office file", style)
+    para.wrap(300, 100)
+    stream = _content(lambda canvas: para.drawOn(canvas, 10, 700))
+    assert b"TJ" in stream and b"/ActualText" not in stream  # kerned ("Yo"), each glyph its letter
+    pdf = _pdf(lambda canvas: para.drawOn(canvas, 10, 700))
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "Your office file" in text
+
+
+def test_a_run_is_shaped_with_the_fonts_ligatures_and_positions():
+    from handouts.internals import shape_run
+
+    face = _stack("ar").base.face()
+    (glyph,) = shape_run(face, "في", rtl=True)
+    assert glyph.char == "\ufc32" and not glyph.private and glyph.cluster == 0
+    glyphs = shape_run(face, "يُحقن", rtl=True)
+    assert [g.cluster for g in glyphs] == [4, 3, 2, 1, 0]  # visual order
+    mark = glyphs[3]
+    assert mark.char == "\u064f" and mark.advance == 0 and mark.y_offset > 0  # the damma sits above
+
+
+def test_glyphs_without_a_character_are_numbered_alike_in_every_process(tmp_path):
+    # "خارج" takes two contextual forms no character maps to: private-use codes, the
+    # same whichever text a process shaped first.
+    code = (
+        "import handouts\n"
+        "from handouts.fonts import stack_for\n"
+        "from handouts.internals import shape_run\n"
+        "face = stack_for('ar').base.face()\n"
+        "first = {first!r}\n"
+        "if first: shape_run(face, first, True)\n"
+        "print([hex(ord(g.char)) for g in shape_run(face, 'خارج', True) if g.private])\n"
+    )
+    runs = {_python(code.format(first=first), tmp_path) for first in ("", "تدلٍّ", "نقاط مهمة")}
+    assert len(runs) == 1 and "0xe" in runs.pop()
+
+
+def test_a_told_run_gets_its_span_even_when_its_text_is_its_glyphs():
+    from handouts.internals import shape_run, shaped_string
+
+    face = _stack("ar").base.face()
+    glyphs = shape_run(face, "نقاط", rtl=True)
+    plain, told = shaped_string(glyphs), shaped_string(glyphs, "".join(g.char for g in glyphs))
+
+    def draw(text):  # noqa: ANN001, ANN202
+        def on(canvas) -> None:  # noqa: ANN001
+            canvas.setFont(face, 12)
+            canvas.drawString(10, 700, text)
+
+        return on
+
+    assert b"/ActualText" not in _content(draw(plain))
+    assert b"/ActualText" in _content(draw(told))
+
+
+def _stack(language: str):  # noqa: ANN201
+    from handouts.fonts import stack_for
+
+    return stack_for(language)
+
+
+def _pdf(draw) -> bytes:  # noqa: ANN001
+    from io import BytesIO
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = BytesIO()
+    canvas = Canvas(buffer, invariant=1)
+    draw(canvas)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

@@ -36,12 +36,14 @@ python-bidi
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import importlib.util
 import re
 import sys
 import threading
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -266,10 +268,15 @@ def _shape_per_font() -> None:
         first = next((frag for frag, _ in word[1:] if not hasattr(frag, "cbDefn")), None)
         if first is None:
             return shape_default(word)
-        features = getattr(pdfmetrics.getFont(first.fontName), "_handouts_features", None)
+        font = pdfmetrics.getFont(first.fontName)
+        features = getattr(font, "_handouts_features", None)
         if features is None:  # substitutions: glyphs without a character, numbered first
             _hb_font(first.fontName)
             return shape_default(word)
+        if len(word) == 2:  # one piece of text in one font: most words
+            kerned = _kerned(word, font, features)
+            if kerned is not None:
+                return kerned
         return shape_default(word, features=features)
 
     def shape_frag_word(word):  # noqa: ANN001, ANN202 (ReportLab's frag-word lists)
@@ -286,7 +293,19 @@ def _shape_per_font() -> None:
             else:
                 runs.append([(frag, text)])
         if len(runs) == 1:
-            return _with_sources(shape_one(word), parts)
+            memo = _WORDS.get()
+            if memo is None or len(parts) != 1:
+                return _with_sources(shape_one(word), parts)
+            frag, text = parts[0]
+            if type(text) is not str:  # shaped before (a paragraph split and wrapped again)
+                return _with_sources(shape_one(word), parts)
+
+            def make() -> tuple[float, Any] | None:
+                result = _with_sources(shape_one(word), parts)
+                return None if result is word else (result[0], result[1][1])
+
+            known = memo((frag.fontName, frag.fontSize, text), make)
+            return word if known is None else makeShapedFragWord(word)([known[0], (frag, known[1])])
         width = 0.0
         items: list[Any] = []
         shaped = False
@@ -349,6 +368,70 @@ def kerning_only(font: Any) -> None:
     font._handouts_features = KERNING_ONLY
 
 
+#: The memo of shaped words for the paragraph being wrapped, if it may keep them (a
+#: shared paragraph of template text; never one holding personal text): see
+#: :func:`remembering_words`.
+_WORDS: contextvars.ContextVar[Callable[[Hashable, Callable[[], Any]], Any] | None] = contextvars.ContextVar("words", default=None)
+
+
+@contextlib.contextmanager
+def remembering_words(memo: Callable[[Hashable, Callable[[], Any]], Any] | None) -> Iterator[None]:
+    """Shape the words of paragraphs wrapped inside this block through ``memo(key,
+    make)`` (keyed on font, size and text; the speed layer's): a paragraph is wrapped at
+    several widths, and platypus shapes every word again each time."""
+    token = _WORDS.set(memo)
+    try:
+        yield
+    finally:
+        _WORDS.reset(token)
+
+
+def _kerned(word: Any, font: Any, features: dict[str, bool]) -> Any:
+    """What ReportLab's ``shapeFragWord`` makes of a word of one piece in a face shaped
+    for its kerning alone, without what it does per call and per glyph for
+    substitutions (a HarfBuzz font made anew, each glyph's name looked up): shaping every
+    word of a handout this way took half the time. None when a glyph has no character
+    (ReportLab's own path numbers it)."""
+    import uharfbuzz
+    from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr, makeShapedFragWord
+
+    frag, text = word[1]
+    if type(text) is not str:  # shaped before (a paragraph split and wrapped again)
+        return None
+    if not text:
+        return word
+    hb_font = font.__dict__.get("_handouts_hb_plain")
+    if hb_font is None:
+        hb_font = font._handouts_hb_plain = uharfbuzz.Font(font.hbFace)
+    buf = uharfbuzz.Buffer()
+    buf.add_str(text)
+    buf.guess_segment_properties()
+    buf.cluster_level = uharfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
+    uharfbuzz.shape(hb_font, buf, features)
+    to_char, widths, scale = font.face.glyphToChar, font.face.charWidths, font.pdfScale
+    size = frag.fontSize / 1000
+    chars, data = [], []
+    width = 0.0
+    shaped = changed = False
+    for i, (info, pos) in enumerate(zip(buf.glyph_infos, buf.glyph_positions)):
+        codes = to_char.get(info.codepoint)
+        if not codes:
+            return None
+        code = codes[0]
+        char = chr(code)
+        x_advance, x_offset, y_offset = scale(pos.x_advance), scale(pos.x_offset), scale(pos.y_offset)
+        width += x_advance * size
+        same = i < len(text) and text[i] == char
+        # ReportLab's tests, in its order (a glyph moved, or added, or its advance changed).
+        shaped = shaped or x_offset != 0 or y_offset != 0 or i >= len(text) or (same and x_advance != widths[code])
+        changed = changed or shaped or not same
+        chars.append(char)
+        data.append(ShapeData(info.cluster, x_advance, scale(pos.y_advance), x_offset, y_offset, widths[code]))
+    if not changed:
+        return word
+    return makeShapedFragWord(word)([width, (frag, ShapedStr("".join(chars), shapeData=data))])
+
+
 def embolden(font: Any, stroke: float) -> None:
     """Mark a font, before it is registered, to be drawn as synthetic bold (outline
     stroke in em; see the text hook above): our own attribute on the TTFont. Its face
@@ -367,6 +450,8 @@ def _with_sources(word: Any, parts: list[Any]) -> Any:
         return word  # shaped before (a paragraph wrapped again): its glyphs know their text
     text = "".join(t for _, t in parts)
     items = word[1:]
+    if "".join(t for _, t in items) == text:
+        return word  # each glyph is its own character (kerned Latin): the text as drawn
     starts = [min((d.cluster for d in getattr(t, "__shapeData__", None) or () if d.cluster >= 0), default=None) for _, t in items]
     for index, (_, shaped) in enumerate(items):
         if not isinstance(shaped, ShapedStr) or starts[index] is None:

@@ -25,7 +25,10 @@ memo                        key                                   value
 ``styles``                  font stack, palette, sizes, language  paragraph styles
 ``paragraphs``              text runs + every style value +       laid-out paragraph
                             font stack                            (:mod:`.paragraphs`)
-``rtl-glyphs``              runs + font stack + style             shaped Arabic glyphs
+``rtl-glyphs``, ``rtl-runs``  runs + font stack + style; a run's  shaped glyphs of bidi
+                            face, text and direction              paragraphs
+``shaped-words``            font, size and text of a word of a    its HarfBuzz glyphs and
+                            shared paragraph                      width
 ``font-runs``, ``characters``,  text (+ font stack)               font runs, characters
 ``shaped-characters``
 ``font-subsets``            font file + characters (or glyphs)    compressed subset

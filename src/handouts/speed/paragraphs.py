@@ -21,6 +21,9 @@ from . import Memo, enabled, replay
 
 #: Laid-out paragraphs of template text (several procedures and languages' worth).
 PARAGRAPHS: Memo[tuple[Any, ...], Flowable] = Memo("paragraphs", 512)
+#: Words of template text shaped by HarfBuzz: (font, size, text) -> (width, glyphs), or
+#: None for a word shaping leaves as it is.
+WORDS: Memo[Any, Any] = Memo("shaped-words", 8192)
 
 _STYLE_FIELDS = (
     "fontName", "fontSize", "leading", "alignment", "wordWrap", "shaping", "spaceBefore", "spaceAfter",
@@ -60,7 +63,8 @@ class CachedParagraph(TextParagraph):
         if known is not None:
             self.__dict__.update(known)
             return self.width, self.height
-        super().wrap(availWidth, availHeight)
+        with internals.remembering_words(WORDS.get if enabled() else None):
+            super().wrap(availWidth, availHeight)
         if len(layouts) < 8:
             layouts[availWidth] = {name: self.__dict__[name] for name in internals.PARAGRAPH_LAYOUT}
         return self.width, self.height
