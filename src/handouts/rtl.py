@@ -93,7 +93,7 @@ def shape(text: str, stack: FontStack | None = None) -> str:
     from .fonts import stack_for
 
     stack = stack or stack_for("ar")
-    out = []
+    out: list[str] = []
     for word in text.split():
         family = stack.family_for(word[0]) or stack.base
         rtl = _first_strong(word) != "L"
