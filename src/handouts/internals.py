@@ -24,6 +24,11 @@ ReportLab
   10. ``paragraph.shapeFragWord`` (the name paragraph.py imported): a word set in two
      fonts is shaped one font run at a time, and ``PDFTextObject._formatText``: shaped
      text is drawn inside an /ActualText span holding the text it was shaped from.
+  11. tagged PDF: ``PDFDocument.thisPageName``'s naming of pages (``Page1``), the
+     ``__NoDefault__`` list a ``PDFPage`` formats its entries from (``/StructParents`` and
+     ``/Tabs`` are not in it), and ``ttfonts.makeToUnicodeCMap`` (looked up by name when
+     a subset is written): presentation forms and ligatures map to the letters they
+     stand for, so copied or searched Arabic reads as plain letters.
 python-bidi
   9. ``bidi.algorithm``'s rule functions: embedding levels of a whole paragraph in
      logical order, before line breaking (its public API reorders a single line).
@@ -235,6 +240,7 @@ def import_platypus() -> None:
         _import_paragraph()  # does nothing if something imported it already (svglib)
         _extend_kinsoku()
         _shape_per_font()
+        _to_unicode_letters()
         _HOOKED = True
 
 
@@ -451,10 +457,18 @@ def compress(data: bytes) -> bytes:
 # --- 6. page count in footers ---------------------------------------------------------------
 
 
-def numbered_canvas(draw_footer: Callable[[Any, int, int], None], lang: str, font: str, on_start: Callable[[Any], None] | None = None) -> type:
+def numbered_canvas(
+    draw_footer: Callable[[Any, int, int], None],
+    lang: str,
+    font: str,
+    on_start: Callable[[Any], None] | None = None,
+    on_shown: Callable[[Any, int], None] | None = None,
+    on_save: Callable[[Any, int], None] | None = None,
+) -> type:
     """A Canvas class that draws each page's footer once the page count is known
     (``draw_footer(canvas, page, total)``): pages are kept until save, as in
-    ReportLab's own recipe."""
+    ReportLab's own recipe. ``on_shown(canvas, page)`` runs once each page is added to
+    the document, ``on_save(canvas, total)`` before the document is written."""
     from reportlab.pdfgen.canvas import Canvas
 
     class NumberedCanvas(Canvas):
@@ -476,7 +490,12 @@ def numbered_canvas(draw_footer: Callable[[Any, int, int], None], lang: str, fon
             for state in self._pages:
                 self.__dict__.update(state)
                 draw_footer(self, self._pageNumber, total)
+                number = self._pageNumber
                 Canvas.showPage(self)
+                if on_shown is not None:
+                    on_shown(self, number)
+            if on_save is not None:
+                on_save(self, total)
             Canvas.save(self)
 
     return NumberedCanvas
@@ -543,3 +562,65 @@ def bidi_levels(text: str, rtl: bool = True) -> list[tuple[int, int]]:
 def replay(canv: Any, code: Iterable[str]) -> None:
     """Append recorded operators to the current page."""
     operators(canv).extend(code)
+
+
+# --- 11. tagged PDF -------------------------------------------------------------------------
+
+
+def page_reference(number: int) -> Any:
+    """A reference to page ``number`` (from 1) of a document: ReportLab names page
+    objects ``Page1``, ``Page2``... when it adds them (``PDFDocument.thisPageName``)."""
+    from reportlab.pdfbase.pdfdoc import PDFObjectReference
+
+    return PDFObjectReference(f"Page{number}")
+
+
+def set_last_page_entries(canv: Any, entries: dict[str, Any]) -> None:
+    """Add entries to the dictionary of the page shown last. A PDFPage writes only the
+    keys its ``__NoDefault__`` class list names; this page gets its own longer list."""
+    page = canv._doc.Pages.pages[-1]  # noqa: SLF001
+    names = list(type(page).__NoDefault__)
+    for key, value in entries.items():
+        setattr(page, key, value)
+        if key not in names:
+            names.append(key)
+    page.__NoDefault__ = names
+
+
+def _to_unicode_letters() -> None:
+    """Write ToUnicode maps in which a presentation form (Arabic letter forms, the
+    lam-alef ligature) or a Latin ligature maps to the letters it stands for (its NFKC
+    form): copy, search and screen readers then get "الرقبة", not U+FEDF U+FEE7...
+    ReportLab maps each code to the character drawn."""
+    import unicodedata
+
+    from reportlab.pdfbase import ttfonts
+
+    original = ttfonts.makeToUnicodeCMap
+    if getattr(original, "_handouts", False):
+        return
+
+    def letters(codepoint: int) -> str:
+        char = chr(codepoint)
+        if 0xFB00 <= codepoint <= 0xFDFF or 0xFE70 <= codepoint <= 0xFEFF:
+            plain = unicodedata.normalize("NFKC", char).strip()
+            if plain and plain != char and not any(0xFB00 <= ord(c) <= 0xFEFF for c in plain):
+                # An Arabic ligature's letters in the order they sit in the glyph, right
+                # to left: readers (poppler) share a glyph's width among its letters from
+                # the left, then read a right-to-left line from the right.
+                return plain[::-1] if codepoint >= 0xFB50 else plain
+        return char
+
+    def make(fontname: str, subset: list[int]) -> str:  # ReportLab's signature
+        cmap = original(fontname, subset)
+        mapped = {i: letters(v) for i, v in enumerate(subset)}
+        if all(len(text) == 1 and ord(text) == subset[i] for i, text in mapped.items()):
+            return cmap
+        lines = cmap.split("\n")
+        start = lines.index(f"{len(subset)} beginbfchar") + 1
+        for i, text in mapped.items():
+            lines[start + i] = "<%02X> <%s>" % (i, text.encode("utf-16-be").hex().upper())
+        return "\n".join(lines)
+
+    make._handouts = True  # type: ignore[attr-defined]
+    ttfonts.makeToUnicodeCMap = make

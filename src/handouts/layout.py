@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from contextlib import nullcontext
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
@@ -21,7 +22,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 
-from . import internals, speed
+from . import internals, speed, tagging
 from . import model as m
 from .brand import (
     LOGO_BOX_INCHES,
@@ -38,6 +39,7 @@ from .errors import ContentError
 from .flowables import (
     Cell,
     Diary,
+    InLanguage,
     Marked,
     Row,
     Rules,
@@ -48,10 +50,10 @@ from .flowables import (
     TimelineChart,
     TwoColumns,
 )
-from .fonts import ASCII, SHAPED_FAMILIES, FontStack, covering, seed, typeset, use_italics
+from .fonts import ASCII, SHAPED_FAMILIES, FontFamily, FontStack, covering, seed, typeset, use_italics
 from .platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer
 from .speed.paragraphs import CachedParagraph, shared, style_key
-from .typography import NBSP, SHORT, keep_together
+from .typography import NBSP, SHORT, keep_together, sentences
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -296,8 +298,9 @@ class Builder:
 
     def items(self, block: m.ItemList) -> list[Flowable]:
         out: list[Flowable] = []
+        group = object()  # the items are one list in the structure tree
         for item in block.items:
-            out.append(Marked(self.para(item, self.s.item), block.kind, self.gutter, self.p.heading, self.s.rtl))
+            out.append(Marked(self.para(item, self.s.item), block.kind, self.gutter, self.p.heading, self.s.rtl, group))
         return out
 
     def blocks(self, blocks: tuple[m.Block, ...], width: float) -> list[Flowable]:
@@ -365,21 +368,21 @@ class Builder:
             icon = TierHeader("emergency", self.s.para(block.action_title, self.s.tier_title), None, alert, self.s.rtl)
             right = (icon, Spacer(1, 6), *(self.para(a.runs, self.s.bold) for a in actions))
             row.append(Cell(right, width - left_w, pad, fill=self.p.accent_tint, frame=(GRAY_TIER_RULES["emergency"] if self.grayscale else 2.0, alert)))
-        return Row(row[::-1] if self.s.rtl else row)
+        return Row(row[::-1] if self.s.rtl else row, role="Sect", rtl=self.s.rtl)
 
     def timeline(self, block: m.Timeline) -> Flowable:
         style = self.s.timeline_row
-        rows = [
-            (self.para(bold_then(s.label, (m.Run(self.colon), *s.when)), style), s.start, s.end)
-            for s in block.milestones
-        ]
+        lines = [bold_then(s.label, (m.Run(self.colon), *s.when)) for s in block.milestones]
+        rows = [(self.para(line, style), s.start, s.end) for line, s in zip(lines, block.milestones)]
+        # Read as its milestones in words (the bars add nothing the words do not say).
+        alt = sentences([m.plain(fill(line, self.fills)) for line in lines], self.s.lang)
         ticks = [(day, self.s.para(label, self.s.small)) for day, label in block.ticks]
         axis = self.s.para(block.axis_label, self.s.timeline_axis) if block.axis_label else None
         colours = (self.p.primary, mix(self.p.primary, white, 0.85), mix(self.p.muted, white, 0.4))
         # Without a visit date the weeks are relative: each milestone gets a line to write
         # its date on.
         write_in = 0.0 if "visit_date" in self.fills else self.s.body.fontSize * 6
-        return TimelineChart(rows, ticks, axis, colours, self.s.rtl, write_in=write_in, rule=self.p.muted)
+        return TimelineChart(rows, ticks, axis, colours, self.s.rtl, write_in=write_in, rule=self.p.muted, alt=alt)
 
     def tier(self, tier: m.Tier, width: float) -> Flowable:
         """A side-effect tier: coloured header with icon and words, items in a box."""
@@ -415,15 +418,15 @@ class Builder:
         for label, value in block.rows:
             rows.append(self.para(bold_then(label + self.colon.rstrip(), (m.Run(" "), *one_line(value))), row_style))
         if not qr_size:
-            return Stack(rows)
+            return Stack(rows, role="L")
         # The QR code sits beside the rows; its caption, with the address in words, runs
         # under both at full width (a web address must never break mid-word in a cell).
         qr_w = qr_size + 8
         pad = (0.0, 0.0, 0.0, 3.0)
         assert block.qr_url is not None  # qr_size is 0 without one
-        qr = QR(block.qr_url, qr_size, self.s.family.face())
-        cells = [Cell(tuple(rows), width - qr_w, pad), Cell((qr,), qr_w, pad, align="LEFT" if self.s.rtl else "RIGHT")]
-        table = Row(cells[::-1] if self.s.rtl else cells)
+        qr = QR(block.qr_url, qr_size, self.s.family.face(), block.qr_alt)
+        cells = [Cell((Stack(rows, role="L"),), width - qr_w, pad), Cell((qr,), qr_w, pad, align="LEFT" if self.s.rtl else "RIGHT")]
+        table = Row(cells[::-1] if self.s.rtl else cells, rtl=self.s.rtl)
         # The address on a line of its own: Chinese and Japanese lines break between
         # any two characters, and an address broken in two cannot be typed.
         caption = self.s.para((m.Run(block.qr_caption), m.Run(block.qr_text, ltr=True, newline=True)), self.s.body)
@@ -454,11 +457,12 @@ class Builder:
         rest = natural[1:]
         extra = max(width - sum(rest), 0) / len(rest)
         rest_widths = [w + extra for w in rest] if sum(rest) <= width else [width / len(rest)] * len(rest)
-        return Stack([self._field_row(cells[:1], [width]), self._field_row(cells[1:], rest_widths)])
+        key = object()  # both lines are one list of labelled values
+        return Stack([self._field_row(cells[:1], [width], key), self._field_row(cells[1:], rest_widths, key)])
 
-    def _field_row(self, cells: list[Flowable], widths: list[float]) -> Flowable:
+    def _field_row(self, cells: list[Flowable], widths: list[float], key: object = None) -> Flowable:
         row = [Cell((c,), w, (0.0, 14.0, 3.0, 3.0)) for c, w in zip(cells, widths)]
-        return Row(row[::-1] if self.s.rtl else row, valign="BOTTOM")
+        return Row(row[::-1] if self.s.rtl else row, valign="BOTTOM", role="L", key=key or object(), rtl=self.s.rtl)
 
 
 class Narrow(Flowable):
@@ -507,32 +511,37 @@ class FieldLine(Flowable):
         canv = self.canv
         top = self.height + 2
         lx = self.width - self._lw if self.rtl else 0
-        self.label.drawOn(canv, lx, top - self.label.height)
-        vx0 = 0 if self.rtl else self._lw + 4
-        vx1 = self.width - self._lw - 4 if self.rtl else self.width
-        if self.value:
-            self.value.drawOn(canv, vx0 if not self.rtl else vx1 - self.value.width, top - self.value.height)
-        else:
-            canv.saveState()
-            canv.setStrokeColor(self.colour)
-            canv.setLineWidth(0.8)
-            canv.line(vx0, 3, vx1, 3)
-            canv.restoreState()
+        with tagging.group(canv, "LI"):  # a list item: the label, then the value
+            with tagging.marked(canv, "Lbl"):
+                self.label.drawOn(canv, lx, top - self.label.height)
+            vx0 = 0 if self.rtl else self._lw + 4
+            vx1 = self.width - self._lw - 4 if self.rtl else self.width
+            if self.value:
+                with tagging.marked(canv, "LBody"):
+                    self.value.drawOn(canv, vx0 if not self.rtl else vx1 - self.value.width, top - self.value.height)
+            else:
+                with tagging.artifact(canv):  # a line to write on
+                    canv.saveState()
+                    canv.setStrokeColor(self.colour)
+                    canv.setLineWidth(0.8)
+                    canv.line(vx0, 3, vx1, 3)
+                    canv.restoreState()
 
 
 class QR(Flowable):
     """The clinic website as a QR code (cached drawing)."""
 
-    def __init__(self, url: str, size: float, font: str) -> None:
+    def __init__(self, url: str, size: float, font: str, alt: str = "") -> None:
         super().__init__()
-        self.url, self.size, self.font = url, size, font
+        self.url, self.size, self.font, self.alt = url, size, font, alt
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self.width = self.height = self.size
         return self.size, self.size
 
     def draw(self) -> None:
-        recorded_qr(self.url, self.size).draw(self.canv, 0, 0)
+        with tagging.figure(self.canv, self.alt or self.url):
+            recorded_qr(self.url, self.size).draw(self.canv, 0, 0)
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -590,6 +599,10 @@ class Pages:
             return
         w, h = self.size
         family = self.s.stack.family_for("S") or self.s.stack.base
+        with tagging.artifact(canv, "Pagination", "Watermark"):
+            self._draw_sample_mark(canv, family, w, h)
+
+    def _draw_sample_mark(self, canv: Canvas, family: FontFamily, w: float, h: float) -> None:
         canv.saveState()
         canv.setFillColor(mix(self.s.palette.alert, white, 0.72))
         canv.translate(w / 2, h / 2)
@@ -603,17 +616,22 @@ class Pages:
         w, h = self.size
         band_h, logo_box, text_w = self._band_layout()
         canv.saveState()
-        canv.setFillColor(self.s.palette.primary)
-        canv.rect(0, h - band_h, w, band_h, stroke=0, fill=1)
+        with tagging.artifact(canv):
+            canv.setFillColor(self.s.palette.primary)
+            canv.rect(0, h - band_h, w, band_h, stroke=0, fill=1)
         if logo_box:
-            self._draw_logo(canv, logo_box, band_h)
+            with tagging.figure(canv, self.doc.logo_alt % {"clinic": self.clinic.name}):
+                self._draw_logo(canv, logo_box, band_h)
         x = self.margin if self.s.rtl or not logo_box else self.margin + logo_box + 0.2 * inch
         paras = self._band_paragraphs(text_w)
         text_h = sum(p.height for p in paras)
         y = h - self.margin - (max(text_h, logo_box) - text_h) / 2
-        for para in paras:
+        # The clinic's name is in the clinic's language (its first), the title in the handout's.
+        clinic_lang = str(self.clinic.languages[0]).replace("_", "-") if self.clinic.languages else ""
+        for para, lang in zip(paras, (clinic_lang, "")):
             y -= para.height
-            para.drawOn(canv, x, y)
+            with tagging.language(canv, lang) if lang else nullcontext():
+                para.drawOn(canv, x, y)
         canv.restoreState()
 
     def _draw_logo(self, canv: Canvas, box: float, band_h: float) -> None:
@@ -652,6 +670,10 @@ class Pages:
                 f"{self.doc.title}: the handout runs past {MAX_PAGES} pages (a handout is 2, 7 in large print); "
                 "shorten the template's text"
             )
+        with tagging.artifact(canv, "Pagination", "Header"):
+            self._draw_later_header(canv)
+
+    def _draw_later_header(self, canv: Canvas) -> None:
         w, h = self.size
         p = self.s.palette
         canv.saveState()
@@ -680,6 +702,10 @@ class Pages:
         return max(0.32 * inch, left.wrap(width, 1e6)[1] + 0.18 * inch)
 
     def footer(self, canv: Canvas, page_text: str) -> None:
+        with tagging.artifact(canv, "Pagination", "Footer"):
+            self._draw_footer(canv, page_text)
+
+    def _draw_footer(self, canv: Canvas, page_text: str) -> None:
         w, _ = self.size
         p = self.s.palette
         canv.saveState()
@@ -712,7 +738,9 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
     s = builder.s
     story: list[Flowable] = []  # title and subtitle are drawn in page 1's header band
     if doc.notices:  # the draft-translation notice, in the handout's language and English
-        lines = [s.para(notice, s.notice) for notice in doc.notices]
+        lines: list[Flowable] = [s.para(notice, s.notice) for notice in doc.notices]
+        if len(lines) > 1:  # the notice again in English, tagged as English
+            lines[1:] = [InLanguage(line, "en") for line in lines[1:]]
         story += [builder.boxed(lines, builder.p.accent_tint, builder.p.alert, width), Spacer(1, 6)]
     col_gap = 0.28 * inch
     col_w = min(width, MAX_LINE) if builder.single_column else (width - col_gap) / 2
@@ -841,14 +869,27 @@ def _build_once(
         from .rtl import shape as shape_arabic
 
         shape = shape_arabic
+    lang = doc.lang.replace("_", "-")
+
     def start(canv: Canvas) -> None:  # personal text is not seeded: its characters are numbered when drawn
         seed(canv, stack, texts, shape, personal=bool(fills))
+        tagging.start(canv, lang)
+
+    def shown(canv: Canvas, page: int) -> None:
+        internals.set_last_page_entries(canv, tagging.page_entries(page - 1))
+
+    def save(canv: Canvas, total: int) -> None:
+        tree = tagging.tree_of(canv)
+        assert tree is not None  # start gave it one
+        tagging.finish(canv, tree, total, doc.title, lang, options.subject or "")
 
     canvasmaker = internals.numbered_canvas(
         lambda canv, page, total: pages.footer(canv, doc.page_pattern % {"page": page, "total": total}),
-        doc.lang.replace("_", "-"),
+        lang,
         stack.base.face(),
         on_start=start,
+        on_shown=shown,
+        on_save=save,
     )
     template.build(build_story(doc, builder, width), canvasmaker=canvasmaker)
     own = builder.companion_from[0] - 1 if builder.companion_from else template.page

@@ -26,7 +26,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from . import internals, speed
+from . import internals, speed, tagging
 from . import model as m
 from .fonts import JOINERS, FontStack, typeset
 from .platypus import Flowable
@@ -149,6 +149,7 @@ class BidiParagraph(Flowable):
         self.rtl = rtl
         self.glyphs = glyphs if glyphs is not None else self._glyphs()
         self.lines: list[tuple[int, int]] = []
+        self.continues = False  # the second part of a split paragraph
 
     # -- building ----------------------------------------------------------------------------
     def _glyphs(self) -> list[Glyph]:
@@ -201,6 +202,7 @@ class BidiParagraph(Flowable):
         cut = self.lines[fit][0]
         first = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[:cut], self.personal, self.rtl)
         rest = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[cut:], self.personal, self.rtl)
+        rest.continues = True  # tagged as the rest of the first part's element
         return [first, rest]
 
     def getSpaceBefore(self) -> float:
@@ -274,15 +276,16 @@ class BidiParagraph(Flowable):
         return out
 
     def draw(self) -> None:
-        if self.personal:
-            self._draw()
-            return
-        from .speed import replay
+        with tagging.text(self.canv, tagging.ROLES.get(self.style.name, "P"), continues=self.continues):
+            if self.personal:
+                self._draw()
+                return
+            from .speed import replay
 
-        faces = self.__dict__.get("_faces")
-        if faces is None:
-            faces = self._faces = frozenset(g.face for g in self.glyphs if g.face)
-        replay.draw(self, self._draw, faces)
+            faces = self.__dict__.get("_faces")
+            if faces is None:
+                faces = self._faces = frozenset(g.face for g in self.glyphs if g.face)
+            replay.draw(self, self._draw, faces)
 
     def _draw(self) -> None:
         canv = self.canv

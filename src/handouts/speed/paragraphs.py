@@ -65,11 +65,11 @@ class CachedParagraph(TextParagraph):
             layouts[availWidth] = {name: self.__dict__[name] for name in internals.PARAGRAPH_LAYOUT}
         return self.width, self.height
 
-    def draw(self) -> None:
+    def draw_text(self) -> None:
         faces = self.__dict__.get("_faces")
         if faces is None:
             faces = self._faces = internals.paragraph_fonts(self)
-        replay.draw(self, super().draw, faces)
+        replay.draw(self, super().draw_text, faces)
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
         """Split as platypus does, remembered per (width, height)."""
