@@ -114,7 +114,7 @@ def _walk(node: Any, page: int | None, claimed: dict, roles: list[str], pages: d
             continue
         kid_obj = kid.get_object()
         if hasattr(kid_obj, "get") and kid_obj.get("/Type") == "/MCR":
-            mcr_page = pages.get(kid_obj["/Pg"].idnum) if "/Pg" in kid_obj else here
+            mcr_page = pages.get(kid_obj.raw_get("/Pg").idnum) if "/Pg" in kid_obj else here
             claimed[(mcr_page, int(kid_obj["/MCID"]))] = ref
         elif hasattr(kid_obj, "get") and kid_obj.get("/Type") == "/OBJR":
             continue

@@ -23,6 +23,7 @@ from . import Memo, enabled, replay
 PARAGRAPHS: Memo[tuple[Any, ...], Flowable] = Memo("paragraphs", 512)
 
 _STYLE_FIELDS = (
+    "name",  # the structure role of the paragraph's element comes from it (tagging.ROLES)
     "fontName", "fontSize", "leading", "alignment", "wordWrap", "shaping", "spaceBefore", "spaceAfter",
     "leftIndent", "rightIndent", "firstLineIndent", "allowWidows", "allowOrphans", "bulletFontName",
     "bulletIndent", "bulletFontSize", "textTransform", "endDots", "splitLongWords", "underlineWidth",
