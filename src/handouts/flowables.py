@@ -717,8 +717,9 @@ class TierBox(Flowable):
         fit = min(fit, len(self.items) - 2)  # at least two items on each side
         if fit < 2:
             return []
-        first = TierBox(self.header, self.items[:fit], self.width, self.pad, self.frame, self.spaceAfter, continued=self.continued, key=self.key, repeated=self.repeated)
-        rest = TierBox(self.continued, self.items[fit:], self.width, self.pad, self.frame, self.spaceAfter, continued=self.continued, key=self.key, repeated=True)
+        shared = {"continued": self.continued, "key": self.key}
+        first = TierBox(self.header, self.items[:fit], self.width, self.pad, self.frame, self.spaceAfter, repeated=self.repeated, **shared)
+        rest = TierBox(self.continued, self.items[fit:], self.width, self.pad, self.frame, self.spaceAfter, repeated=True, **shared)
         return [first, rest]
 
     def draw(self) -> None:

@@ -619,7 +619,7 @@ def _to_unicode_letters() -> None:
         lines = cmap.split("\n")
         start = lines.index(f"{len(subset)} beginbfchar") + 1
         for i, text in mapped.items():
-            lines[start + i] = "<%02X> <%s>" % (i, text.encode("utf-16-be").hex().upper())
+            lines[start + i] = f"<{i:02X}> <{text.encode('utf-16-be').hex().upper()}>"
         return "\n".join(lines)
 
     make._handouts = True  # type: ignore[attr-defined]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from contextlib import nullcontext
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 from reportlab.lib.colors import Color, HexColor, white

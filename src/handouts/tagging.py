@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from reportlab.pdfbase.pdfdoc import PDFObject
+
 from . import internals
 
 #: Structure roles of paragraph styles (by style name); unlisted styles are ``P``, and
@@ -225,8 +227,6 @@ def finish(canv: Any, tree: Tree, pages: int, title: str, lang: str, subject: st
 
     doc = internals.document(canv)
     page_refs = [internals.page_reference(n) for n in range(1, pages + 1)]
-    refs: dict[int, Any] = {}
-    dicts: dict[int, Any] = {}
     order: list[Element] = []
 
     def visit(element: Element) -> None:
@@ -236,37 +236,32 @@ def finish(canv: Any, tree: Tree, pages: int, title: str, lang: str, subject: st
                 visit(kid)
 
     visit(tree.root)
-    for element in order:  # numbered in reading order: deterministic output
-        # (/Type /StructElem is optional; a handout has a few hundred elements)
-        dicts[id(element)] = PDFDictionary({"S": PDFName(element.role)})
-        dicts[id(element)].multiline = False
-        refs[id(element)] = doc.Reference(dicts[id(element)])
+    objects = {id(element): Written() for element in order}
+    refs = {key: doc.Reference(obj) for key, obj in objects.items()}  # numbered in reading order
     root = PDFDictionary({"Type": PDFName("StructTreeRoot")})
     root_ref = doc.Reference(root)
     for element in order:
-        d = dicts[id(element)].dict
-        d["P"] = refs[id(element.parent)] if element.parent is not None else root_ref
+        parts = objects[id(element)].parts
+        parts += [f"<< /S /{element.role} /P ", refs[id(element.parent)] if element.parent is not None else root_ref]
         first_page = next((kid[0] for kid in element.kids if isinstance(kid, tuple)), None)
         if first_page is not None:
-            d["Pg"] = page_refs[first_page - 1]
-        kids: list[Any] = []
-        for kid in element.kids:
-            if isinstance(kid, Element):
-                kids.append(refs[id(kid)])
-            elif kid[0] == first_page:
-                kids.append(kid[1])
-            else:
-                kids.append(PDFDictionary({"Type": PDFName("MCR"), "Pg": page_refs[kid[0] - 1], "MCID": kid[1]}))
-        if kids:
-            d["K"] = PDFArray(kids) if len(kids) > 1 else kids[0]
-        if element.alt is not None:
-            d["Alt"] = PDFString(element.alt)
-        if element.actual is not None:
-            d["ActualText"] = PDFString(element.actual)
-        if element.lang is not None:
-            d["Lang"] = PDFString(element.lang)
+            parts += [" /Pg ", page_refs[first_page - 1]]
+        if element.kids:
+            parts.append(" /K [")
+            for kid in element.kids:
+                if isinstance(kid, Element):
+                    parts += [" ", refs[id(kid)]]
+                elif kid[0] == first_page:
+                    parts.append(f" {kid[1]}")
+                else:  # content on a later page: a marked-content reference naming it
+                    parts += [" << /Type /MCR /Pg ", page_refs[kid[0] - 1], f" /MCID {kid[1]} >>"]
+            parts.append(" ]")
+        for key, value in (("Alt", element.alt), ("ActualText", element.actual), ("Lang", element.lang)):
+            if value is not None:
+                parts += [f" /{key} ", PDFString(value)]
         if element.attributes:
-            d["A"] = PDFDictionary(dict(element.attributes))
+            parts.append(" /A << " + " ".join(f"/{k} {v}" for k, v in element.attributes.items()) + " >>")
+        parts.append(" >>")
     nums: list[Any] = []
     for index in range(pages):
         nums += [index, PDFArray([refs[id(e)] for e in tree.marks.get(index + 1, [])])]
@@ -278,6 +273,18 @@ def finish(canv: Any, tree: Tree, pages: int, title: str, lang: str, subject: st
     canv.setViewerPreference("DisplayDocTitle", "true")
     packet = PDFStream(PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}), xmp(title, lang, subject), filters=[])
     canv.setCatalogEntry("Metadata", packet)
+
+
+class Written(PDFObject):
+    """A structure element's dictionary, written from its parts (text, and objects that
+    format themselves: references, strings). ReportLab's generic dictionary formatting
+    of a few hundred elements was most of what tagging cost."""
+
+    def __init__(self) -> None:
+        self.parts: list[Any] = []
+
+    def format(self, document: Any) -> bytes:
+        return b"".join(part.encode("latin-1") if isinstance(part, str) else part.format(document) for part in self.parts)
 
 
 def xmp(title: str, lang: str, subject: str = "") -> bytes:

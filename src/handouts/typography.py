@@ -85,5 +85,7 @@ def sentences(lines: list[str], lang: str) -> str:
     """Lines read as one text of sentences (a chart's milestones for a screen reader):
     each ends with the language's full stop unless it has one."""
     stop = _FULL_STOP.get(lang.split("_")[0], ". ")
+    gap = " " if stop.endswith(" ") else ""
     ends = (".", "。", "।", "!", "?", "؟")
-    return "".join(line.strip() + ("" if line.strip().endswith(ends) else stop.strip()) + (" " if stop.endswith(" ") else "") for line in lines if line.strip()).strip()
+    out = [line.strip() + ("" if line.strip().endswith(ends) else stop.strip()) for line in lines if line.strip()]
+    return gap.join(out)
