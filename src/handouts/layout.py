@@ -13,6 +13,7 @@ import io
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
@@ -46,6 +47,7 @@ from .flowables import (
     TierBox,
     TierHeader,
     TimelineChart,
+    LastPage,
     TwoColumns,
 )
 from .fonts import ASCII, SHAPED_FAMILIES, FontStack, covering, seed, typeset, use_italics
@@ -72,6 +74,14 @@ MAX_LINE = 6 * inch  # longest line of running text (36 CFR 1193 advisory)
 # A handout is 2 pages (7 in large print); a template that makes dozens is broken, and
 # laying it out would take minutes. Layout stops at this page.
 MAX_PAGES = 16
+# A last page holds at least this much of its frame's height (a third, with room for
+# what the PDF measures: the layout counts a line's full leading, the page its glyphs).
+LAST_PAGE_FILL = 0.36
+# A handout that takes a page more than it aims for is laid out again, tighter, when its
+# last page holds at most this much (both columns' content, in frame heights): what
+# tighter gaps and shorter dates can win back. Beyond it a tighter layout costs time and
+# cannot save the page.
+REFIT_OVERFLOW = 0.5
 CJK_LANGUAGES = {"zh", "ja"}
 SHAPED_LANGUAGES = {"hi"}
 
@@ -284,6 +294,8 @@ class Builder:
         self.continued = "(continued)"  # translated, from the document
         self.whole_emergency = True  # the emergency tier moves whole rather than split
         self.companion_from: list[int] = []  # the page companion pages start on, once drawn
+        self.later_height = 0.0  # the frame height of pages after the first
+        self.overflow: list[float] = []  # what the last page holds, measured as it is laid out
         self.gutter = styles.body.fontSize * 1.5
 
     # -- inline and lists
@@ -723,12 +735,15 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
             story += [builder.key_points(block, width), Spacer(1, 2)]
         elif isinstance(block, m.Columns):
             flow: list[Flowable] = []
+            breaks: list[int] = []  # where each section starts: a page may end there
             for section in block.sections:
+                breaks.append(len(flow))
                 flow += builder.section(section, col_w)
             if builder.single_column:  # large print: one column, full measure (<= 6 in)
                 story += flow
             else:
-                story.append(TwoColumns(flow, col_gap, doc.rtl))
+                last = LastPage(builder.later_height, LAST_PAGE_FILL, tuple(breaks[1:]), builder.overflow)
+                story.append(TwoColumns(flow, col_gap, doc.rtl, last))
         elif isinstance(block, m.Section):
             story += builder.section(block, width)
         elif isinstance(block, m.Companion):  # on pages of its own, outside the page budget
@@ -753,6 +768,23 @@ class CompanionStart(Flowable):
         self.pages.append(self.canv.getPageNumber())
 
 
+class Built(NamedTuple):
+    """A laid-out handout: the PDF, its pages, the handout's own pages (its companion
+    pages, such as a diary, are outside the budget), and how much its last page holds
+    beyond the page before (both columns' content in frame heights; 0 if it fills no
+    page of its own)."""
+
+    pdf: bytes
+    pages: int
+    own: int
+    overflow: float = 0.0
+
+    def near(self, target: int) -> bool:
+        """Whether a tighter layout may bring it within ``target`` pages: it misses by
+        no more than a few lines."""
+        return self.own <= target or (self.own == target + 1 and self.overflow <= REFIT_OVERFLOW)
+
+
 def build_pdf(
     doc: m.Document,
     clinic: Clinic,
@@ -761,15 +793,16 @@ def build_pdf(
     options: LayoutOptions,
     page_budget: int | None = None,
     fills: Mapping[str, str] | None = None,
-) -> tuple[bytes, int, int]:
-    """Lay out the document, its slots filled from ``fills`` (personal text); returns
-    the PDF bytes, the page count, and the pages of the handout itself (its companion
-    pages, such as a diary, are outside the budget).
+    target: int | None = None,
+) -> Built:
+    """Lay out the document, its slots filled from ``fills`` (personal text).
 
-    When the handout runs past its page budget (a long provider name, dates that cross a
-    year), it is laid out again with tighter gaps between blocks, then with the emergency
-    tier allowed to split; type size and leading stay as they are. If it still does not
-    fit, the longer version is kept.
+    ``page_budget`` is the most pages the handout may take, ``target`` the pages it aims
+    for (a translation may take a page more than English, but not for a few lines).
+    When the handout runs past its target by a few lines, or past its budget at all, it
+    is laid out again with tighter gaps between blocks, then with the emergency tier
+    allowed to split; type size and leading stay as they are. If that saves no page,
+    the roomy layout is kept, its last page at least a third full (``LastPage``).
     """
     fills = dict(fills or {})
     texts = drawn_texts(doc, clinic, options)
@@ -780,12 +813,17 @@ def build_pdf(
     result = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=1.0)
     if page_budget is None:
         return result
+    target = page_budget if target is None else min(target, page_budget)
+    if result.own <= page_budget and not result.near(target):
+        return result  # a page more is needed; tighter gaps would only crowd it
     # Tighter gaps first; as the last resort before a page more, the emergency tier may
     # split too (cleanly: two items on each side, the continuation headed "(continued)").
     for density, whole in ((0.5, True), (0.0, True), (0.0, False)):
-        if result[2] <= page_budget:
+        if result.own <= target:
             break
-        result = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=density, whole_emergency=whole)
+        attempt = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=density, whole_emergency=whole)
+        if attempt.own < result.own:
+            result = attempt
     return result
 
 
@@ -808,7 +846,7 @@ def _build_once(
     fills: Mapping[str, str],
     density: float,
     whole_emergency: bool = True,
-) -> tuple[bytes, int, int]:
+) -> Built:
     if options.grayscale:
         palette = palette.grayscale()
     body = 18.0 if options.large_print and options.body_size < 16 else options.body_size
@@ -850,6 +888,8 @@ def _build_once(
         stack.base.face(),
         on_start=start,
     )
+    builder.later_height = pages.frames()[1].height
     template.build(build_story(doc, builder, width), canvasmaker=canvasmaker)
     own = builder.companion_from[0] - 1 if builder.companion_from else template.page
-    return buffer.getvalue(), template.page, own
+    overflow = builder.overflow[-1] / builder.later_height if builder.overflow else 0.0
+    return Built(buffer.getvalue(), template.page, own, overflow)
