@@ -395,12 +395,13 @@ class TwoColumns(Flowable):
     Right-to-left pages fill the right column first.
     """
 
-    def __init__(self, content: Sequence[Flowable], gap: float, rtl: bool = False, last: LastPage | None = None) -> None:
+    def __init__(self, content: Sequence[Flowable], gap: float, rtl: bool = False, last: LastPage | None = None, count: int = 2) -> None:
         super().__init__()
         self.content = list(content)
         self.gap = gap
         self.rtl = rtl
         self.last = last
+        self.count = count  # 1: one column (large print), with the same page decisions
         self._columns: list[list[tuple[Flowable, float, float]]] = []
         self._rest: list[Flowable] = []
 
@@ -436,16 +437,18 @@ class TwoColumns(Flowable):
     def _pair(self, colw: float, height: float, content: list[Flowable]) -> tuple:
         """Both columns filled at ``height``: (first, second, h1, h2, rest)."""
         first, rest, h1 = self._fill(colw, height, content)
+        if self.count == 1:
+            return first, [], h1, 0.0, rest
         second, rest, h2 = self._fill(colw, height, rest)
         return first, second, h1, h2, rest
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self.width = aw
-        colw = (aw - self.gap) / 2
+        colw = (aw - self.gap) / 2 if self.count == 2 else aw
         first, second, h1, h2, rest = self._pair(colw, ah, self.content)
-        if not rest and len(self.content) > 1:
+        if not rest and len(self.content) > 1 and self.count == 2:
             first, second, h1, h2 = self._balanced(colw, self.content, (first, second, h1, h2))
-        self._columns, self._rest, self._colw = [first, second], rest, colw
+        self._columns, self._rest, self._colw = [first, second][: self.count], rest, colw
         # Content left over means "does not fit": the frame then asks us to split.
         self.height = max(h1, h2) if not rest else ah + 1
         return aw, self.height
@@ -474,7 +477,7 @@ class TwoColumns(Flowable):
         filled = self._pair(colw, self.last.height, content)
         if filled[4]:
             return None
-        if len(content) < 2:
+        if len(content) < 2 or self.count == 1:
             return max(filled[2], filled[3])
         _, _, h1, h2 = self._balanced(colw, content, filled[:4])
         return max(h1, h2)
@@ -505,17 +508,21 @@ class TwoColumns(Flowable):
             whole -= 1
         sections = sorted((k for k in last.breaks if 0 < k <= whole), reverse=True)
         blocks = [k for k in range(whole, 0, -1) if k not in sections]
+        best: tuple[float, int] | None = None  # the fullest last page a section break gives
         for group in (sections, blocks):  # a whole section over, else the fewest blocks
             for k in group:
                 _, _, h1, h2, _ = self._pair(colw, ah, self.content[:k])
-                if h1 + h2 < ah:
+                if h1 + h2 < ah * self.count / 2:
                     break  # this page would be left less than half full
-                height = self._last_page_height(colw, self.content[k:])
-                if height is None:
+                moved = self._last_page_height(colw, self.content[k:])
+                if moved is None:
                     break  # moving more would need a page more
-                if height >= last.fill * last.height:
+                if moved >= last.fill * last.height:
                     return k
-        return None
+                if group is sections and moved > height and (best is None or moved > best[0]):
+                    best = (moved, k)
+        # Not a third, but a whole section rather than a few lines of one.
+        return best[1] if best is not None else None
 
     def _carry(self, rest: list[Flowable]) -> LastPage | None:
         """``last`` for the columns that go on with ``rest``: its breaks renumbered."""
@@ -537,7 +544,7 @@ class TwoColumns(Flowable):
         first, second, _, _, rest = self._pair(self._colw, ah, self.content[:k] if k is not None else self.content)
         if k is not None:
             rest = self.content[k:]
-        return [_PlacedColumns([first, second], self._colw, self.gap, ah, self.rtl), TwoColumns(rest, self.gap, self.rtl, self._carry(rest))]
+        return [_PlacedColumns([first, second][: self.count], self._colw, self.gap, ah, self.rtl), TwoColumns(rest, self.gap, self.rtl, self._carry(rest), self.count)]
 
     def draw(self) -> None:
         _draw_columns(self.canv, self._columns, self._colw, self.gap, self.height, self.rtl)
@@ -561,7 +568,7 @@ class _PlacedColumns(Flowable):
 
 def _draw_columns(canv, columns, colw: float, gap: float, height: float, rtl: bool) -> None:  # noqa: ANN001
     for index, column in enumerate(columns):
-        x = (colw + gap) * (1 - index if rtl else index)
+        x = (colw + gap) * (1 - index if rtl and len(columns) == 2 else index)
         for flowable, top, h in column:
             flowable.drawOn(canv, x, height - top - h)
 
