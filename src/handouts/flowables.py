@@ -8,7 +8,7 @@ depends on a font having U+2610, and every drawing mirrors for right-to-left pag
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reportlab.lib.colors import Color, white
 
@@ -447,20 +447,39 @@ class Stack(Flowable):
                 f.drawOn(self.canv, 0, y)
 
 
+@dataclass(frozen=True)
+class LastPage:
+    """What a :class:`TwoColumns` needs to know about the page after this one, to leave
+    it more than a stub: its frame's ``height``, the least part of it the last page
+    must fill (``fill``), and where the content's sections start (``breaks``, indices
+    into the content: the places a page may end early). ``overflow`` collects, for each
+    page break where the rest fits on one more page, the height of that rest in one
+    column (the sum of both columns): how far the handout is from one page fewer."""
+
+    height: float
+    fill: float
+    breaks: tuple[int, ...] = ()
+    overflow: list[float] | None = None
+
+
 class TwoColumns(Flowable):
     """Content flowing down one column, then the next, splitting across pages.
 
     Replaces ReportLab's BalancedColumns, which balances the last page by laying the
     content out dozens of times (and deep-copies flowables to do it): half the build
-    time of a handout. A handout's last page reads fine with a fuller first column.
+    time of a handout. The last page's columns are balanced (:meth:`_balanced`); with
+    ``last`` (:class:`LastPage`), a page that would leave the next, last page a stub
+    ends at a section break instead, so a whole section goes over.
     Right-to-left pages fill the right column first.
     """
 
-    def __init__(self, content: Sequence[Flowable], gap: float, rtl: bool = False) -> None:
+    def __init__(self, content: Sequence[Flowable], gap: float, rtl: bool = False, last: LastPage | None = None, count: int = 2) -> None:
         super().__init__()
         self.content = list(content)
         self.gap = gap
         self.rtl = rtl
+        self.last = last
+        self.count = count  # 1: one column (large print), with the same page decisions
         self._columns: list[list[tuple[Flowable, float, float]]] = []
         self._rest: list[Flowable] = []
 
@@ -493,19 +512,26 @@ class TwoColumns(Flowable):
             break
         return placed, rest, y
 
+    def _pair(self, colw: float, height: float, content: list[Flowable]) -> tuple:
+        """Both columns filled at ``height``: (first, second, h1, h2, rest)."""
+        first, rest, h1 = self._fill(colw, height, content)
+        if self.count == 1:
+            return first, [], h1, 0.0, rest
+        second, rest, h2 = self._fill(colw, height, rest)
+        return first, second, h1, h2, rest
+
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self.width = aw
-        colw = (aw - self.gap) / 2
-        first, rest, h1 = self._fill(colw, ah, self.content)
-        second, rest, h2 = self._fill(colw, ah, rest)
-        if not rest and len(self.content) > 1:
-            first, second, h1, h2 = self._balanced(colw, (first, second, h1, h2))
-        self._columns, self._rest, self._colw = [first, second], rest, colw
+        colw = (aw - self.gap) / 2 if self.count == 2 else aw
+        first, second, h1, h2, rest = self._pair(colw, ah, self.content)
+        if not rest and len(self.content) > 1 and self.count == 2:
+            first, second, h1, h2 = self._balanced(colw, self.content, (first, second, h1, h2))
+        self._columns, self._rest, self._colw = [first, second][: self.count], rest, colw
         # Content left over means "does not fit": the frame then asks us to split.
         self.height = max(h1, h2) if not rest else ah + 1
         return aw, self.height
 
-    def _balanced(self, colw: float, filled: tuple) -> tuple:  # noqa: ANN001 (column tuples as _fill gives them)
+    def _balanced(self, colw: float, content: list[Flowable], filled: tuple) -> tuple:  # noqa: ANN001 (column tuples as _fill gives them)
         """The last of the content in two columns of (nearly) even height, so the last
         page is not one full column beside a stub. A binary search on the column height:
         a handful of fills, each at a height the paragraphs remember."""
@@ -513,16 +539,76 @@ class TwoColumns(Flowable):
         low, high = full / 2, full
         for _ in range(7):
             mid = (low + high) / 2
-            first, rest, _ = self._fill(colw, mid, self.content)
-            second, rest, _ = self._fill(colw, mid, rest)
+            first, _, _, _, rest = self._pair(colw, mid, content)
             if rest or not first:
                 low = mid
             else:
                 high = mid
         # Fill once more at the height chosen: what is drawn is wrapped for it.
-        first, rest, h1 = self._fill(colw, high, self.content)
-        second, rest, h2 = self._fill(colw, high, rest)
+        first, second, h1, h2, rest = self._pair(colw, high, content)
         return (first, second, h1, h2) if not rest else filled
+
+    def _last_page_height(self, colw: float, content: list[Flowable]) -> float | None:
+        """The height ``content`` takes as a last page of its own (balanced), or None if
+        it needs more than one page."""
+        assert self.last is not None
+        filled = self._pair(colw, self.last.height, content)
+        if filled[4]:
+            return None
+        if len(content) < 2 or self.count == 1:
+            return max(filled[2], filled[3])
+        _, _, h1, h2 = self._balanced(colw, content, filled[:4])
+        return max(h1, h2)
+
+    def _early_break(self, colw: float, ah: float) -> int | None:
+        """Where this page should end, as an index into the content, so the next page
+        (the last) is at least ``last.fill`` full while this one stays at least half
+        full: the latest section break that does it, else the latest break between
+        blocks; None when the next page is not the last, is full enough already, or no
+        break helps."""
+        last = self.last
+        if last is None or not self._rest:
+            return None
+        first, second, h1, h2, rest = self._pair(colw, last.height, self._rest)
+        if rest:  # more than one page to go: decide on the page before the last
+            return None
+        if last.overflow is not None:
+            last.overflow.append(h1 + h2)
+        height = self._last_page_height(colw, self._rest)
+        if height is None or height >= last.fill * last.height:
+            return None
+        # The content placed whole on this page (a block split across its columns is
+        # placed too): a page may end before any of it.
+        index = {id(f): i for i, f in enumerate(self.content)}
+        later = [index[id(f)] for f in self._rest if id(f) in index]
+        whole = later[0] if later else len(self.content)
+        if id(self._rest[0]) not in index:  # the rest starts with the end of a split block
+            whole -= 1
+        sections = sorted((k for k in last.breaks if 0 < k <= whole), reverse=True)
+        blocks = [k for k in range(whole, 0, -1) if k not in sections]
+        best: tuple[float, int] | None = None  # the fullest last page a section break gives
+        for group in (sections, blocks):  # a whole section over, else the fewest blocks
+            for k in group:
+                _, _, h1, h2, _ = self._pair(colw, ah, self.content[:k])
+                if h1 + h2 < ah * self.count / 2:
+                    break  # this page would be left less than half full
+                moved = self._last_page_height(colw, self.content[k:])
+                if moved is None:
+                    break  # moving more would need a page more
+                if moved >= last.fill * last.height:
+                    return k
+                if group is sections and moved > height and (best is None or moved > best[0]):
+                    best = (moved, k)
+        # Not a third, but a whole section rather than a few lines of one.
+        return best[1] if best is not None else None
+
+    def _carry(self, rest: list[Flowable]) -> LastPage | None:
+        """``last`` for the columns that go on with ``rest``: its breaks renumbered."""
+        if self.last is None:
+            return None
+        where = {id(f): i for i, f in enumerate(rest)}
+        breaks = tuple(where[id(self.content[k])] for k in self.last.breaks if id(self.content[k]) in where)
+        return replace(self.last, breaks=breaks)
 
     def split(self, aw: float, ah: float) -> list[Flowable]:
         self.wrap(aw, ah)
@@ -530,7 +616,14 @@ class TwoColumns(Flowable):
             return [self]
         if not any(self._columns):
             return []
-        return [_PlacedColumns(self._columns, self._colw, self.gap, ah, self.rtl), TwoColumns(self._rest, self.gap, self.rtl)]
+        k = self._early_break(self._colw, ah)
+        # Fill this page again (the search above wrapped flowables at other heights):
+        # what is drawn is wrapped for this page.
+        first, second, _, _, rest = self._pair(self._colw, ah, self.content[:k] if k is not None else self.content)
+        if k is not None:
+            rest = self.content[k:]
+        placed = _PlacedColumns([first, second][: self.count], self._colw, self.gap, ah, self.rtl)
+        return [placed, TwoColumns(rest, self.gap, self.rtl, self._carry(rest), self.count)]
 
     def draw(self) -> None:
         _draw_columns(self.canv, self._columns, self._colw, self.gap, self.height, self.rtl)
@@ -554,7 +647,7 @@ class _PlacedColumns(Flowable):
 
 def _draw_columns(canv, columns, colw: float, gap: float, height: float, rtl: bool) -> None:  # noqa: ANN001
     for index, column in enumerate(columns):
-        x = (colw + gap) * (1 - index if rtl else index)
+        x = (colw + gap) * (1 - index if rtl and len(columns) == 2 else index)
         for flowable, top, h in column:
             flowable.drawOn(canv, x, height - top - h)
 
