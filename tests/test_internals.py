@@ -345,8 +345,9 @@ def test_to_unicode_maps_presentation_forms_to_letters():
 
     import handouts.platypus  # noqa: F401 (installs the hooks)
 
-    cmap = ttfonts.makeToUnicodeCMap("X", [0x41, 0xFEDF, 0xFEFB, 0xFB01])
+    cmap = ttfonts.makeToUnicodeCMap("X", [0x41, 0xFEDF, 0xFEFB, 0xFB01, 0])
     lines = cmap.split("\n")
+    assert "4 beginbfchar" in lines and not any(line.startswith("<04>") for line in lines)  # a free code maps to nothing
     assert "<00> <0041>" in lines
     assert "<01> <0644>" in lines  # lam, initial form -> lam
     assert "<02> <06270644>" in lines  # lam-alef -> alef, lam (as they sit, right to left)

@@ -116,8 +116,10 @@ class Marked(Flowable):
         with tagging.group(canv, "L", self.group, attributes={"O": "/List", "ListNumbering": numbering}):
             with tagging.group(canv, "LI", self.item):
                 if self.marker:
+                    # The label is the drawn mark: a figure (drawing is tagged as a
+                    # figure) that reads as "•" or "☐".
                     key = ("marker", self.marker, style.fontSize, self.colour.hexval(), self.gutter, self.rtl, self.width if self.rtl else 0, self.height)
-                    with tagging.marked(canv, "Lbl", actual=tagging.MARKER_TEXT.get(self.marker, "")):
+                    with tagging.group(canv, "Lbl"), tagging.figure(canv, tagging.MARKER_TEXT.get(self.marker, "")):
                         shapes.draw(canv, key, self._draw_marker)
                 # The item's text is the body's content (a P inside would add nothing).
                 with tagging.marked(canv, "LBody", (self.item, "body")):

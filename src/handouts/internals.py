@@ -613,14 +613,15 @@ def _to_unicode_letters() -> None:
 
     def make(fontname: str, subset: list[int]) -> str:  # ReportLab's signature
         cmap = original(fontname, subset)
-        mapped = {i: letters(v) for i, v in enumerate(subset)}
-        if all(len(text) == 1 and ord(text) == subset[i] for i, text in mapped.items()):
+        # Codes a subset keeps free (ReportLab's first subset leaves 1-31 unused) map to
+        # nothing rather than to U+0000.
+        mapped = {i: letters(v) for i, v in enumerate(subset) if v}
+        if len(mapped) == len(subset) and all(len(text) == 1 and ord(text) == subset[i] for i, text in mapped.items()):
             return cmap
         lines = cmap.split("\n")
-        start = lines.index(f"{len(subset)} beginbfchar") + 1
-        for i, text in mapped.items():
-            lines[start + i] = f"<{i:02X}> <{text.encode('utf-16-be').hex().upper()}>"
-        return "\n".join(lines)
+        start = lines.index(f"{len(subset)} beginbfchar")
+        entries = [f"<{i:02X}> <{text.encode('utf-16-be').hex().upper()}>" for i, text in mapped.items()]
+        return "\n".join([*lines[:start], f"{len(entries)} beginbfchar", *entries, *lines[start + 1 + len(subset):]])
 
     make._handouts = True  # type: ignore[attr-defined]
     ttfonts.makeToUnicodeCMap = make

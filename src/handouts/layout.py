@@ -968,7 +968,7 @@ def _build_once(
     def save(canv: Canvas, total: int) -> None:
         tree = tagging.tree_of(canv)
         assert tree is not None  # start gave it one
-        tagging.finish(canv, tree, total, doc.title, lang, options.subject or "")
+        tagging.finish(canv, tree, total, doc.title, lang)
 
     canvasmaker = internals.numbered_canvas(
         lambda canv, page, total: pages.footer(canv, doc.page_pattern % {"page": page, "total": total}),

@@ -212,10 +212,11 @@ class BidiParagraph(Flowable):
         return self.style.spaceAfter
 
     def getActualLineWidths0(self) -> list[float]:
-        return [sum(g.width for g in self._visual(s, e)) for s, e in self.lines]
+        return [sum(g.width for _, g in self._visual(s, e)) for s, e in self.lines]
 
-    def _visual(self, start: int, end: int) -> list[Glyph]:
-        """One line in display order (UAX #9 rules L1, L2 and L4)."""
+    def _visual(self, start: int, end: int) -> list[tuple[int, Glyph]]:
+        """One line in display order (UAX #9 rules L1, L2 and L4), each glyph with its
+        place in logical order."""
         line = [g for g in self.glyphs[start:end] if not g.newline]
         while line and line[-1].space:  # L1: trailing spaces do not count or show
             line.pop()
@@ -242,12 +243,14 @@ class BidiParagraph(Flowable):
             g = line[k]
             if g.level % 2:  # L4: mirrored brackets in right-to-left runs
                 g = Glyph(g.char.translate(_MIRROR), g.face, g.width, g.level)
-            out.append(g)
+            out.append((k, g))
         return out
 
-    def _runs(self) -> list[list[tuple[float, str, str]]]:
-        """Per line, the runs to draw: (x, face, text) in visual order. Worked out once
-        per width; a shared paragraph is drawn in handout after handout."""
+    def _runs(self) -> list[list[tuple[float, str, str, bool]]]:
+        """Per line, the runs to draw: (x, face, text, reversed), in logical order (the
+        order a reader of the page's text takes them in), each run's text in display
+        order (``reversed``: a right-to-left run, its characters last to first). Worked
+        out once per width; a shared paragraph is drawn in handout after handout."""
         cached = self.__dict__.get("_runs_for")
         if cached is not None and cached[0] == self.width:
             return cached[1]
@@ -255,7 +258,7 @@ class BidiParagraph(Flowable):
         out = []
         for start, end in self.lines:
             visual = self._visual(start, end)
-            line_w = sum(g.width for g in visual)
+            line_w = sum(g.width for _, g in visual)
             if style.alignment == TA_LEFT:
                 x = 0.0
             elif style.alignment == TA_CENTER:
@@ -264,14 +267,17 @@ class BidiParagraph(Flowable):
                 x = self.width - line_w
             runs = []
             i = 0
-            while i < len(visual):  # one run per face
+            while i < len(visual):  # one run per face and direction
+                face, odd = visual[i][1].face, visual[i][1].level % 2
                 j = i
-                while j < len(visual) and visual[j].face == visual[i].face:
+                while j < len(visual) and visual[j][1].face == face and visual[j][1].level % 2 == odd:
                     j += 1
-                runs.append((x, visual[i].face, "".join(g.char for g in visual[i:j])))
-                x += sum(g.width for g in visual[i:j])
+                glyphs = visual[i:j]
+                first = min(k for k, _ in glyphs)
+                runs.append((first, x, face, "".join(g.char for _, g in glyphs), bool(odd)))
+                x += sum(g.width for _, g in glyphs)
                 i = j
-            out.append(runs)
+            out.append([run[1:] for run in sorted(runs)])
         self._runs_for = (self.width, out)
         return out
 
@@ -294,8 +300,12 @@ class BidiParagraph(Flowable):
         canv.setFillColor(style.textColor)
         y = self.height - style.fontSize
         for runs in self._runs():
-            for x, face, text in runs:
+            for x, face, text, backwards in runs:
                 canv.setFont(face, style.fontSize, style.leading)
+                if backwards:  # tells a reader of the tagged text to read it last to first
+                    canv.addLiteral("/ReversedChars BMC")
                 canv.drawString(x, y, text)
+                if backwards:
+                    canv.addLiteral("EMC")
             y -= style.leading
         canv.restoreState()

@@ -220,7 +220,7 @@ def artifact(canv: Any, kind: str = "Layout", subtype: str | None = None) -> Ite
         canv.addLiteral("EMC")
 
 
-def finish(canv: Any, tree: Tree, pages: int, title: str, lang: str, subject: str = "") -> None:
+def finish(canv: Any, tree: Tree, pages: int, title: str, lang: str) -> None:
     """Write the structure tree, the marked flag, the viewer's title preference and
     XMP metadata claiming PDF/UA-1 into the document (after the last page is shown)."""
     from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
@@ -271,7 +271,7 @@ def finish(canv: Any, tree: Tree, pages: int, title: str, lang: str, subject: st
     canv.setCatalogEntry("StructTreeRoot", root_ref)
     canv.setCatalogEntry("MarkInfo", PDFDictionary({"Marked": "true"}))
     canv.setViewerPreference("DisplayDocTitle", "true")
-    packet = PDFStream(PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}), xmp(title, lang, subject), filters=[])
+    packet = PDFStream(PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}), xmp(title, lang), filters=[])
     canv.setCatalogEntry("Metadata", packet)
 
 
@@ -287,14 +287,12 @@ class Written(PDFObject):
         return b"".join(part.encode("latin-1") if isinstance(part, str) else part.format(document) for part in self.parts)
 
 
-def xmp(title: str, lang: str, subject: str = "") -> bytes:
-    """The XMP packet: title, language, description and the PDF/UA-1 identifier."""
+def xmp(title: str, lang: str) -> bytes:
+    """The XMP packet: title, language and the PDF/UA-1 identifier. (The document
+    information's subject is English whatever the handout's language, so it is not
+    repeated here, where it would be read as the handout's language.)"""
     from xml.sax.saxutils import escape
 
-    description = (
-        f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{escape(subject)}</rdf:li></rdf:Alt></dc:description>'
-        if subject else ""
-    )
     text = (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
@@ -303,7 +301,6 @@ def xmp(title: str, lang: str, subject: str = "") -> bytes:
         ' xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">\n'
         f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>\n'
         f"<dc:language><rdf:Bag><rdf:li>{escape(lang)}</rdf:li></rdf:Bag></dc:language>\n"
-        f"{description}"
         "<pdfuaid:part>1</pdfuaid:part>\n"
         "</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n"
         '<?xpacket end="w"?>'
