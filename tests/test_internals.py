@@ -308,7 +308,57 @@ def test_a_synthetic_bold_face_is_a_face_of_its_own_drawn_filled_and_stroked():
     assert b"2 Tr" in _content(draw)
 
 
-# --- kerning only, HarfBuzz runs of the bidi paragraph (sections 10 and 11) ------------------
+def test_pages_get_structure_entries_and_reference_by_number():
+    import io
+
+    from pypdf import PdfReader
+
+    from handouts import internals
+
+    out = io.BytesIO()
+    shown = []
+
+    def on_shown(canv, page):  # noqa: ANN001, ANN202
+        internals.set_last_page_entries(canv, {"StructParents": page - 1, "Tabs": "/S"})
+        shown.append(page)
+
+    def on_save(canv, total):  # noqa: ANN001, ANN202
+        canv.setCatalogEntry("OpenAction", [internals.page_reference(2), "/Fit"])  # open at page 2
+
+    canvas_class = internals.numbered_canvas(lambda canv, page, total: None, "en", "Helvetica", on_shown=on_shown, on_save=on_save)
+    canv = canvas_class(out)
+    canv.drawString(72, 72, "one")
+    canv.showPage()
+    canv.drawString(72, 72, "two")
+    canv.showPage()
+    canv.save()
+    reader = PdfReader(io.BytesIO(out.getvalue()))
+    assert shown == [1, 2]
+    assert [(p["/StructParents"], p["/Tabs"]) for p in reader.pages] == [(0, "/S"), (1, "/S")]
+    action = reader.trailer["/Root"]["/OpenAction"]
+    assert action[0].idnum == reader.pages[1].indirect_reference.idnum
+
+
+def test_to_unicode_maps_presentation_forms_to_letters():
+    """ReportLab writes each code's drawn character; the hook writes the letters a
+    presentation form or ligature stands for (an Arabic ligature right to left)."""
+    from reportlab.pdfbase import ttfonts
+
+    import handouts.platypus  # noqa: F401 (installs the hooks)
+
+    cmap = ttfonts.makeToUnicodeCMap("X", [0x41, 0xFEDF, 0xFEFB, 0xFB01, 0])
+    lines = cmap.split("\n")
+    assert "4 beginbfchar" in lines and not any(line.startswith("<04>") for line in lines)  # a free code maps to nothing
+    assert "<00> <0041>" in lines
+    assert "<01> <0644>" in lines  # lam, initial form -> lam
+    assert "<02> <06270644>" in lines  # lam-alef -> alef, lam (as they sit, right to left)
+    assert "<03> <00660069>" in lines  # fi -> f, i
+    assert ttfonts.makeToUnicodeCMap("Y", [0x41, 0x42]).split("\n")[-7:] == [
+        "<00> <0041>", "<01> <0042>", "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end",
+    ]
+
+
+# --- kerning only, HarfBuzz runs of the bidi paragraph (sections 10 and 12) ------------------
 
 
 def test_latin_faces_are_kerned_without_ligatures():

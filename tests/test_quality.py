@@ -60,6 +60,7 @@ def test_demo_clinic_check_passes_with_numbers_for_every_language(cli):
         assert pdf_checks[(code, "line spacing")]["value"] == "1.25x"
         assert pdf_checks[(code, "margins")]["level"] == "ok"
         assert pdf_checks[(code, "glyph coverage")]["level"] == "ok"
+    assert all(pdf_checks[(code, "tagged PDF")]["level"] == "ok" for code in by_lang)
 
 
 def test_strict_turns_warnings_into_errors(cli):

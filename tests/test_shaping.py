@@ -94,14 +94,28 @@ def test_a_bold_heading_measures_what_harfbuzz_says():
 def test_arabic_is_joined_by_the_fonts_own_ligatures():
     # "في" (in) is one glyph in IBM Plex Sans Arabic, 8.7 pt wide at 12 pt; the
     # presentation forms drawn before (initial feh, final yeh) took 13.6 pt.
-    plex = stack_for("ar").base
-    path = plex.files()[plex.face()]
+    from reportlab.pdfgen.canvas import Canvas
+
+    from handouts.brand import Palette
+    from handouts.layout import Styles
+
+    stack = stack_for("ar")
+    path = stack.base.files()[stack.base.face()]
     ligature = hb_width(path, "في", 12)
     forms = hb_width(path, "\ufed3\ufef2", 12, {"init": False, "medi": False, "fina": False, "liga": False, "rlig": False, "calt": False})
     assert ligature < forms - 3
-    with pdfplumber.open(io.BytesIO(handout("ar"))) as pdf:
-        widths = [c["x1"] - c["x0"] for c in pdf.pages[0].chars if c["text"] == "\ufc32" and round(c["size"]) == 12]
-    assert widths and all(w == pytest.approx(ligature, abs=0.05) for w in widths)
+    para = Styles(stack, Palette.from_hex("#1F4E79", "#B3261E"), 12, "ar", True).para("في")
+    para.wrap(200, 100)
+    assert para.getActualLineWidths0() == [pytest.approx(ligature, abs=0.01)]
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, invariant=1)
+    para.drawOn(canvas, 100, 700)
+    canvas.showPage()
+    canvas.save()
+    with pdfplumber.open(io.BytesIO(buffer.getvalue())) as pdf:
+        chars = pdf.pages[0].chars
+    assert "".join(c["text"] for c in chars) == "يف"  # the ligature's letters, right to left
+    assert max(c["x1"] for c in chars) - min(c["x0"] for c in chars) == pytest.approx(ligature, abs=0.05)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

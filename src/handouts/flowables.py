@@ -8,16 +8,18 @@ depends on a font having U+2610, and every drawing mirrors for right-to-left pag
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reportlab.lib.colors import Color, white
 
+from . import tagging
 from .platypus import Flowable, Paragraph
 from .speed import shapes
 
 
 class TextParagraph(Paragraph):
-    """ReportLab's Paragraph, with Chinese and Japanese closing marks kept inside the
+    """ReportLab's Paragraph, tagged (a structure element of its style's role, see
+    :mod:`handouts.tagging`), with Chinese and Japanese closing marks kept inside the
     measure: kinsoku keeps a closing mark ("、", "。") on the line it ends, hanging
     past the measure, so such text is broken one character narrower."""
 
@@ -28,17 +30,63 @@ class TextParagraph(Paragraph):
         self.width = availWidth
         return self.width, self.height
 
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        parts = super().split(availWidth, availHeight)
+        for part in parts[1:]:  # the rest of the paragraph continues its element
+            part.__dict__["_continues"] = True
+        return parts
+
+    def draw(self) -> None:
+        role = tagging.ROLES.get(self.style.name, "P")
+        with tagging.text(self.canv, role, continues=self.__dict__.get("_continues", False)):
+            self.draw_text()
+
+    def draw_text(self) -> None:
+        """Draw the lines (inside the paragraph's marked content)."""
+        super().draw()
+
+
+class InLanguage(Flowable):
+    """A flowable in another language than the handout's (the English line of a draft
+    notice): its structure elements say so (/Lang)."""
+
+    def __init__(self, content: Flowable, lang: str) -> None:
+        super().__init__()
+        self.content, self.lang = content, lang
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.width, self.height = self.content.wrap(aw, ah)
+        return self.width, self.height
+
+    def getSpaceBefore(self) -> float:
+        return self.content.getSpaceBefore()
+
+    def getSpaceAfter(self) -> float:
+        return self.content.getSpaceAfter()
+
+    def draw(self) -> None:
+        with tagging.language(self.canv, self.lang):
+            self.content.drawOn(self.canv, 0, 0)
+
 
 class Marked(Flowable):
     """A paragraph with a marker (bullet, tick box) drawn in its gutter."""
 
-    def __init__(self, para: Paragraph, marker: str | None, gutter: float, colour: Color, rtl: bool = False) -> None:
+    def __init__(
+        self, para: Paragraph, marker: str | None, gutter: float, colour: Color, rtl: bool = False,
+        group: object = None, item: object = None,
+    ) -> None:
         super().__init__()
         self.para = para
         self.marker = marker
         self.gutter = gutter
         self.colour = colour
         self.rtl = rtl
+        # Tagging: the list this item belongs to and the item itself (a split item's
+        # parts name the same ones, so they are one list item).
+        self.group = group if group is not None else object()
+        self.item = item if item is not None else object()
+        self.kind = marker
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         _, h = self.para.wrap(aw - self.gutter, ah)
@@ -47,9 +95,13 @@ class Marked(Flowable):
 
     def split(self, aw: float, ah: float) -> list[Flowable]:
         parts = self.para.split(aw - self.gutter, ah)
-        return [
-            Marked(p, self.marker if i == 0 else None, self.gutter, self.colour, self.rtl) for i, p in enumerate(parts)
+        split = [
+            Marked(p, self.marker if i == 0 else None, self.gutter, self.colour, self.rtl, self.group, self.item)
+            for i, p in enumerate(parts)
         ]
+        for part in split:
+            part.kind = self.kind
+        return split
 
     def getSpaceBefore(self) -> float:
         return self.para.getSpaceBefore()
@@ -60,11 +112,18 @@ class Marked(Flowable):
     def draw(self) -> None:
         canv = self.canv
         style = self.para.style
-        self.para.drawOn(canv, 0 if self.rtl else self.gutter, 0)
-        if not self.marker:
-            return
-        key = ("marker", self.marker, style.fontSize, self.colour.hexval(), self.gutter, self.rtl, self.width if self.rtl else 0, self.height)
-        shapes.draw(canv, key, self._draw_marker)
+        numbering = "/Disc" if self.kind == "bullet" else "/None"
+        with tagging.group(canv, "L", self.group, attributes={"O": "/List", "ListNumbering": numbering}):
+            with tagging.group(canv, "LI", self.item):
+                if self.marker:
+                    # The label is the drawn mark: a figure (drawing is tagged as a
+                    # figure) that reads as "•" or "☐".
+                    key = ("marker", self.marker, style.fontSize, self.colour.hexval(), self.gutter, self.rtl, self.width if self.rtl else 0, self.height)
+                    with tagging.group(canv, "Lbl"), tagging.figure(canv, tagging.MARKER_TEXT.get(self.marker, "")):
+                        shapes.draw(canv, key, self._draw_marker)
+                # The item's text is the body's content (a P inside would add nothing).
+                with tagging.marked(canv, "LBody", (self.item, "body")):
+                    self.para.drawOn(canv, 0 if self.rtl else self.gutter, 0)
 
     def _draw_marker(self) -> None:
         canv = self.canv
@@ -121,7 +180,8 @@ class Rules(Flowable):
                 else:
                     self.label.drawOn(canv, 0, y + 3)
                     x0 += self._lw + 4
-            canv.line(x0, y, x1, y)
+            with tagging.artifact(canv):  # lines to write on
+                canv.line(x0, y, x1, y)
         canv.restoreState()
 
 
@@ -154,15 +214,17 @@ class TierHeader(Flowable):
     def draw(self) -> None:
         canv = self.canv
         canv.saveState()
-        canv.setFillColor(self.fill)
-        canv.roundRect(0, 0, self.width, self.height, 4, stroke=0, fill=1)
+        with tagging.artifact(canv):  # the colour bar; the heading's words carry its meaning
+            canv.setFillColor(self.fill)
+            canv.roundRect(0, 0, self.width, self.height, 4, stroke=0, fill=1)
         icon_x = self.width - self.pad - self.icon if self.rtl else self.pad
         text_x = self.pad if self.rtl else 2 * self.pad + self.icon
         top = self.height - self.pad
         self.title.drawOn(canv, text_x, top - self._th)
         if self.label:
             self.label.drawOn(canv, text_x, top - self._th - self._lh)
-        _icon(canv, self.level, icon_x, self.height / 2 - self.icon / 2, self.icon, self.fill)
+        with tagging.artifact(canv):  # the icon repeats what the heading says
+            _icon(canv, self.level, icon_x, self.height / 2 - self.icon / 2, self.icon, self.fill)
         canv.restoreState()
 
 
@@ -217,8 +279,10 @@ class TimelineChart(Flowable):
         rtl: bool = False,
         write_in: float = 0.0,
         rule: Color | None = None,
+        alt: str = "",
     ) -> None:
         super().__init__()
+        self.alt = alt  # what a screen reader reads for the chart: its milestones in words
         self.write_in = write_in  # width of a line to write each milestone's date on (no visit date)
         self.rule = rule
         self.rows = list(rows)
@@ -255,6 +319,10 @@ class TimelineChart(Flowable):
         return (room if self.rtl else 0) + self.inset + span * ((1 - frac) if self.rtl else frac)
 
     def draw(self) -> None:
+        with tagging.figure(self.canv, self.alt):
+            self._draw()
+
+    def _draw(self) -> None:
         canv = self.canv
         canv.saveState()
         axis_y = self._tick_h + self._axis_h
@@ -324,9 +392,10 @@ class Stack(Flowable):
     split usefully, the whole stack moves on.
     """
 
-    def __init__(self, content: Sequence[Flowable]) -> None:
+    def __init__(self, content: Sequence[Flowable], role: str | None = None) -> None:
         super().__init__()
         self.content = list(content)
+        self.role = role  # "L": a list whose members are its items (the care team)
 
     def _measure(self, aw: float, ah: float) -> list[tuple[float, float]]:
         sizes = []
@@ -363,10 +432,36 @@ class Stack(Flowable):
         return [Stack([*lead, parts[0]]), *parts[1:]]
 
     def draw(self) -> None:
+        if self.role is None:
+            self._draw()
+            return
+        with tagging.group(self.canv, self.role, attributes={"O": "/List", "ListNumbering": "/None"} if self.role == "L" else None):
+            self._draw()
+
+    def _draw(self) -> None:
         y = self.height
         for f, (h, gap) in zip(self.content, self._heights):
             y -= gap + h
-            f.drawOn(self.canv, 0, y)
+            if self.role == "L":
+                with tagging.group(self.canv, "LI"), tagging.marked(self.canv, "LBody"):
+                    f.drawOn(self.canv, 0, y)
+            else:
+                f.drawOn(self.canv, 0, y)
+
+
+@dataclass(frozen=True)
+class LastPage:
+    """What a :class:`TwoColumns` needs to know about the page after this one, to leave
+    it more than a stub: its frame's ``height``, the least part of it the last page
+    must fill (``fill``), and where the content's sections start (``breaks``, indices
+    into the content: the places a page may end early). ``overflow`` collects, for each
+    page break where the rest fits on one more page, the height of that rest in one
+    column (the sum of both columns): how far the handout is from one page fewer."""
+
+    height: float
+    fill: float
+    breaks: tuple[int, ...] = ()
+    overflow: list[float] | None = None
 
 
 class TwoColumns(Flowable):
@@ -374,15 +469,19 @@ class TwoColumns(Flowable):
 
     Replaces ReportLab's BalancedColumns, which balances the last page by laying the
     content out dozens of times (and deep-copies flowables to do it): half the build
-    time of a handout. A handout's last page reads fine with a fuller first column.
+    time of a handout. The last page's columns are balanced (:meth:`_balanced`); with
+    ``last`` (:class:`LastPage`), a page that would leave the next, last page a stub
+    ends at a section break instead, so a whole section goes over.
     Right-to-left pages fill the right column first.
     """
 
-    def __init__(self, content: Sequence[Flowable], gap: float, rtl: bool = False) -> None:
+    def __init__(self, content: Sequence[Flowable], gap: float, rtl: bool = False, last: LastPage | None = None, count: int = 2) -> None:
         super().__init__()
         self.content = list(content)
         self.gap = gap
         self.rtl = rtl
+        self.last = last
+        self.count = count  # 1: one column (large print), with the same page decisions
         self._columns: list[list[tuple[Flowable, float, float]]] = []
         self._rest: list[Flowable] = []
 
@@ -415,19 +514,26 @@ class TwoColumns(Flowable):
             break
         return placed, rest, y
 
+    def _pair(self, colw: float, height: float, content: list[Flowable]) -> tuple:
+        """Both columns filled at ``height``: (first, second, h1, h2, rest)."""
+        first, rest, h1 = self._fill(colw, height, content)
+        if self.count == 1:
+            return first, [], h1, 0.0, rest
+        second, rest, h2 = self._fill(colw, height, rest)
+        return first, second, h1, h2, rest
+
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self.width = aw
-        colw = (aw - self.gap) / 2
-        first, rest, h1 = self._fill(colw, ah, self.content)
-        second, rest, h2 = self._fill(colw, ah, rest)
-        if not rest and len(self.content) > 1:
-            first, second, h1, h2 = self._balanced(colw, (first, second, h1, h2))
-        self._columns, self._rest, self._colw = [first, second], rest, colw
+        colw = (aw - self.gap) / 2 if self.count == 2 else aw
+        first, second, h1, h2, rest = self._pair(colw, ah, self.content)
+        if not rest and len(self.content) > 1 and self.count == 2:
+            first, second, h1, h2 = self._balanced(colw, self.content, (first, second, h1, h2))
+        self._columns, self._rest, self._colw = [first, second][: self.count], rest, colw
         # Content left over means "does not fit": the frame then asks us to split.
         self.height = max(h1, h2) if not rest else ah + 1
         return aw, self.height
 
-    def _balanced(self, colw: float, filled: tuple) -> tuple:  # noqa: ANN001 (column tuples as _fill gives them)
+    def _balanced(self, colw: float, content: list[Flowable], filled: tuple) -> tuple:  # noqa: ANN001 (column tuples as _fill gives them)
         """The last of the content in two columns of (nearly) even height, so the last
         page is not one full column beside a stub. A binary search on the column height:
         a handful of fills, each at a height the paragraphs remember."""
@@ -435,16 +541,76 @@ class TwoColumns(Flowable):
         low, high = full / 2, full
         for _ in range(7):
             mid = (low + high) / 2
-            first, rest, _ = self._fill(colw, mid, self.content)
-            second, rest, _ = self._fill(colw, mid, rest)
+            first, _, _, _, rest = self._pair(colw, mid, content)
             if rest or not first:
                 low = mid
             else:
                 high = mid
         # Fill once more at the height chosen: what is drawn is wrapped for it.
-        first, rest, h1 = self._fill(colw, high, self.content)
-        second, rest, h2 = self._fill(colw, high, rest)
+        first, second, h1, h2, rest = self._pair(colw, high, content)
         return (first, second, h1, h2) if not rest else filled
+
+    def _last_page_height(self, colw: float, content: list[Flowable]) -> float | None:
+        """The height ``content`` takes as a last page of its own (balanced), or None if
+        it needs more than one page."""
+        assert self.last is not None
+        filled = self._pair(colw, self.last.height, content)
+        if filled[4]:
+            return None
+        if len(content) < 2 or self.count == 1:
+            return max(filled[2], filled[3])
+        _, _, h1, h2 = self._balanced(colw, content, filled[:4])
+        return max(h1, h2)
+
+    def _early_break(self, colw: float, ah: float) -> int | None:
+        """Where this page should end, as an index into the content, so the next page
+        (the last) is at least ``last.fill`` full while this one stays at least half
+        full: the latest section break that does it, else the latest break between
+        blocks; None when the next page is not the last, is full enough already, or no
+        break helps."""
+        last = self.last
+        if last is None or not self._rest:
+            return None
+        first, second, h1, h2, rest = self._pair(colw, last.height, self._rest)
+        if rest:  # more than one page to go: decide on the page before the last
+            return None
+        if last.overflow is not None:
+            last.overflow.append(h1 + h2)
+        height = self._last_page_height(colw, self._rest)
+        if height is None or height >= last.fill * last.height:
+            return None
+        # The content placed whole on this page (a block split across its columns is
+        # placed too): a page may end before any of it.
+        index = {id(f): i for i, f in enumerate(self.content)}
+        later = [index[id(f)] for f in self._rest if id(f) in index]
+        whole = later[0] if later else len(self.content)
+        if id(self._rest[0]) not in index:  # the rest starts with the end of a split block
+            whole -= 1
+        sections = sorted((k for k in last.breaks if 0 < k <= whole), reverse=True)
+        blocks = [k for k in range(whole, 0, -1) if k not in sections]
+        best: tuple[float, int] | None = None  # the fullest last page a section break gives
+        for group in (sections, blocks):  # a whole section over, else the fewest blocks
+            for k in group:
+                _, _, h1, h2, _ = self._pair(colw, ah, self.content[:k])
+                if h1 + h2 < ah * self.count / 2:
+                    break  # this page would be left less than half full
+                moved = self._last_page_height(colw, self.content[k:])
+                if moved is None:
+                    break  # moving more would need a page more
+                if moved >= last.fill * last.height:
+                    return k
+                if group is sections and moved > height and (best is None or moved > best[0]):
+                    best = (moved, k)
+        # Not a third, but a whole section rather than a few lines of one.
+        return best[1] if best is not None else None
+
+    def _carry(self, rest: list[Flowable]) -> LastPage | None:
+        """``last`` for the columns that go on with ``rest``: its breaks renumbered."""
+        if self.last is None:
+            return None
+        where = {id(f): i for i, f in enumerate(rest)}
+        breaks = tuple(where[id(self.content[k])] for k in self.last.breaks if id(self.content[k]) in where)
+        return replace(self.last, breaks=breaks)
 
     def split(self, aw: float, ah: float) -> list[Flowable]:
         self.wrap(aw, ah)
@@ -452,7 +618,14 @@ class TwoColumns(Flowable):
             return [self]
         if not any(self._columns):
             return []
-        return [_PlacedColumns(self._columns, self._colw, self.gap, ah, self.rtl), TwoColumns(self._rest, self.gap, self.rtl)]
+        k = self._early_break(self._colw, ah)
+        # Fill this page again (the search above wrapped flowables at other heights):
+        # what is drawn is wrapped for this page.
+        first, second, _, _, rest = self._pair(self._colw, ah, self.content[:k] if k is not None else self.content)
+        if k is not None:
+            rest = self.content[k:]
+        placed = _PlacedColumns([first, second][: self.count], self._colw, self.gap, ah, self.rtl)
+        return [placed, TwoColumns(rest, self.gap, self.rtl, self._carry(rest), self.count)]
 
     def draw(self) -> None:
         _draw_columns(self.canv, self._columns, self._colw, self.gap, self.height, self.rtl)
@@ -476,7 +649,7 @@ class _PlacedColumns(Flowable):
 
 def _draw_columns(canv, columns, colw: float, gap: float, height: float, rtl: bool) -> None:  # noqa: ANN001
     for index, column in enumerate(columns):
-        x = (colw + gap) * (1 - index if rtl else index)
+        x = (colw + gap) * (1 - index if rtl and len(columns) == 2 else index)
         for flowable, top, h in column:
             flowable.drawOn(canv, x, height - top - h)
 
@@ -518,10 +691,13 @@ class Row(Flowable):
     fill, frame and bar run the row's full height. Does not split, like a one-row
     Table."""
 
-    def __init__(self, cells: Sequence[Cell], valign: str = "TOP") -> None:
+    def __init__(self, cells: Sequence[Cell], valign: str = "TOP", role: str | None = None, key: object = None, rtl: bool = False) -> None:
         super().__init__()
         self.cells = list(cells)
         self.valign = valign
+        self.role = role  # a structure element around the row's content ("Sect", "L")
+        self.key = key  # two rows with one key are one element (the fields' two lines)
+        self.rtl = rtl  # cells are read right to left
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self._measured = [cell.measure(ah) for cell in self.cells]
@@ -530,27 +706,38 @@ class Row(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
+        if self.role is None:
+            self._draw()
+            return
+        attributes = {"O": "/List", "ListNumbering": "/None"} if self.role == "L" else None
+        with tagging.group(self.canv, self.role, self.key, attributes=attributes):
+            self._draw()
+
+    def _draw(self) -> None:
         canv = self.canv
         # Fills first, then content, then lines, as a Table draws: a frame on a cell
         # boundary is never half covered by the next cell's fill.
         xs = [sum(cell.width for cell in self.cells[:i]) for i in range(len(self.cells))]
-        for x, cell in zip(xs, self.cells):
-            if cell.fill is not None:
-                canv.setFillColor(cell.fill)
-                canv.rect(x, 0, cell.width, self.height, stroke=0, fill=1)
-        for x, cell, (placed, total) in zip(xs, self.cells, self._measured):
+        with tagging.artifact(canv):
+            for x, cell in zip(xs, self.cells):
+                if cell.fill is not None:
+                    canv.setFillColor(cell.fill)
+                    canv.rect(x, 0, cell.width, self.height, stroke=0, fill=1)
+        cells = list(zip(xs, self.cells, self._measured))
+        for x, cell, (placed, total) in cells[::-1] if self.rtl else cells:  # in reading order
             left, right, top, bottom = cell.pad
             y = self.height - top if self.valign == "TOP" else bottom + total
             for flowable, w, h, gap in placed:
                 y -= gap + h
                 flowable.drawOn(canv, x + cell.width - right - w if cell.align == "RIGHT" else x + left, y)
-        for x, cell in zip(xs, self.cells):
-            if cell.frame is not None:
-                _stroke(canv, *cell.frame, lambda x=x, cell=cell: canv.rect(x, 0, cell.width, self.height, stroke=1, fill=0))
-            if cell.bar is not None:
-                side, weight, colour = cell.bar
-                bx = x if side == "left" else x + cell.width
-                _stroke(canv, weight, colour, lambda bx=bx: canv.line(bx, 0, bx, self.height))
+        with tagging.artifact(canv):
+            for x, cell in zip(xs, self.cells):
+                if cell.frame is not None:
+                    _stroke(canv, *cell.frame, lambda x=x, cell=cell: canv.rect(x, 0, cell.width, self.height, stroke=1, fill=0))
+                if cell.bar is not None:
+                    side, weight, colour = cell.bar
+                    bx = x if side == "left" else x + cell.width
+                    _stroke(canv, weight, colour, lambda bx=bx: canv.line(bx, 0, bx, self.height))
 
 
 def _stroke(canv, weight: float, colour: Color, draw) -> None:  # noqa: ANN001
@@ -579,8 +766,12 @@ class TierBox(Flowable):
         space_after: float,
         whole: bool = False,
         continued: Flowable | None = None,
+        key: object = None,
+        repeated: bool = False,
     ) -> None:
         super().__init__()
+        self.key = key if key is not None else object()  # the tier's parts are one section
+        self.repeated = repeated  # a continuation: its "(continued)" header is page furniture
         self.header = header
         self.whole = whole  # never split (the emergency tier)
         self.continued = continued or header  # the header a continuation carries
@@ -621,19 +812,26 @@ class TierBox(Flowable):
         fit = min(fit, len(self.items) - 2)  # at least two items on each side
         if fit < 2:
             return []
-        first = TierBox(self.header, self.items[:fit], self.width, self.pad, self.frame, self.spaceAfter, continued=self.continued)
-        rest = TierBox(self.continued, self.items[fit:], self.width, self.pad, self.frame, self.spaceAfter, continued=self.continued)
+        shared = {"continued": self.continued, "key": self.key}
+        first = TierBox(self.header, self.items[:fit], self.width, self.pad, self.frame, self.spaceAfter, repeated=self.repeated, **shared)
+        rest = TierBox(self.continued, self.items[fit:], self.width, self.pad, self.frame, self.spaceAfter, repeated=True, **shared)
         return [first, rest]
 
     def draw(self) -> None:
         canv = self.canv
-        y = self.height - self._header_h
-        self.header.drawOn(canv, 0, y)
-        for item, h, (top, bottom) in zip(self.items, self._item_h, self._item_pads(len(self.items))):
-            y -= top + h
-            item.drawOn(canv, self.pad, y)
-            y -= bottom
-        _stroke(canv, *self.frame, lambda: canv.rect(0, 0, self.width, self.height, stroke=1, fill=0))
+        with tagging.group(canv, "Sect", self.key):
+            y = self.height - self._header_h
+            if self.repeated:
+                with tagging.artifact(canv, "Pagination"):
+                    self.header.drawOn(canv, 0, y)
+            else:
+                self.header.drawOn(canv, 0, y)
+            for item, h, (top, bottom) in zip(self.items, self._item_h, self._item_pads(len(self.items))):
+                y -= top + h
+                item.drawOn(canv, self.pad, y)
+                y -= bottom
+            with tagging.artifact(canv):
+                _stroke(canv, *self.frame, lambda: canv.rect(0, 0, self.width, self.height, stroke=1, fill=0))
 
 
 class Diary(Flowable):
@@ -650,6 +848,8 @@ class Diary(Flowable):
         super().__init__()
         self.headings, self.widths, self.days = list(headings), list(widths), list(days)
         self.colour, self.min_row, self.max_row, self.rtl = colour, min_row, max_row, rtl
+        self.key: object = object()  # a split grid's parts are one table
+        self.repeated = False  # a continuation: its headings are page furniture
 
     def _columns(self, aw: float) -> list[float]:
         """Column widths: the day labels' natural width, then the rest shared by weight."""
@@ -675,7 +875,10 @@ class Diary(Flowable):
         if fit < 3:
             return []
         make = lambda days: Diary(self.headings, self.widths, days, self.colour, self.min_row, self.max_row, self.rtl)  # noqa: E731
-        return [make(self.days[:fit]), make(self.days[fit:])]
+        parts = [make(self.days[:fit]), make(self.days[fit:])]
+        for part, repeated in zip(parts, (self.repeated, True)):
+            part.key, part.repeated = self.key, repeated
+        return parts
 
     def draw(self) -> None:
         canv = self.canv
@@ -687,19 +890,38 @@ class Diary(Flowable):
             edges = [self.width - x for x in edges]
         lo, hi = min(edges), max(edges)
         top = self.height
-        for heading, a, b in zip(self.headings, edges[1:], edges[2:]):
-            left = min(a, b)
-            heading.drawOn(canv, left + 3, top - 3 - heading.height)
-        canv.setStrokeColor(self.colour)
-        canv.setLineWidth(1.2)
-        canv.line(lo, top - self._head_h, hi, top - self._head_h)
-        canv.setLineWidth(0.6)
-        for n, day in enumerate(self.days):
-            row_top = top - self._head_h - n * self._row_h
-            w = _text_width(day)
-            x = (edges[0] - 4 - w) if self.rtl else (edges[1] - 4 - w)
-            day.drawOn(canv, x, row_top - (self._row_h + day.height) / 2)
-            canv.line(lo, row_top - self._row_h, hi, row_top - self._row_h)
-        for x in edges[1:-1]:
-            canv.line(x, 0, x, top)
+        with tagging.group(canv, "Table", self.key):
+            # A table of days to fill in: a header row of column headings (repeated on a
+            # continuation as page furniture), then a row per day headed by its label.
+            if self.repeated:
+                with tagging.artifact(canv, "Pagination"):
+                    self._draw_headings(edges, top)
+            else:
+                with tagging.group(canv, "TR"):
+                    tagging.empty(canv, "TD")  # the corner over the day labels
+                    self._draw_headings(edges, top)
+            canv.setStrokeColor(self.colour)
+            with tagging.artifact(canv):
+                canv.setLineWidth(1.2)
+                canv.line(lo, top - self._head_h, hi, top - self._head_h)
+            canv.setLineWidth(0.6)
+            for n, day in enumerate(self.days):
+                row_top = top - self._head_h - n * self._row_h
+                w = _text_width(day)
+                x = (edges[0] - 4 - w) if self.rtl else (edges[1] - 4 - w)
+                with tagging.group(canv, "TR"):
+                    with tagging.marked(canv, "TH", attributes={"O": "/Table", "Scope": "/Row"}):
+                        day.drawOn(canv, x, row_top - (self._row_h + day.height) / 2)
+                    for _ in self.headings:
+                        tagging.empty(canv, "TD")  # left blank, to write in
+                with tagging.artifact(canv):
+                    canv.line(lo, row_top - self._row_h, hi, row_top - self._row_h)
+            with tagging.artifact(canv):
+                for x in edges[1:-1]:
+                    canv.line(x, 0, x, top)
         canv.restoreState()
+
+    def _draw_headings(self, edges: list[float], top: float) -> None:
+        for heading, a, b in zip(self.headings, edges[1:], edges[2:]):
+            with tagging.marked(self.canv, "TH", attributes={"O": "/Table", "Scope": "/Column"}):
+                heading.drawOn(self.canv, min(a, b) + 3, top - 3 - heading.height)

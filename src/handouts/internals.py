@@ -25,7 +25,12 @@ ReportLab
      fonts is shaped one font run at a time, with the features of its font (kerning
      only for faces that need no substitution), and ``PDFTextObject._formatText``:
      shaped text is drawn inside an /ActualText span holding the text it was shaped from;
-  11. ``TTFont.hbFont`` / ``hbAddPrivate`` / ``pdfScale``, ``TTFontFace.glyphToChar`` /
+  11. tagged PDF: ``PDFDocument.thisPageName``'s naming of pages (``Page1``), the
+     ``__NoDefault__`` list a ``PDFPage`` formats its entries from (``/StructParents`` and
+     ``/Tabs`` are not in it), and ``ttfonts.makeToUnicodeCMap`` (looked up by name when
+     a subset is written): presentation forms and ligatures map to the letters they
+     stand for, so copied or searched Arabic reads as plain letters;
+  12. ``TTFont.hbFont`` / ``hbAddPrivate`` / ``pdfScale``, ``TTFontFace.glyphToChar`` /
      ``charWidths``, ``ShapedStr`` and ``ShapeData``: runs of the bidi paragraph shaped
      by HarfBuzz and drawn through ReportLab's shaped-string path; glyphs without a
      character numbered in glyph order.
@@ -243,6 +248,7 @@ def import_platypus() -> None:
         _import_paragraph()  # does nothing if something imported it already (svglib)
         _extend_kinsoku()
         _shape_per_font()
+        _to_unicode_letters()
         _HOOKED = True
 
 
@@ -487,7 +493,7 @@ class _Sourced(tuple):
     width = property(lambda self: self[5])
 
 
-# --- 11. HarfBuzz runs of a bidi paragraph -------------------------------------------------
+# --- 12. HarfBuzz runs of a bidi paragraph -------------------------------------------------
 # The bidi paragraph (rtl.py) breaks and orders its lines itself, so it cannot use
 # ReportLab's shaping of paragraph words; it shapes each run of one face and direction
 # here, with HarfBuzz on the font ReportLab parsed (its joining, ligatures, mark
@@ -673,10 +679,18 @@ def compress(data: bytes) -> bytes:
 # --- 6. page count in footers ---------------------------------------------------------------
 
 
-def numbered_canvas(draw_footer: Callable[[Any, int, int], None], lang: str, font: str, on_start: Callable[[Any], None] | None = None) -> type:
+def numbered_canvas(
+    draw_footer: Callable[[Any, int, int], None],
+    lang: str,
+    font: str,
+    on_start: Callable[[Any], None] | None = None,
+    on_shown: Callable[[Any, int], None] | None = None,
+    on_save: Callable[[Any, int], None] | None = None,
+) -> type:
     """A Canvas class that draws each page's footer once the page count is known
     (``draw_footer(canvas, page, total)``): pages are kept until save, as in
-    ReportLab's own recipe."""
+    ReportLab's own recipe. ``on_shown(canvas, page)`` runs once each page is added to
+    the document, ``on_save(canvas, total)`` before the document is written."""
     from reportlab.pdfgen.canvas import Canvas
 
     class NumberedCanvas(Canvas):
@@ -698,7 +712,12 @@ def numbered_canvas(draw_footer: Callable[[Any, int, int], None], lang: str, fon
             for state in self._pages:
                 self.__dict__.update(state)
                 draw_footer(self, self._pageNumber, total)
+                number = self._pageNumber
                 Canvas.showPage(self)
+                if on_shown is not None:
+                    on_shown(self, number)
+            if on_save is not None:
+                on_save(self, total)
             Canvas.save(self)
 
     return NumberedCanvas
@@ -765,3 +784,70 @@ def bidi_levels(text: str, rtl: bool = True) -> list[tuple[int, int]]:
 def replay(canv: Any, code: Iterable[str]) -> None:
     """Append recorded operators to the current page."""
     operators(canv).extend(code)
+
+
+# --- 11. tagged PDF -------------------------------------------------------------------------
+
+
+def page_reference(number: int) -> Any:
+    """A reference to page ``number`` (from 1) of a document: ReportLab names page
+    objects ``Page1``, ``Page2``... when it adds them (``PDFDocument.thisPageName``)."""
+    from reportlab.pdfbase.pdfdoc import PDFObjectReference
+
+    return PDFObjectReference(f"Page{number}")
+
+
+def set_last_page_entries(canv: Any, entries: dict[str, Any]) -> None:
+    """Add entries to the dictionary of the page shown last. A PDFPage writes only the
+    keys its ``__NoDefault__`` class list names; this page gets its own longer list."""
+    page = canv._doc.Pages.pages[-1]  # noqa: SLF001
+    names = list(type(page).__NoDefault__)
+    for key, value in entries.items():
+        setattr(page, key, value)
+        if key not in names:
+            names.append(key)
+    page.__NoDefault__ = names
+
+
+def letters(codepoint: int) -> str:
+    """The text a glyph's character stands for in the text layer: a presentation form
+    (Arabic letter forms, the lam-alef ligature) or a Latin ligature is the letters of
+    its NFKC form, an Arabic ligature's in the order they sit in the glyph."""
+    import unicodedata
+
+    char = chr(codepoint)
+    if 0xFB00 <= codepoint <= 0xFDFF or 0xFE70 <= codepoint <= 0xFEFF:
+        plain = unicodedata.normalize("NFKC", char).strip()
+        if plain and plain != char and not any(0xFB00 <= ord(c) <= 0xFEFF for c in plain):
+            # An Arabic ligature's letters in the order they sit in the glyph, right
+            # to left: readers (poppler) share a glyph's width among its letters from
+            # the left, then read a right-to-left line from the right.
+            return plain[::-1] if codepoint >= 0xFB50 else plain
+    return char
+
+
+def _to_unicode_letters() -> None:
+    """Write ToUnicode maps in which a presentation form (Arabic letter forms, the
+    lam-alef ligature) or a Latin ligature maps to the letters it stands for (its NFKC
+    form): copy, search and screen readers then get "الرقبة", not U+FEDF U+FEE7...
+    ReportLab maps each code to the character drawn."""
+    from reportlab.pdfbase import ttfonts
+
+    original = ttfonts.makeToUnicodeCMap
+    if getattr(original, "_handouts", False):
+        return
+
+    def make(fontname: str, subset: list[int]) -> str:  # ReportLab's signature
+        cmap = original(fontname, subset)
+        # Codes a subset keeps free (ReportLab's first subset leaves 1-31 unused) map to
+        # nothing rather than to U+0000.
+        mapped = {i: letters(v) for i, v in enumerate(subset) if v}
+        if len(mapped) == len(subset) and all(len(text) == 1 and ord(text) == subset[i] for i, text in mapped.items()):
+            return cmap
+        lines = cmap.split("\n")
+        start = lines.index(f"{len(subset)} beginbfchar")
+        entries = [f"<{i:02X}> <{text.encode('utf-16-be').hex().upper()}>" for i, text in mapped.items()]
+        return "\n".join([*lines[:start], f"{len(entries)} beginbfchar", *entries, *lines[start + 1 + len(subset):]])
+
+    make._handouts = True  # type: ignore[attr-defined]
+    ttfonts.makeToUnicodeCMap = make

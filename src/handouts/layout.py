@@ -12,7 +12,9 @@ from __future__ import annotations
 import io
 import unicodedata
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
@@ -21,7 +23,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 
-from . import internals, speed
+from . import internals, speed, tagging
 from . import model as m
 from .brand import (
     LOGO_BOX_INCHES,
@@ -38,6 +40,8 @@ from .errors import ContentError
 from .flowables import (
     Cell,
     Diary,
+    InLanguage,
+    LastPage,
     Marked,
     Row,
     Rules,
@@ -48,10 +52,10 @@ from .flowables import (
     TimelineChart,
     TwoColumns,
 )
-from .fonts import ASCII, SHAPED_FAMILIES, FontStack, covering, seed, typeset, use_italics
+from .fonts import ASCII, SHAPED_FAMILIES, FontFamily, FontStack, covering, seed, typeset, use_italics
 from .platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer
 from .speed.paragraphs import CachedParagraph, shared, style_key
-from .typography import NBSP, SHORT, keep_together
+from .typography import NBSP, SHORT, keep_together, sentences
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -72,6 +76,15 @@ MAX_LINE = 6 * inch  # longest line of running text (36 CFR 1193 advisory)
 # A handout is 2 pages (7 in large print); a template that makes dozens is broken, and
 # laying it out would take minutes. Layout stops at this page.
 MAX_PAGES = 16
+# A last page holds at least this much of its frame's height (a third, with room for
+# what the PDF measures: the layout counts a line's full leading, the page its glyphs).
+LAST_PAGE_FILL = 0.36
+# A handout that takes a page more than it aims for is laid out again, tighter, when its
+# last page holds at most this much (both columns' content, in frame heights): what
+# tighter gaps and shorter dates can win back. Beyond it a tighter layout costs time and
+# cannot save the page.
+REFIT_OVERFLOW = 0.5
+LARGE_PRINT_DENSITY = 0.3
 CJK_LANGUAGES = {"zh", "ja"}
 UNSHAPED_LANGUAGES = {"zh", "ja", "ko"}
 
@@ -287,6 +300,8 @@ class Builder:
         self.continued = "(continued)"  # translated, from the document
         self.whole_emergency = True  # the emergency tier moves whole rather than split
         self.companion_from: list[int] = []  # the page companion pages start on, once drawn
+        self.later_height = 0.0  # the frame height of pages after the first
+        self.overflow: list[float] = []  # what the last page holds, measured as it is laid out
         self.gutter = styles.body.fontSize * 1.5
 
     # -- inline and lists
@@ -299,8 +314,9 @@ class Builder:
 
     def items(self, block: m.ItemList) -> list[Flowable]:
         out: list[Flowable] = []
+        group = object()  # the items are one list in the structure tree
         for item in block.items:
-            out.append(Marked(self.para(item, self.s.item), block.kind, self.gutter, self.p.heading, self.s.rtl))
+            out.append(Marked(self.para(item, self.s.item), block.kind, self.gutter, self.p.heading, self.s.rtl, group))
         return out
 
     def blocks(self, blocks: tuple[m.Block, ...], width: float) -> list[Flowable]:
@@ -356,33 +372,48 @@ class Builder:
         bar = ("right" if self.s.rtl else "left", 4.0, edge)
         return Row([Cell(tuple(flowables), width, (pad, pad, pad * 0.6, pad * 0.3), fill=fill, bar=bar)])
 
-    def key_points(self, block: m.KeyPoints, width: float) -> Flowable:
+    def key_points(self, block: m.KeyPoints, width: float) -> list[Flowable]:
         main = [b for b in block.blocks if not (isinstance(b, m.Para) and b.style == "action")]
         actions = [b for b in block.blocks if isinstance(b, m.Para) and b.style == "action"]
+        if self.single_column:
+            # Large print: the points as a section of their own (a page may turn inside
+            # it), then the action panel, each at the full measure: side by side, each
+            # would hold a few words a line at 18 pt.
+            section = self.section(m.Section("key-points", block.title, tuple(main)), width)
+            return [*section, *(self._action_panel(block, actions, width) if actions else [])]
         left_w = width * 0.6 if actions else width
         pad = (10.0, 10.0, 5 + 3 * self.s.density, 2 + 2 * self.s.density)
         left = (self.s.para(block.title, self.s.key_title), *self.blocks(tuple(main), left_w - 20))
         row = [Cell(left, left_w, pad, fill=self.p.tint)]
         if actions:
-            alert = self.tier_colour("emergency")
-            icon = TierHeader("emergency", self.s.para(block.action_title, self.s.tier_title), None, alert, self.s.rtl)
-            right = (icon, Spacer(1, 6), *(self.para(a.runs, self.s.bold) for a in actions))
-            row.append(Cell(right, width - left_w, pad, fill=self.p.accent_tint, frame=(GRAY_TIER_RULES["emergency"] if self.grayscale else 2.0, alert)))
-        return Row(row[::-1] if self.s.rtl else row)
+            row.append(self._action_cell(block, actions, width - left_w))
+        return [Row(row[::-1] if self.s.rtl else row, role="Sect", rtl=self.s.rtl)]
+
+    def _action_cell(self, block: m.KeyPoints, actions: list[m.Para], width: float) -> Cell:
+        """The key points' "get emergency help now" panel."""
+        pad = (10.0, 10.0, 5 + 3 * self.s.density, 2 + 2 * self.s.density)
+        alert = self.tier_colour("emergency")
+        icon = TierHeader("emergency", self.s.para(block.action_title, self.s.tier_title), None, alert, self.s.rtl)
+        right = (icon, Spacer(1, 6), *(self.para(a.runs, self.s.bold) for a in actions))
+        return Cell(right, width, pad, fill=self.p.accent_tint, frame=(GRAY_TIER_RULES["emergency"] if self.grayscale else 2.0, alert))
+
+    def _action_panel(self, block: m.KeyPoints, actions: list[m.Para], width: float) -> list[Flowable]:
+        """The action panel on its own, under the key points (large print)."""
+        return [Spacer(1, 8), Row([self._action_cell(block, actions, width)])]
 
     def timeline(self, block: m.Timeline) -> Flowable:
         style = self.s.timeline_row
-        rows = [
-            (self.para(bold_then(s.label, (m.Run(self.colon), *s.when)), style), s.start, s.end)
-            for s in block.milestones
-        ]
+        lines = [bold_then(s.label, (m.Run(self.colon), *s.when)) for s in block.milestones]
+        rows = [(self.para(line, style), s.start, s.end) for line, s in zip(lines, block.milestones)]
+        # Read as its milestones in words (the bars add nothing the words do not say).
+        alt = sentences([m.plain(fill(line, self.fills)) for line in lines], self.s.lang)
         ticks = [(day, self.s.para(label, self.s.small)) for day, label in block.ticks]
         axis = self.s.para(block.axis_label, self.s.timeline_axis) if block.axis_label else None
         colours = (self.p.primary, mix(self.p.primary, white, 0.85), mix(self.p.muted, white, 0.4))
         # Without a visit date the weeks are relative: each milestone gets a line to write
         # its date on.
         write_in = 0.0 if "visit_date" in self.fills else self.s.body.fontSize * 6
-        return TimelineChart(rows, ticks, axis, colours, self.s.rtl, write_in=write_in, rule=self.p.muted)
+        return TimelineChart(rows, ticks, axis, colours, self.s.rtl, write_in=write_in, rule=self.p.muted, alt=alt)
 
     def tier(self, tier: m.Tier, width: float) -> Flowable:
         """A side-effect tier: coloured header with icon and words, items in a box."""
@@ -418,15 +449,15 @@ class Builder:
         for label, value in block.rows:
             rows.append(self.para(bold_then(label + self.colon.rstrip(), (m.Run(" "), *one_line(value))), row_style))
         if not qr_size:
-            return Stack(rows)
+            return Stack(rows, role="L")
         # The QR code sits beside the rows; its caption, with the address in words, runs
         # under both at full width (a web address must never break mid-word in a cell).
         qr_w = qr_size + 8
         pad = (0.0, 0.0, 0.0, 3.0)
         assert block.qr_url is not None  # qr_size is 0 without one
-        qr = QR(block.qr_url, qr_size, self.s.family.face())
-        cells = [Cell(tuple(rows), width - qr_w, pad), Cell((qr,), qr_w, pad, align="LEFT" if self.s.rtl else "RIGHT")]
-        table = Row(cells[::-1] if self.s.rtl else cells)
+        qr = QR(block.qr_url, qr_size, self.s.family.face(), block.qr_alt)
+        cells = [Cell((Stack(rows, role="L"),), width - qr_w, pad), Cell((qr,), qr_w, pad, align="LEFT" if self.s.rtl else "RIGHT")]
+        table = Row(cells[::-1] if self.s.rtl else cells, rtl=self.s.rtl)
         # The address on a line of its own: Chinese and Japanese lines break between
         # any two characters, and an address broken in two cannot be typed.
         caption = self.s.para((m.Run(block.qr_caption), m.Run(block.qr_text, ltr=True, newline=True)), self.s.body)
@@ -449,6 +480,8 @@ class Builder:
             value_w = natural_width(value_p) if value_p else blank
             natural.append(label_w + 6 + value_w + 14)
         spare = width - sum(natural)
+        if self.single_column and spare < 0:  # large print: a field a line
+            return Stack([self._field_row([c], [width]) for c in cells])
         if spare >= 0 or len(cells) < 3:
             widths = [w + spare / len(natural) for w in natural] if spare >= 0 else [width / len(cells)] * len(cells)
             return self._field_row(cells, widths)
@@ -457,11 +490,12 @@ class Builder:
         rest = natural[1:]
         extra = max(width - sum(rest), 0) / len(rest)
         rest_widths = [w + extra for w in rest] if sum(rest) <= width else [width / len(rest)] * len(rest)
-        return Stack([self._field_row(cells[:1], [width]), self._field_row(cells[1:], rest_widths)])
+        key = object()  # both lines are one list of labelled values
+        return Stack([self._field_row(cells[:1], [width], key), self._field_row(cells[1:], rest_widths, key)])
 
-    def _field_row(self, cells: list[Flowable], widths: list[float]) -> Flowable:
+    def _field_row(self, cells: list[Flowable], widths: list[float], key: object = None) -> Flowable:
         row = [Cell((c,), w, (0.0, 14.0, 3.0, 3.0)) for c, w in zip(cells, widths)]
-        return Row(row[::-1] if self.s.rtl else row, valign="BOTTOM")
+        return Row(row[::-1] if self.s.rtl else row, valign="BOTTOM", role="L", key=key or object(), rtl=self.s.rtl)
 
 
 class Narrow(Flowable):
@@ -510,32 +544,37 @@ class FieldLine(Flowable):
         canv = self.canv
         top = self.height + 2
         lx = self.width - self._lw if self.rtl else 0
-        self.label.drawOn(canv, lx, top - self.label.height)
-        vx0 = 0 if self.rtl else self._lw + 4
-        vx1 = self.width - self._lw - 4 if self.rtl else self.width
-        if self.value:
-            self.value.drawOn(canv, vx0 if not self.rtl else vx1 - self.value.width, top - self.value.height)
-        else:
-            canv.saveState()
-            canv.setStrokeColor(self.colour)
-            canv.setLineWidth(0.8)
-            canv.line(vx0, 3, vx1, 3)
-            canv.restoreState()
+        with tagging.group(canv, "LI"):  # a list item: the label, then the value
+            with tagging.marked(canv, "Lbl"):
+                self.label.drawOn(canv, lx, top - self.label.height)
+            vx0 = 0 if self.rtl else self._lw + 4
+            vx1 = self.width - self._lw - 4 if self.rtl else self.width
+            if self.value:
+                with tagging.marked(canv, "LBody"):
+                    self.value.drawOn(canv, vx0 if not self.rtl else vx1 - self.value.width, top - self.value.height)
+            else:
+                with tagging.artifact(canv):  # a line to write on
+                    canv.saveState()
+                    canv.setStrokeColor(self.colour)
+                    canv.setLineWidth(0.8)
+                    canv.line(vx0, 3, vx1, 3)
+                    canv.restoreState()
 
 
 class QR(Flowable):
     """The clinic website as a QR code (cached drawing)."""
 
-    def __init__(self, url: str, size: float, font: str) -> None:
+    def __init__(self, url: str, size: float, font: str, alt: str = "") -> None:
         super().__init__()
-        self.url, self.size, self.font = url, size, font
+        self.url, self.size, self.font, self.alt = url, size, font, alt
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self.width = self.height = self.size
         return self.size, self.size
 
     def draw(self) -> None:
-        recorded_qr(self.url, self.size).draw(self.canv, 0, 0)
+        with tagging.figure(self.canv, self.alt or self.url):
+            recorded_qr(self.url, self.size).draw(self.canv, 0, 0)
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -549,16 +588,23 @@ class Pages:
         self.size = PAGE_SIZES[options.paper]
         self.margin = options.margin
         self.light_h = 0.3 * inch * styles.footer_size / 10
+        self._title_w: float | None = None  # the title's balanced width, once found
         self.footer_h = self._footer_height()
 
     def frames(self) -> tuple[Frame, Frame]:
         w, h = self.size
         content_w = w - 2 * self.margin
+        x = self.margin
+        if self.options.large_print:
+            # One column at one measure for everything (paragraphs, lists, panels): the
+            # longest line allowed, centred on the paper, so the margins are even.
+            content_w = min(content_w, MAX_LINE)
+            x = (w - content_w) / 2
         band_h = self._band_layout()[0]
         bottom = self.margin + self.footer_h
         unpadded = {"leftPadding": 0, "rightPadding": 0, "topPadding": 0, "bottomPadding": 0}
-        first = Frame(self.margin, bottom, content_w, h - self.margin - self.footer_h - band_h - 0.1 * inch, id="first", **unpadded)
-        later = Frame(self.margin, bottom, content_w, h - 2 * self.margin - self.footer_h - self.light_h, id="later", **unpadded)
+        first = Frame(x, bottom, content_w, h - self.margin - self.footer_h - band_h - 0.1 * inch, id="first", **unpadded)
+        later = Frame(x, bottom, content_w, h - 2 * self.margin - self.footer_h - self.light_h, id="later", **unpadded)
         return first, later
 
     def templates(self) -> list[PageTemplate]:
@@ -573,9 +619,24 @@ class Pages:
         into the PDF metadata; the page has no room to spare for it.)"""
         s = self.s
         paras = [s.para(self.clinic.name, s.band_clinic), s.para(self.doc.title, s.band_title)]
-        for para in paras:
-            para.wrap(text_w, self.size[1])
+        paras[0].wrap(text_w, self.size[1])
+        paras[1].wrap(self._title_width(paras[1], text_w), self.size[1])
         return paras
+
+    def _title_width(self, title: Flowable, text_w: float) -> float:
+        """The narrowest width that sets the title in as many lines as ``text_w`` does:
+        its lines come out even, and the last is never one short word under a long one.
+        (A binary search: a few wraps, each remembered per width.)"""
+        if self._title_w is not None:
+            return self._title_w
+        lines = lambda w: round(title.wrap(w, self.size[1])[1] / title.style.leading)  # noqa: E731
+        count = lines(text_w)
+        low, high = text_w / 2 if count > 1 else text_w, text_w
+        while high - low > 2:
+            mid = (low + high) / 2
+            low, high = (low, mid) if lines(mid) <= count else (mid, high)
+        self._title_w = high
+        return high
 
     def _band_layout(self) -> tuple[float, float, float]:
         """(band height, logo box size, text width) for page 1's header band."""
@@ -593,6 +654,10 @@ class Pages:
             return
         w, h = self.size
         family = self.s.stack.family_for("S") or self.s.stack.base
+        with tagging.artifact(canv, "Pagination", "Watermark"):
+            self._draw_sample_mark(canv, family, w, h)
+
+    def _draw_sample_mark(self, canv: Canvas, family: FontFamily, w: float, h: float) -> None:
         canv.saveState()
         canv.setFillColor(mix(self.s.palette.alert, white, 0.72))
         canv.translate(w / 2, h / 2)
@@ -606,17 +671,24 @@ class Pages:
         w, h = self.size
         band_h, logo_box, text_w = self._band_layout()
         canv.saveState()
-        canv.setFillColor(self.s.palette.primary)
-        canv.rect(0, h - band_h, w, band_h, stroke=0, fill=1)
+        with tagging.artifact(canv):
+            canv.setFillColor(self.s.palette.primary)
+            canv.rect(0, h - band_h, w, band_h, stroke=0, fill=1)
         if logo_box:
-            self._draw_logo(canv, logo_box, band_h)
+            with tagging.figure(canv, self.doc.logo_alt % {"clinic": self.clinic.name}):
+                self._draw_logo(canv, logo_box, band_h)
         x = self.margin if self.s.rtl or not logo_box else self.margin + logo_box + 0.2 * inch
         paras = self._band_paragraphs(text_w)
         text_h = sum(p.height for p in paras)
         y = h - self.margin - (max(text_h, logo_box) - text_h) / 2
-        for para in paras:
+        # The clinic's name is in the clinic's language (its first), the title in the handout's.
+        clinic_lang = str(self.clinic.languages[0]).replace("_", "-") if self.clinic.languages else ""
+        for para, lang in zip(paras, (clinic_lang, "")):
             y -= para.height
-            para.drawOn(canv, x, y)
+            # A balanced title is narrower than the band's text: right-to-left, it keeps
+            # to the right edge.
+            with tagging.language(canv, lang) if lang else nullcontext():
+                para.drawOn(canv, x + text_w - para.width if self.s.rtl else x, y)
         canv.restoreState()
 
     def _draw_logo(self, canv: Canvas, box: float, band_h: float) -> None:
@@ -655,6 +727,10 @@ class Pages:
                 f"{self.doc.title}: the handout runs past {MAX_PAGES} pages (a handout is 2, 7 in large print); "
                 "shorten the template's text"
             )
+        with tagging.artifact(canv, "Pagination", "Header"):
+            self._draw_later_header(canv)
+
+    def _draw_later_header(self, canv: Canvas) -> None:
         w, h = self.size
         p = self.s.palette
         canv.saveState()
@@ -673,9 +749,14 @@ class Pages:
         """The footer's two parts and the width left for the clinic part."""
         size = self.s.footer_size
         style = self.s.footer
+        width = self.size[0] - 2 * self.margin - 1.4 * inch * size / 10
         left = self.s.para((m.Run(self.clinic.name), m.Run("  ·  "), m.Run(self.doc.footer)), style)
+        if self.options.large_print and left.wrap(width, 1e6)[1] > style.leading * 1.5:
+            # The footer stays one line: the clinic's name is in the band of page 1 and
+            # the running head of every later page already.
+            left = self.s.para(self.doc.footer, style)
         right = self.s.para(page_text, self.s.footer_page)
-        return left, right, self.size[0] - 2 * self.margin - 1.4 * inch * size / 10
+        return left, right, width
 
     def _footer_height(self) -> float:
         """Room for the footer, measured: a long clinic name or large print wraps it."""
@@ -683,6 +764,10 @@ class Pages:
         return max(0.32 * inch, left.wrap(width, 1e6)[1] + 0.18 * inch)
 
     def footer(self, canv: Canvas, page_text: str) -> None:
+        with tagging.artifact(canv, "Pagination", "Footer"):
+            self._draw_footer(canv, page_text)
+
+    def _draw_footer(self, canv: Canvas, page_text: str) -> None:
         w, _ = self.size
         p = self.s.palette
         canv.saveState()
@@ -715,7 +800,9 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
     s = builder.s
     story: list[Flowable] = []  # title and subtitle are drawn in page 1's header band
     if doc.notices:  # the draft-translation notice, in the handout's language and English
-        lines = [s.para(notice, s.notice) for notice in doc.notices]
+        lines: list[Flowable] = [s.para(notice, s.notice) for notice in doc.notices]
+        if len(lines) > 1:  # the notice again in English, tagged as English
+            lines[1:] = [InLanguage(line, "en") for line in lines[1:]]
         story += [builder.boxed(lines, builder.p.accent_tint, builder.p.alert, width), Spacer(1, 6)]
     col_gap = 0.28 * inch
     col_w = min(width, MAX_LINE) if builder.single_column else (width - col_gap) / 2
@@ -723,15 +810,17 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
         if isinstance(block, m.Fields):
             story += [builder.fields(block, width), Spacer(1, 6 + 4 * s.density)]
         elif isinstance(block, m.KeyPoints):
-            story += [builder.key_points(block, width), Spacer(1, 2)]
+            story += [*builder.key_points(block, width), Spacer(1, 2)]
         elif isinstance(block, m.Columns):
             flow: list[Flowable] = []
+            breaks: list[int] = []  # where each section starts: a page may end there
             for section in block.sections:
+                breaks.append(len(flow))
                 flow += builder.section(section, col_w)
-            if builder.single_column:  # large print: one column, full measure (<= 6 in)
-                story += flow
-            else:
-                story.append(TwoColumns(flow, col_gap, doc.rtl))
+            last = LastPage(builder.later_height, LAST_PAGE_FILL, tuple(breaks[1:]), builder.overflow)
+            # Large print: one column at the frame's measure (<= 6 in), with the same
+            # care for its last page.
+            story.append(TwoColumns(flow, col_gap, doc.rtl, last, count=1 if builder.single_column else 2))
         elif isinstance(block, m.Section):
             story += builder.section(block, width)
         elif isinstance(block, m.Companion):  # on pages of its own, outside the page budget
@@ -756,6 +845,23 @@ class CompanionStart(Flowable):
         self.pages.append(self.canv.getPageNumber())
 
 
+class Built(NamedTuple):
+    """A laid-out handout: the PDF, its pages, the handout's own pages (its companion
+    pages, such as a diary, are outside the budget), and how much its last page holds
+    beyond the page before (both columns' content in frame heights; 0 if it fills no
+    page of its own)."""
+
+    pdf: bytes
+    pages: int
+    own: int
+    overflow: float = 0.0
+
+    def near(self, target: int) -> bool:
+        """Whether a tighter layout may bring it within ``target`` pages: it misses by
+        no more than a few lines."""
+        return self.own <= target or (self.own == target + 1 and self.overflow <= REFIT_OVERFLOW)
+
+
 def build_pdf(
     doc: m.Document,
     clinic: Clinic,
@@ -764,15 +870,16 @@ def build_pdf(
     options: LayoutOptions,
     page_budget: int | None = None,
     fills: Mapping[str, str] | None = None,
-) -> tuple[bytes, int, int]:
-    """Lay out the document, its slots filled from ``fills`` (personal text); returns
-    the PDF bytes, the page count, and the pages of the handout itself (its companion
-    pages, such as a diary, are outside the budget).
+    target: int | None = None,
+) -> Built:
+    """Lay out the document, its slots filled from ``fills`` (personal text).
 
-    When the handout runs past its page budget (a long provider name, dates that cross a
-    year), it is laid out again with tighter gaps between blocks, then with the emergency
-    tier allowed to split; type size and leading stay as they are. If it still does not
-    fit, the longer version is kept.
+    ``page_budget`` is the most pages the handout may take, ``target`` the pages it aims
+    for (a translation may take a page more than English, but not for a few lines).
+    When the handout runs past its target by a few lines, or past its budget at all, it
+    is laid out again with tighter gaps between blocks, then with the emergency tier
+    allowed to split; type size and leading stay as they are. If that saves no page,
+    the roomy layout is kept, its last page at least a third full (``LastPage``).
     """
     fills = dict(fills or {})
     texts = drawn_texts(doc, clinic, options)
@@ -780,15 +887,23 @@ def build_pdf(
     # text may need more, which only its own paragraphs use (never a shared one).
     stack = covering(stack, texts)
     own_stack = covering(stack, fills.values(), remember=False)
-    result = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=1.0)
+    # Large print's 1.5 line spacing already sets its lines apart: the gaps between
+    # blocks can be those of a tight layout, and it takes fewer pages.
+    density = LARGE_PRINT_DENSITY if options.large_print else 1.0
+    result = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=density)
     if page_budget is None:
         return result
+    target = page_budget if target is None else min(target, page_budget)
+    if result.own <= page_budget and not result.near(target):
+        return result  # a page more is needed; tighter gaps would only crowd it
     # Tighter gaps first; as the last resort before a page more, the emergency tier may
     # split too (cleanly: two items on each side, the continuation headed "(continued)").
     for density, whole in ((0.5, True), (0.0, True), (0.0, False)):
-        if result[2] <= page_budget:
+        if result.own <= target:
             break
-        result = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=density, whole_emergency=whole)
+        attempt = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=density, whole_emergency=whole)
+        if attempt.own < result.own:
+            result = attempt
     return result
 
 
@@ -811,7 +926,7 @@ def _build_once(
     fills: Mapping[str, str],
     density: float,
     whole_emergency: bool = True,
-) -> tuple[bytes, int, int]:
+) -> Built:
     if options.grayscale:
         palette = palette.grayscale()
     body = 18.0 if options.large_print and options.body_size < 16 else options.body_size
@@ -844,15 +959,30 @@ def _build_once(
         from .rtl import shape as shape_arabic
 
         shape = shape_arabic
+    lang = doc.lang.replace("_", "-")
+
     def start(canv: Canvas) -> None:  # personal text is not seeded: its characters are numbered when drawn
         seed(canv, stack, texts, shape, personal=bool(fills))
+        tagging.start(canv, lang)
+
+    def shown(canv: Canvas, page: int) -> None:
+        internals.set_last_page_entries(canv, tagging.page_entries(page - 1))
+
+    def save(canv: Canvas, total: int) -> None:
+        tree = tagging.tree_of(canv)
+        assert tree is not None  # start gave it one
+        tagging.finish(canv, tree, total, doc.title, lang)
 
     canvasmaker = internals.numbered_canvas(
         lambda canv, page, total: pages.footer(canv, doc.page_pattern % {"page": page, "total": total}),
-        doc.lang.replace("_", "-"),
+        lang,
         stack.base.face(),
         on_start=start,
+        on_shown=shown,
+        on_save=save,
     )
+    builder.later_height = pages.frames()[1].height
     template.build(build_story(doc, builder, width), canvasmaker=canvasmaker)
     own = builder.companion_from[0] - 1 if builder.companion_from else template.page
-    return buffer.getvalue(), template.page, own
+    overflow = builder.overflow[-1] / builder.later_height if builder.overflow else 0.0
+    return Built(buffer.getvalue(), template.page, own, overflow)

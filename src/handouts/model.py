@@ -94,6 +94,7 @@ class CareTeam:
     qr_url: str | None = None
     qr_caption: str = ""
     qr_text: str = ""  # the address in words, under the code
+    qr_alt: str = ""  # what a screen reader reads for the code
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ class Document:
     footer: str = ""
     page_pattern: str = "Page %(page)s of %(total)s"
     continued: str = "(continued)"  # after a heading whose list goes on in the next column
+    logo_alt: str = "%(clinic)s logo"  # the logo's alternative text
     notices: tuple[str, ...] = field(default=())
     # Messages the templates used that no catalog translates (printed in English, as
     # --allow-incomplete allows): a clinic's own wording counts too.

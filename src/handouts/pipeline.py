@@ -123,17 +123,21 @@ def build(
     )
     palette = Palette.from_hex(clinic.brand.primary, clinic.brand.accent)
     budget = None if large_print else page_budget(request)
-    pdf, pages, own = build_pdf(document, clinic, stack, palette, options, budget, fills(request))
-    if budget is not None and request.visit_date is not None:
+    # Aim for the English handout's pages (one sheet): a translation takes its extra
+    # page only when it needs more than a few lines of it.
+    target = None if large_print else request.procedure.page_budget
+    built = build_pdf(document, clinic, stack, palette, options, budget, fills(request), target)
+    if budget is not None and target is not None and request.visit_date is not None:
         # Last resort before a page more: shorter timeline dates ("Dec 28, 2026 – Jan 1,
         # 2027", then "Dec 28 – Jan 1"), which keep each milestone on one line. The
         # template output is the same; only the slots are filled differently.
         for style in DATE_STYLES[1:]:
-            if own <= budget:
+            if built.own <= min(target, budget) or not (built.own > budget or built.near(target)):
                 break
-            shorter_pdf, shorter_pages, shorter_own = build_pdf(document, clinic, stack, palette, options, budget, fills(request, style))
-            if shorter_own < own:
-                pdf, pages, own = shorter_pdf, shorter_pages, shorter_own
+            shorter = build_pdf(document, clinic, stack, palette, options, budget, fills(request, style), target)
+            if shorter.own < built.own:
+                built = shorter
+    pdf, pages, own = built.pdf, built.pages, built.own
     return Handout(pdf, pages, document, request.procedure, request.language, paper, own)
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 
 from . import model as m
-from . import speed
+from . import speed, tagcheck
 from .errors import HandoutsError
 
 OK, WARNING, ERROR, NOT_MEASURED = "ok", "warning", "error", "not measured"
@@ -249,6 +249,15 @@ _TEXT_BLOCK = re.compile(rb"BT(.*?)ET", re.S)
 _FONT_LEADING = re.compile(rb"/\S+ ([\d.]+) Tf ([\d.]+) TL")
 
 
+def tagging_finding(pdf: bytes, proc: str, lang: str) -> Finding:
+    """Whether a built handout is tagged as PDF/UA-1 asks (what a machine can check)."""
+    found = tagcheck.problems(pdf)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        return Finding(proc, lang, "tagged PDF", ERROR, "fails", found[0] + more)
+    return Finding(proc, lang, "tagged PDF", OK, "PDF/UA-1 structure", "structure tree, marked content, language, title")
+
+
 def _leading_ratios(pdf: bytes) -> list[float]:
     """Leading / font size of every block of body-sized text, read from the page content
     streams (ReportLab states each paragraph's leading with TL). Text above 14 pt (the
@@ -413,6 +422,7 @@ def run(clinic, procedures: Sequence[str] = (), languages: Sequence[str] = (), t
                 findings += clinic_wording_findings(handout.document, clinic, proc, language.code)
                 findings += text_findings(handout.document, proc, language.code)
                 findings += pdf_findings(handout.pdf, proc, language.code, page_budget(request), companion=handout.companion_pages)
+                findings.append(tagging_finding(handout.pdf, proc, language.code))
             except HandoutsError as exc:
                 findings.append(Finding(proc, lang, "builds", ERROR, "failed", str(exc)))
     return findings

@@ -301,6 +301,8 @@ def parse_document(xml_text: str, request: Request, source: str, translations: L
         page_pattern=_("Page %(page)s of %(total)s"),
         # Translators: after a side-effect heading where its list goes on in the next column.
         continued=_("(continued)"),
+        # Translators: what a screen reader says for the clinic's logo; %(clinic)s is its name.
+        logo_alt=_("%(clinic)s logo"),
         notices=_draft_notice(_) if request.draft else (),
         # Translators: footer; %(date)s is the date the medical content was last reviewed.
         footer=_("Content reviewed %(date)s") % {"date": date_text(long_date(request.procedure.review_date, request.language.locale), request.language.code)},
@@ -455,7 +457,9 @@ class _Parser:
             return m.QA(self.inline(q), self.inline(a))
         if tag == "careteam":
             rows = tuple((self.attr(r, "label"), self.inline(r)) for r in el.iter("row"))
-            return m.CareTeam(rows, el.get("qr") or None, self.attr(el, "qr_caption", ""), self.attr(el, "qr_text", ""))
+            return m.CareTeam(
+                rows, el.get("qr") or None, self.attr(el, "qr_caption", ""), self.attr(el, "qr_text", ""), self.attr(el, "qr_alt", "")
+            )
         if tag == "notes":
             return m.Notes(self.attr(el, "label", ""), int(el.get("lines", "3")))
         if tag == "note":

@@ -32,7 +32,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from . import internals, speed
+from . import internals, speed, tagging
 from . import model as m
 from .fonts import JOINERS, FontStack, typeset
 from .platypus import Flowable
@@ -222,6 +222,7 @@ class BidiParagraph(Flowable):
         self.glyphs = glyphs
         self.shaped_runs = shaped_runs  # what Glyph.run indexes (shared by a split's parts)
         self.lines: list[tuple[int, int]] = []
+        self.continues = False  # the second part of a split paragraph
 
     # -- building ----------------------------------------------------------------------------
     def _glyphs(self) -> tuple[list[Glyph], tuple[Run, ...]]:
@@ -276,6 +277,7 @@ class BidiParagraph(Flowable):
         cut = self.lines[fit][0]
         first = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[:cut], self.personal, self.rtl, self.shaped_runs)
         rest = BidiParagraph(self.runs, self.style, self.stack, self.glyphs[cut:], self.personal, self.rtl, self.shaped_runs)
+        rest.continues = True  # tagged as the rest of the first part's element
         return [first, rest]
 
     def getSpaceBefore(self) -> float:
@@ -285,10 +287,11 @@ class BidiParagraph(Flowable):
         return self.style.spaceAfter
 
     def getActualLineWidths0(self) -> list[float]:
-        return [sum(g.width for g in self._visual(s, e)) for s, e in self.lines]
+        return [sum(g.width for _, g in self._visual(s, e)) for s, e in self.lines]
 
-    def _visual(self, start: int, end: int) -> list[Glyph]:
-        """One line in display order (UAX #9 rules L1 and L2; HarfBuzz mirrors)."""
+    def _visual(self, start: int, end: int) -> list[tuple[int, Glyph]]:
+        """One line in display order (UAX #9 rules L1 and L2; HarfBuzz mirrors brackets,
+        L4), each glyph with its place in logical order."""
         line = [g for g in self.glyphs[start:end] if not g.newline]
         while line and line[-1].space:  # L1: trailing spaces do not count or show
             line.pop()
@@ -310,11 +313,14 @@ class BidiParagraph(Flowable):
                     i = j
                 else:
                     i += 1
-        return [line[k] for k in order]
+        return [(k, line[k]) for k in order]
 
-    def _runs(self) -> list[list[tuple[float, str, Any]]]:
-        """Per line, the pieces to draw: (x, face, shaped string) in visual order.
-        Worked out once per width; a shared paragraph is drawn in handout after handout."""
+    def _runs(self) -> list[list[tuple[float, str, Any, bool]]]:
+        """Per line, the pieces to draw: (x, face, shaped string, reversed), in logical
+        order (the order a reader of the page's text takes them in), each piece's glyphs
+        in display order (``reversed``: a right-to-left run, its characters last to
+        first). Worked out once per width; a shared paragraph is drawn in handout after
+        handout."""
         cached = self.__dict__.get("_runs_for")
         if cached is not None and cached[0] == self.width:
             return cached[1]
@@ -322,41 +328,46 @@ class BidiParagraph(Flowable):
         out = []
         for start, end in self.lines:
             visual = self._visual(start, end)
-            line_w = sum(g.width for g in visual)
+            line_w = sum(g.width for _, g in visual)
             if style.alignment == TA_LEFT:
                 x = 0.0
             elif style.alignment == TA_CENTER:
                 x = (self.width - line_w) / 2
             else:
                 x = self.width - line_w
-            pieces: list[tuple[float, str, Any]] = []
+            runs: list[tuple[Any, ...]] = []
             i = 0
             while i < len(visual):  # one shaped run at a time
                 j = i + 1
-                if visual[i].run >= 0:
-                    while j < len(visual) and visual[j].run == visual[i].run:
+                glyph = visual[i][1]
+                if glyph.run >= 0:
+                    while j < len(visual) and visual[j][1].run == glyph.run:
                         j += 1
-                    pieces.extend(_pieces(x, self.shaped_runs[visual[i].run], style.fontSize))
+                    shaped = self.shaped_runs[glyph.run]
+                    drawn = [(x, face, text, shaped.rtl) for x, face, text in _pieces(x, shaped, style.fontSize)]
                 else:  # spaces are drawn (readers take a drawn space for a word break)
-                    while j < len(visual) and visual[j].run < 0 and visual[j].face == visual[i].face:
+                    while j < len(visual) and visual[j][1].run < 0 and visual[j][1].face == glyph.face:
                         j += 1
-                    pieces.append((x, visual[i].face, "".join(g.char for g in visual[i:j])))
-                x += sum(g.width for g in visual[i:j])
+                    drawn = [(x, glyph.face, "".join(g.char for _, g in visual[i:j]), False)]
+                first = min(k for k, _ in visual[i:j])
+                runs.extend((first, n, *piece) for n, piece in enumerate(drawn))
+                x += sum(g.width for _, g in visual[i:j])
                 i = j
-            out.append(pieces)
+            out.append([run[2:] for run in sorted(runs, key=lambda run: run[:2])])
         self._runs_for = (self.width, out)
         return out
 
     def draw(self) -> None:
-        if self.personal:
-            self._draw()
-            return
-        from .speed import replay
+        with tagging.text(self.canv, tagging.ROLES.get(self.style.name, "P"), continues=self.continues):
+            if self.personal:
+                self._draw()
+                return
+            from .speed import replay
 
-        faces = self.__dict__.get("_faces")
-        if faces is None:
-            faces = self._faces = frozenset(g.face for g in self.glyphs if g.face)
-        replay.draw(self, self._draw, faces)
+            faces = self.__dict__.get("_faces")
+            if faces is None:
+                faces = self._faces = frozenset(g.face for g in self.glyphs if g.face)
+            replay.draw(self, self._draw, faces)
 
     def _draw(self) -> None:
         canv = self.canv
@@ -364,10 +375,14 @@ class BidiParagraph(Flowable):
         canv.saveState()
         canv.setFillColor(style.textColor)
         y = self.height - style.fontSize
-        for pieces in self._runs():
-            for x, face, text in pieces:
+        for runs in self._runs():
+            for x, face, text, backwards in runs:
                 canv.setFont(face, style.fontSize, style.leading)
+                if backwards:  # tells a reader of the tagged text to read it last to first
+                    canv.addLiteral("/ReversedChars BMC")
                 canv.drawString(x, y, text)
+                if backwards:
+                    canv.addLiteral("EMC")
             y -= style.leading
         canv.restoreState()
 
@@ -380,11 +395,12 @@ def _pieces(x: float, run: Run, size: float) -> list[tuple[float, str, Any]]:
     mark moved right of its letter's origin comes before it. HarfBuzz's positions have
     both (Plex Sans Arabic kerns "أ" 0.14 em away from a following "ك"): 11 of 870
     words of an Arabic handout read back split or with a vowel mark misplaced. So a
-    right-to-left run is drawn inside one /ActualText span holding its glyphs'
-    characters in visual order, each mark before its letter, as the presentation forms
-    drawn before HarfBuzz were: the same text as without the span (and as every
-    reader got before), which poppler now takes as one word. (Logical-order text in the
-    span comes out reversed: poppler orders the span's text as it orders glyphs.) A
+    right-to-left run is drawn inside one /ActualText span holding its glyphs' letters
+    (as the fonts' ToUnicode maps give them, internals.letters) in visual order, each
+    mark before its letter: the same text as without the span, which poppler now takes
+    as one word, and which the /ReversedChars around it tells a reader of the tagged
+    text to read last to first. (Logical-order text in the span comes out reversed in
+    poppler: it orders the span's text as it orders glyphs.) A
     glyph no character maps to gets its cluster's letters, in visual order too. A
     left-to-right run gets a span with its text only where its glyphs do not spell it.
     Joiners are not drawn."""
@@ -401,7 +417,7 @@ def _pieces(x: float, run: Run, size: float) -> list[tuple[float, str, Any]]:
         text, seen = [], set()
         for g in glyphs:
             if g.cluster not in private:
-                text.append(g.char)
+                text.append(internals.letters(ord(g.char)))  # as the font's ToUnicode map has it
             elif g.cluster not in seen:
                 text.append(run.text[g.cluster : ends[g.cluster]][::-1])
             seen.add(g.cluster)

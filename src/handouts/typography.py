@@ -74,3 +74,18 @@ def name_with_credentials(name: str) -> str:
     head = next((i for i, w in enumerate(words) if w.endswith(",")), len(words) - 1)
     keep = max(head, 0)
     return " ".join(words[:keep]) + (" " if keep else "") + NBSP.join(words[keep:])
+
+
+# How a sentence ends, where it is not ". " (full stops of Chinese and Japanese, the
+# Devanagari danda).
+_FULL_STOP = {"zh": "。", "ja": "。", "hi": "। "}
+
+
+def sentences(lines: list[str], lang: str) -> str:
+    """Lines read as one text of sentences (a chart's milestones for a screen reader):
+    each ends with the language's full stop unless it has one."""
+    stop = _FULL_STOP.get(lang.split("_")[0], ". ")
+    gap = " " if stop.endswith(" ") else ""
+    ends = (".", "。", "।", "!", "?", "؟")
+    out = [line.strip() + ("" if line.strip().endswith(ends) else stop.strip()) for line in lines if line.strip()]
+    return gap.join(out)

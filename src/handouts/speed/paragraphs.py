@@ -26,6 +26,7 @@ PARAGRAPHS: Memo[tuple[Any, ...], Flowable] = Memo("paragraphs", 512)
 WORDS: Memo[Any, Any] = Memo("shaped-words", 8192)
 
 _STYLE_FIELDS = (
+    "name",  # the structure role of the paragraph's element comes from it (tagging.ROLES)
     "fontName", "fontSize", "leading", "alignment", "wordWrap", "shaping", "spaceBefore", "spaceAfter",
     "leftIndent", "rightIndent", "firstLineIndent", "allowWidows", "allowOrphans", "bulletFontName",
     "bulletIndent", "bulletFontSize", "textTransform", "endDots", "splitLongWords", "underlineWidth",
@@ -69,11 +70,11 @@ class CachedParagraph(TextParagraph):
             layouts[availWidth] = {name: self.__dict__[name] for name in internals.PARAGRAPH_LAYOUT}
         return self.width, self.height
 
-    def draw(self) -> None:
+    def draw_text(self) -> None:
         faces = self.__dict__.get("_faces")
         if faces is None:
             faces = self._faces = internals.paragraph_fonts(self)
-        replay.draw(self, super().draw, faces)
+        replay.draw(self, super().draw_text, faces)
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
         """Split as platypus does, remembered per (width, height)."""

@@ -1,0 +1,51 @@
+"""Reading page geometry back from a handout's PDF (pdfplumber): where the text frame
+is, how much of it a page uses, and where body lines start. Shared by the layout tests
+and by the measurements in the README."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+RULE_GAP = 0.12 * 72  # the header and footer rules sit this far outside the frame
+BAND_GAP = 0.1 * 72  # page 1's frame starts this far under the header band
+
+
+def _rules(page: Any) -> list[float]:
+    """Tops of the full-measure rules: the running head's (later pages) and the footer's."""
+    width = page.width
+    return sorted(line["top"] for line in page.lines if line["x1"] - line["x0"] > width * 0.8 and abs(line["top"] - line["bottom"]) < 0.1)
+
+
+def frame(page: Any) -> tuple[float, float]:
+    """(top, bottom) of the page's text frame, in pdfplumber's top-down coordinates."""
+    rules = _rules(page)
+    bottom = rules[-1] - RULE_GAP
+    band = [r["bottom"] for r in page.rects if r["top"] < 1 and r["x1"] - r["x0"] >= page.width - 1]
+    if band and max(band) > 20:  # page 1: the branded band
+        top = max(band) + BAND_GAP
+    else:
+        top = rules[0] + RULE_GAP
+    return top, bottom
+
+
+def _objects(page: Any) -> Iterable[dict]:
+    yield from page.chars
+    yield from page.rects
+    yield from page.lines
+    yield from page.curves
+    yield from page.images
+
+
+def fill(page: Any) -> float:
+    """How much of the frame's height the page uses: from the frame's top to the lowest
+    thing drawn in it (text, rules, boxes, the QR code), as a fraction of the frame."""
+    top, bottom = frame(page)
+    inside = [o["bottom"] for o in _objects(page) if o["top"] >= top - 2 and o["bottom"] <= bottom + 2 and (o.get("text", "x").strip())]
+    return (max(inside, default=top) - top) / (bottom - top)
+
+
+def words(page: Any) -> list[dict]:
+    """The words inside the page's frame."""
+    top, bottom = frame(page)
+    return [w for w in page.extract_words() if w["top"] >= top - 2 and w["bottom"] <= bottom + 2]
