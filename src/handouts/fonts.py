@@ -555,7 +555,8 @@ def seed(
         if shape is None:  # the characters drawn are the text's own (visible) characters
             chars.update(characters(text))
         else:
-            chars.update(_SEED_CHARACTERS.get(text, partial(_drawn, text, shape)))
+            # What HarfBuzz draws depends on the fonts as well as the text.
+            chars.update(_SEED_CHARACTERS.get((text, stack.key), partial(_drawn, text, shape)))
     by_family: dict[str, list[str]] = {}
     for char in sorted(chars):
         if ord(char) < 128 or char == "\u00a0":  # ASCII has fixed codes in every subset
@@ -580,7 +581,7 @@ def seed(
     return result
 
 
-_SEED_CHARACTERS: speed.Memo[str, frozenset[str]] = speed.Memo("shaped-characters", 2048)
+_SEED_CHARACTERS: speed.Memo[tuple[str, str], frozenset[str]] = speed.Memo("shaped-characters", 2048)
 
 
 def _drawn(text: str, shape: Callable[[str], str]) -> frozenset[str]:

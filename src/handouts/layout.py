@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import NamedTuple
 
 from reportlab.lib.colors import Color, HexColor, white
@@ -958,7 +959,7 @@ def _build_once(
     if doc.rtl:
         from .rtl import shape as shape_arabic
 
-        shape = shape_arabic
+        shape = partial(shape_arabic, stack=stack)  # the characters HarfBuzz draws
     lang = doc.lang.replace("_", "-")
 
     def start(canv: Canvas) -> None:  # personal text is not seeded: its characters are numbered when drawn

@@ -85,14 +85,11 @@ def shaped(face: str, text: str, rtl: bool, remember: bool = True) -> tuple[inte
     return _RUNS.get((face, text, rtl), lambda: internals.shape_run(face, text, rtl))
 
 
-def shape(text: str, stack: FontStack | None = None) -> str:
+def shape(text: str, stack: FontStack) -> str:
     """The characters a right-to-left handout draws ``text`` with (its glyphs'
     characters: Arabic presentation forms, ligatures, private-use codes for glyphs
     without one), for seeding the document's fonts: each word shaped in the regular
     and bold face of the family that draws its first letter."""
-    from .fonts import stack_for
-
-    stack = stack or stack_for("ar")
     out: list[str] = []
     for word in text.split():
         family = stack.family_for(word[0]) or stack.base

@@ -64,11 +64,20 @@ class CachedParagraph(TextParagraph):
         if known is not None:
             self.__dict__.update(known)
             return self.width, self.height
-        with internals.remembering_words(WORDS.get if enabled() else None):
+        # Platypus shapes every word again at each width a paragraph is wrapped to. With
+        # reuse off, the paragraph still keeps its own words' shapes while it lives (it
+        # is made afresh for each build): nothing crosses builds.
+        with internals.remembering_words(WORDS.get if enabled() else self._own_words):
             super().wrap(availWidth, availHeight)
         if len(layouts) < 8:
             layouts[availWidth] = {name: self.__dict__[name] for name in internals.PARAGRAPH_LAYOUT}
         return self.width, self.height
+
+    def _own_words(self, key: Any, make: Callable[[], Any]) -> Any:
+        words = self.__dict__.setdefault("_words", {})
+        if key not in words:
+            words[key] = make()
+        return words[key]
 
     def draw_text(self) -> None:
         faces = self.__dict__.get("_faces")
