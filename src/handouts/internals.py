@@ -809,20 +809,18 @@ def set_last_page_entries(canv: Any, entries: dict[str, Any]) -> None:
     page.__NoDefault__ = names
 
 
-def letters(codepoint: int) -> str:
+def letters(codepoint: int, visual: bool = False) -> str:
     """The text a glyph's character stands for in the text layer: a presentation form
     (Arabic letter forms, the lam-alef ligature) or a Latin ligature is the letters of
-    its NFKC form, an Arabic ligature's in the order they sit in the glyph."""
+    its NFKC form; an Arabic ligature's in reading order, or (``visual``) in the order
+    they sit in the glyph, right to left."""
     import unicodedata
 
     char = chr(codepoint)
     if 0xFB00 <= codepoint <= 0xFDFF or 0xFE70 <= codepoint <= 0xFEFF:
         plain = unicodedata.normalize("NFKC", char).strip()
         if plain and plain != char and not any(0xFB00 <= ord(c) <= 0xFEFF for c in plain):
-            # An Arabic ligature's letters in the order they sit in the glyph, right
-            # to left: readers (poppler) share a glyph's width among its letters from
-            # the left, then read a right-to-left line from the right.
-            return plain[::-1] if codepoint >= 0xFB50 else plain
+            return plain[::-1] if visual and codepoint >= 0xFB50 else plain
     return char
 
 
@@ -830,7 +828,11 @@ def _to_unicode_letters() -> None:
     """Write ToUnicode maps in which a presentation form (Arabic letter forms, the
     lam-alef ligature) or a Latin ligature maps to the letters it stands for (its NFKC
     form): copy, search and screen readers then get "الرقبة", not U+FEDF U+FEE7...
-    ReportLab maps each code to the character drawn."""
+    ReportLab maps each code to the character drawn. An Arabic ligature's letters are in
+    reading order, as the PDF reference has a glyph's text (readers that reorder a line
+    glyph by glyph, pypdf's, then read "مترجم"); poppler, which reorders it letter by
+    letter, reads every Arabic word from its /ActualText span instead (rtl._pieces),
+    whose letters are in visual order."""
     from reportlab.pdfbase import ttfonts
 
     original = ttfonts.makeToUnicodeCMap

@@ -393,8 +393,7 @@ def _pieces(x: float, run: Run, size: float) -> list[tuple[float, str, Any]]:
     both (Plex Sans Arabic kerns "أ" 0.14 em away from a following "ك"): 11 of 870
     words of an Arabic handout read back split or with a vowel mark misplaced. So a
     right-to-left run is drawn inside one /ActualText span holding its glyphs' letters
-    (as the fonts' ToUnicode maps give them, internals.letters) in visual order, each
-    mark before its letter: the same text as without the span, which poppler now takes
+    (internals.letters) in visual order, a ligature's too, each mark before its letter: the same text as without the span, which poppler now takes
     as one word, and which the /ReversedChars around it tells a reader of the tagged
     text to read last to first. (Logical-order text in the span comes out reversed in
     poppler: it orders the span's text as it orders glyphs.) A
@@ -409,12 +408,12 @@ def _pieces(x: float, run: Run, size: float) -> list[tuple[float, str, Any]]:
     private = {g.cluster for g in glyphs if g.private}
 
     if run.rtl:
-        if len(glyphs) == 1 and not private:  # a mark of punctuation: its (mirrored) glyph
-            return [(x, run.face, internals.shaped_string(glyphs))]
+        if len(glyphs) == 1 and not private and len(internals.letters(ord(glyphs[0].char))) == 1:
+            return [(x, run.face, internals.shaped_string(glyphs))]  # a letter or a (mirrored) mark
         text, seen = [], set()
         for g in glyphs:
             if g.cluster not in private:
-                text.append(internals.letters(ord(g.char)))  # as the font's ToUnicode map has it
+                text.append(internals.letters(ord(g.char), visual=True))
             elif g.cluster not in seen:
                 text.append(run.text[g.cluster : ends[g.cluster]][::-1])
             seen.add(g.cluster)
