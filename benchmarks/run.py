@@ -373,9 +373,9 @@ def floor_per_handout(count: int) -> tuple[float, float]:
     from handouts.brand import Palette
     from handouts.config import Provider, load_clinic
     from handouts.fonts import stack_for
-    from handouts.layout import Styles
     from handouts.pipeline import build, make_request, template_roots
     from handouts.render import render_document
+    from handouts.styles import Styles
 
     clinic = load_clinic(None)
     langs = ["en", "es", "zh_Hans", "vi", "ar"]

@@ -6,7 +6,7 @@ import pytest
 from reportlab.lib.colors import HexColor, white
 
 from handouts.brand import Palette, contrast_ratio
-from handouts.layout import CALL_COLOUR
+from handouts.styles import CALL_COLOUR
 
 
 def test_contrast_ratio_matches_wcag_examples():

@@ -167,7 +167,7 @@ def test_hindi_is_shaped_with_harfbuzz(handouts):
 
     from handouts.brand import Palette
     from handouts.fonts import stack_for
-    from handouts.layout import Styles
+    from handouts.styles import Styles
 
     stack = stack_for("hi")
     styles = Styles(stack, Palette.from_hex("#1F4E79", "#B3261E"), 12, "hi", False)

@@ -221,3 +221,23 @@ def test_tagging_is_deterministic_and_identical_with_caches_off(monkeypatch):
     finally:
         monkeypatch.delenv("HANDOUTS_CACHE")
         speed.refresh()
+
+
+def test_arabic_is_drawn_in_reading_order_with_english_words_marked():
+    """A reader of the tagged text takes an Arabic line's runs in stream order: they are
+    drawn right to left (each right-to-left run marked ReversedChars, its letters in
+    display order), and Latin words in them are marked English."""
+    pdf = built("botox-neck", "ar").pdf
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        page = doc.pages[0]
+        title_size = max(c["size"] for c in page.chars)
+        title = [c for c in page.chars if c["size"] == title_size]  # in stream order
+        lines: dict[float, list[dict]] = {}
+        for char in title:
+            lines.setdefault(round(char["top"]), []).append(char)
+        for chars in lines.values():
+            starts = [chars[0]["x0"]] + [b["x0"] for a, b in zip(chars, chars[1:]) if b["x0"] < a["x0"] - 1]
+            assert starts == sorted(starts, reverse=True) and len(starts) > 1  # runs right to left
+    content = PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data()
+    assert content.count(b"/ReversedChars BMC") > 20
+    assert b"/Span <</Lang (en)>> BDC" in content  # "Botox" in the title

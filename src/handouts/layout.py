@@ -1,7 +1,7 @@
-"""Lay out a document model as a branded PDF with ReportLab platypus.
+"""Lay out a document model as a branded PDF with ReportLab platypus: its blocks as
+flowables (:class:`Builder`), on the page templates of :mod:`handouts.pages`, in the
+styles of :mod:`handouts.styles`, refitted to the page budget (:func:`build_pdf`).
 
-Page 1 carries a branded header band (logo, clinic name); later pages a lighter header.
-Every page has a footer with the clinic, the content review date and "Page X of Y".
 Sizes follow shared/print-guidelines.md: body 12 pt on 16 pt leading, headings 16 pt
 bold, left-aligned ragged text, margins of at least half an inch, no running text wider
 than six inches.
@@ -10,34 +10,23 @@ than six inches.
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
-from dataclasses import dataclass, replace
 from functools import partial
 from typing import NamedTuple
 
-from reportlab.lib.colors import Color, HexColor, white
-from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.colors import Color, white
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 
-from . import internals, speed, tagging
+from . import internals, tagging
 from . import model as m
 from .brand import (
-    LOGO_BOX_INCHES,
     Palette,
-    draw_drawing,
-    logo_size,
     mix,
-    read_logo,
     recorded_qr,
-    recorded_svg,
 )
 from .config import Clinic
-from .errors import ContentError
 from .flowables import (
     Cell,
     Diary,
@@ -47,36 +36,31 @@ from .flowables import (
     Row,
     Rules,
     Stack,
-    TextParagraph,
     TierBox,
     TierHeader,
     TimelineChart,
     TwoColumns,
 )
-from .fonts import ASCII, SHAPED_FAMILIES, FontFamily, FontStack, covering, seed, typeset, use_italics
-from .platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer
-from .speed.paragraphs import CachedParagraph, shared, style_key
-from .typography import NBSP, SHORT, keep_together, sentences
+from .fonts import FontStack, covering, seed
+from .pages import Pages
+from .platypus import BaseDocTemplate, Flowable, PageBreak, Paragraph, Spacer
+from .styles import (
+    CALL_COLOUR,
+    GRAY_TIER_RULES,
+    GRAY_TIERS,
+    MAX_LINE,
+    SAMPLE_MARK,
+    LayoutOptions,
+    Styles,
+    bold_then,
+    colon,
+    fill,
+    natural_width,
+    one_line,
+    styles_for,
+)
+from .typography import sentences
 
-PAGE_SIZES = {"letter": LETTER, "a4": A4}
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-
-
-def escape(text: str) -> str:
-    """Escape for ReportLab's paragraph markup. (xml.sax.saxutils.escape does the same
-    but imports urllib, http and ssl: 40 ms of every cold start.)"""
-    return text.translate(_ESCAPES)
-
-
-CALL_COLOUR = HexColor("#7A4B00")  # 7.9:1 with white text
-# Grayscale tiers: darker and heavier-ruled with urgency; white text reads on each
-# (7.0:1, 11.4:1 and 18.4:1).
-GRAY_TIERS = {"mild": HexColor("#595959"), "call": HexColor("#3A3A3A"), "emergency": HexColor("#141414")}
-GRAY_TIER_RULES = {"mild": 1.0, "call": 1.8, "emergency": 3.0}
-MAX_LINE = 6 * inch  # longest line of running text (36 CFR 1193 advisory)
-# A handout is 2 pages (7 in large print); a template that makes dozens is broken, and
-# laying it out would take minutes. Layout stops at this page.
-MAX_PAGES = 16
 # A last page holds at least this much of its frame's height (a third, with room for
 # what the PDF measures: the layout counts a line's full leading, the page its glyphs).
 LAST_PAGE_FILL = 0.36
@@ -86,204 +70,6 @@ LAST_PAGE_FILL = 0.36
 # cannot save the page.
 REFIT_OVERFLOW = 0.5
 LARGE_PRINT_DENSITY = 0.3
-CJK_LANGUAGES = {"zh", "ja"}
-UNSHAPED_LANGUAGES = {"zh", "ja", "ko"}
-
-
-@dataclass(frozen=True)
-class LayoutOptions:
-    """How to lay out: paper, and the PDF's metadata."""
-
-    paper: str = "letter"
-    body_size: float = 12.0
-    margin: float = 0.5 * inch  # the guidelines' floor; 2 pages at 12 pt need the room
-    large_print: bool = False  # 18 pt body, 1.5 line spacing, one column; pages grow
-    grayscale: bool = False
-    author: str = ""
-    subject: str = ""
-    keywords: str = ""
-    sample: bool = False  # the demo clinic for a patient or a printer: mark every page
-
-
-#: Across every page of a handout made from the built-in demo clinic for a patient.
-SAMPLE_MARK = "Sample — not for patient use"
-
-
-class Styles:
-    """Paragraph styles derived from the body size, palette, language and direction,
-    and the one place that turns text into paragraphs."""
-
-    def __init__(
-        self, stack: FontStack, palette: Palette, body: float, lang: str, rtl: bool, density: float = 1.0, spacing: float = 1.25
-    ) -> None:
-        # ``density`` scales the space between blocks (1 = roomy, 0 = tight). Type size
-        # and leading never shrink: a handout that runs long gets tighter gaps first.
-        self.stack, self.family, self.palette, self.rtl, self.density = stack, stack.base, palette, rtl, density
-        self.lang = lang
-        family = stack.base
-        d = density
-        align = TA_RIGHT if rtl else TA_LEFT
-        # 1.25x: the floor of 36 CFR 1193, and what fits 2 pages; large print uses 1.5x.
-        lead = round(body * spacing, 1)
-        base = ParagraphStyle(
-            "body", fontName=family.face(), fontSize=body, leading=lead, textColor=palette.ink,
-            alignment=align, spaceAfter=body * (0.15 + 0.2 * d),
-            allowWidows=0, allowOrphans=0,  # no lone line at the top or bottom of a column
-            # Chinese and Japanese break between characters (with kinsoku rules); Korean,
-            # like the Latin scripts, between words.
-            wordWrap="CJK" if lang.split("_")[0] in CJK_LANGUAGES else None,
-            # HarfBuzz shapes the text: Devanagari's conjuncts and vowel signs, and the
-            # kerning of every other script (fonts.SUBSTITUTING_FAMILIES). Not Chinese,
-            # Japanese or Korean: ReportLab's CJK breaker does not shape, and their
-            # faces are read whole into HarfBuzz (tens of megabytes a worker).
-            shaping=0 if lang.split("_")[0] in UNSHAPED_LANGUAGES else 1,
-        )
-        self.body = base
-        self.bold = ParagraphStyle("bold", base, fontName=family.face(bold=True))
-        self.item = ParagraphStyle("item", base, spaceAfter=body * (0.05 + 0.15 * d))
-        self.heading = ParagraphStyle(
-            "heading", base, fontName=family.face(bold=True), fontSize=round(body * 4 / 3), leading=round(round(body * 4 / 3) * spacing, 1),
-            textColor=palette.heading, spaceBefore=body * (0.3 + 0.3 * d), spaceAfter=body * 0.25,
-        )
-        self.on_band = ParagraphStyle("on_band", self.bold, textColor=palette.on_primary, spaceAfter=0)
-        self.tier_title = ParagraphStyle("tier_title", self.bold, textColor=white, spaceAfter=0, leading=lead)
-        self.tier_label = ParagraphStyle("tier_label", base, textColor=white, spaceAfter=0)
-        self.small = ParagraphStyle("small", base, fontSize=body, spaceAfter=0)
-        self.question = ParagraphStyle("question", self.bold, spaceAfter=1)
-        self.footer_size = max(10.0, round(body * 0.75))
-        # Styles of single blocks and of the page furniture, made once here (a Styles
-        # object serves every handout of one language and look).
-        self.notes_label = ParagraphStyle("notes", self.bold, spaceAfter=0)
-        self.notice = ParagraphStyle("notice", self.bold, spaceAfter=2)
-        self.key_title = ParagraphStyle("kp", self.heading, spaceBefore=0)
-        self.timeline_row = ParagraphStyle("tl_row", base, spaceAfter=0)
-        self.timeline_axis = ParagraphStyle("tl_axis", self.small, alignment=TA_CENTER)
-        self.diary_head = ParagraphStyle("diary_head", self.bold, spaceAfter=0)
-        self.care_row = ParagraphStyle("ct_row", base, spaceAfter=1 + 2 * d)
-        title_size = body * (1.75 + 0.25 * d)
-        self.band_clinic = ParagraphStyle("band_clinic", self.on_band, fontSize=body + 1, leading=(body + 1) * 1.25)
-        self.band_title = ParagraphStyle("band_title", self.on_band, fontSize=title_size, leading=title_size * 1.15)
-        self.running_head = ParagraphStyle("later", base, fontSize=self.footer_size + 1, leading=14, textColor=palette.muted, spaceAfter=0)
-        size = self.footer_size
-        self.footer = ParagraphStyle("footer", base, fontSize=size, leading=size * 1.25, textColor=palette.muted, spaceAfter=0)
-        self.footer_page = ParagraphStyle("footer_r", self.footer, alignment=TA_LEFT if rtl else TA_RIGHT)
-
-    def para(self, content: str | m.Inline, style: ParagraphStyle | None = None) -> Flowable:
-        """A paragraph of template text (never personal: see :meth:`own_para`), in this
-        handout's fonts and direction; shared across handouts (speed.paragraphs)."""
-        runs = (m.Run(content),) if isinstance(content, str) else content
-        style = style or self.body
-        return shared((runs, style_key(style), self.stack, self.rtl), lambda: self._paragraph(runs, style, self.stack, remember=True))
-
-    def own_para(self, runs: m.Inline, style: ParagraphStyle, fills: Mapping[str, str], stack: FontStack) -> Flowable:
-        """A paragraph holding personal text, its slots filled: made for this handout
-        with ``stack`` (the handout's fonts and any a name needs), drawn afresh, and never
-        kept in any memo or cache."""
-        return self._paragraph(fill(runs, fills), style, stack, remember=False)
-
-    def _paragraph(self, runs: m.Inline, style: ParagraphStyle, stack: FontStack, remember: bool) -> Flowable:
-        """Right-to-left handouts, and text holding right-to-left letters (a Hebrew or
-        Arabic name on an English handout), get the bidi paragraph; text in a face that
-        needs shaping (a Devanagari name) is shaped by HarfBuzz."""
-        if self.rtl or any(has_rtl(run.text) for run in runs):
-            from .rtl import BidiParagraph
-
-            return BidiParagraph(runs, style, stack, personal=not remember, rtl=self.rtl)
-        if not style.shaping and _needs_shaping(runs, stack):
-            # ReportLab's CJK line breaker does not shape: a Devanagari name on a Chinese
-            # handout is broken between words instead.
-            style = ParagraphStyle(style.name, style, shaping=1, wordWrap=None)
-        paragraph = CachedParagraph if remember else TextParagraph
-        return paragraph(self.markup(runs, remember, stack, bold=style.fontName == stack.base.face(bold=True)), style)
-
-    def markup(self, runs: m.Inline, remember: bool = True, stack: FontStack | None = None, bold: bool = False) -> str:
-        """ReportLab paragraph markup for inline runs. All text is escaped here, once
-        (``O'Brien & Sons <Spine>`` prints exactly so), and split into runs of the
-        font that has its characters (ReportLab has no fallback of its own), naming
-        its bold face in bold text (``bold``: the paragraph's style is bold): ReportLab
-        keeps a named face as it is, so "911" in a bold Chinese line was regular."""
-        stack = stack or self.stack
-        parts: list[str] = []
-        for run in runs:
-            if run.newline:
-                parts.append("<br/>")
-            text = keep_together(typeset(run.text), self.lang)
-            if run.keep:
-                text = text.replace(" ", "\u00a0")  # phone numbers never break across lines
-            pieces = []
-            for family, chunk in stack.segments(text, remember):
-                chunk = escape(chunk)
-                face = family.face(bold=bold or run.bold, italic=run.italic)
-                pieces.append(chunk if family == stack.base else f'<font face="{face}">{chunk}</font>')
-            text = "".join(pieces)
-            if run.bold:
-                text = f"<b>{text}</b>"
-            if run.italic:
-                use_italics(stack)
-                text = f"<i>{text}</i>"
-            parts.append(text)
-        return "".join(parts)
-
-
-def fill(runs: m.Inline, fills: Mapping[str, str]) -> m.Inline:
-    """Runs with their slots filled with personal text; neighbouring runs of one style
-    joined, so a filled line is set as one piece of text."""
-    out: list[m.Run] = []
-    for run in runs:
-        if run.slot is not None:
-            # A name is isolated from the text around it (its own direction in a
-            # right-to-left line, and the reverse).
-            run = m.Run(fills.get(run.slot, ""), run.bold, run.italic, run.keep, run.ltr, run.newline, isolate=True)
-        last = out[-1] if out else None
-        same_style = last is not None and (last.bold, last.italic, last.keep, last.ltr) == (run.bold, run.italic, run.keep, run.ltr)
-        if last is not None and same_style and not run.newline and not (run.isolate or last.isolate):
-            out[-1] = m.Run(last.text + run.text, last.bold, last.italic, last.keep, last.ltr, last.newline)
-        else:
-            out.append(run)
-    return tuple(out)
-
-
-def one_line(runs: m.Inline) -> m.Inline:
-    """A short value ("Ana Rivera, MD", "Suite 200") kept on one line: its spaces become
-    no-break spaces. Longer ones may break; personal text is kept together when filled."""
-    if len(m.plain(runs)) > SHORT:
-        return runs
-    return tuple(replace(r, text=r.text.replace(" ", NBSP)) if r.slot is None else r for r in runs)
-
-
-def has_rtl(text: str) -> bool:
-    """Whether a text holds right-to-left letters (Hebrew, Arabic)."""
-    return not ASCII.issuperset(text) and any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
-
-
-def _needs_shaping(runs: m.Inline, stack: FontStack) -> bool:
-    """Whether a face that needs HarfBuzz draws some of the text (Devanagari)."""
-    shaped = [f for f in stack.families if f.name in SHAPED_FAMILIES]
-    return bool(shaped) and any(
-        family in shaped for run in runs if not ASCII.issuperset(run.text) for family, _ in stack.segments(typeset(run.text), remember=False)
-    )
-
-
-def natural_width(para: Flowable) -> float:
-    """Width of a paragraph's longest line when nothing forces it to wrap. (Callers
-    wrap it again to the width they give it before drawing.)"""
-    para.wrap(1e6, 1e6)
-    return max(para.getActualLineWidths0() or [0.0])
-
-
-# "Label: value" punctuation. Chinese and Japanese use a full-width colon and no space;
-# French a space before the colon too.
-_COLON = {"zh": "：", "ja": "：", "fr": "\u00a0: "}  # French sets a no-break space before it
-
-
-def colon(lang: str) -> str:
-    return _COLON.get(lang.split("_")[0], ": ")
-
-
-def bold_then(label: str, rest: str | m.Inline) -> m.Inline:
-    """Runs for "<b>label</b>rest"."""
-    tail = (m.Run(rest),) if isinstance(rest, str) else rest
-    return (m.Run(label, bold=True), *tail)
 
 
 class Builder:
@@ -581,221 +367,6 @@ class QR(Flowable):
 # --- pages ----------------------------------------------------------------------------------
 
 
-class Pages:
-    """Page templates: branded first page, lighter later pages, footer on each."""
-
-    def __init__(self, doc: m.Document, clinic: Clinic, styles: Styles, options: LayoutOptions) -> None:
-        self.doc, self.clinic, self.s, self.options = doc, clinic, styles, options
-        self.size = PAGE_SIZES[options.paper]
-        self.margin = options.margin
-        self.light_h = 0.3 * inch * styles.footer_size / 10
-        self._title_w: float | None = None  # the title's balanced width, once found
-        self.footer_h = self._footer_height()
-
-    def frames(self) -> tuple[Frame, Frame]:
-        w, h = self.size
-        content_w = w - 2 * self.margin
-        x = self.margin
-        if self.options.large_print:
-            # One column at one measure for everything (paragraphs, lists, panels): the
-            # longest line allowed, centred on the paper, so the margins are even.
-            content_w = min(content_w, MAX_LINE)
-            x = (w - content_w) / 2
-        band_h = self._band_layout()[0]
-        bottom = self.margin + self.footer_h
-        unpadded = {"leftPadding": 0, "rightPadding": 0, "topPadding": 0, "bottomPadding": 0}
-        first = Frame(x, bottom, content_w, h - self.margin - self.footer_h - band_h - 0.1 * inch, id="first", **unpadded)
-        later = Frame(x, bottom, content_w, h - 2 * self.margin - self.footer_h - self.light_h, id="later", **unpadded)
-        return first, later
-
-    def templates(self) -> list[PageTemplate]:
-        first, later = self.frames()
-        return [
-            PageTemplate(id="first", frames=[first], onPage=self.first_header, autoNextPageTemplate="later"),
-            PageTemplate(id="later", frames=[later], onPage=self.later_header),
-        ]
-
-    def _band_paragraphs(self, text_w: float) -> list[Paragraph]:
-        """Clinic name and handout title, in the on-primary colour. (The subtitle goes
-        into the PDF metadata; the page has no room to spare for it.)"""
-        s = self.s
-        paras = [s.para(self.clinic.name, s.band_clinic), s.para(self.doc.title, s.band_title)]
-        paras[0].wrap(text_w, self.size[1])
-        paras[1].wrap(self._title_width(paras[1], text_w), self.size[1])
-        return paras
-
-    def _title_width(self, title: Flowable, text_w: float) -> float:
-        """The narrowest width that sets the title in as many lines as ``text_w`` does:
-        its lines come out even, and the last is never one short word under a long one.
-        (A binary search: a few wraps, each remembered per width.)"""
-        if self._title_w is not None:
-            return self._title_w
-        lines = lambda w: round(title.wrap(w, self.size[1])[1] / title.style.leading)  # noqa: E731
-        count = lines(text_w)
-        low, high = text_w / 2 if count > 1 else text_w, text_w
-        while high - low > 2:
-            mid = (low + high) / 2
-            low, high = (low, mid) if lines(mid) <= count else (mid, high)
-        self._title_w = high
-        return high
-
-    def _band_layout(self) -> tuple[float, float, float]:
-        """(band height, logo box size, text width) for page 1's header band."""
-        w, _ = self.size
-        logo_box = LOGO_BOX_INCHES * inch if self.clinic.brand.logo is not None else 0.0
-        text_w = w - 2 * self.margin - (logo_box + 0.2 * inch if logo_box else 0)
-        text_h = sum(p.height for p in self._band_paragraphs(text_w))
-        # The colour runs to the paper's edge; the text starts at the top margin, where
-        # every printer can print.
-        return self.margin + max(text_h, logo_box) + 0.14 * inch, logo_box, text_w
-
-    def sample_mark(self, canv: Canvas) -> None:
-        """The demo clinic's mark: large, light, diagonal, under the page's content."""
-        if not self.options.sample:
-            return
-        w, h = self.size
-        family = self.s.stack.family_for("S") or self.s.stack.base
-        with tagging.artifact(canv, "Pagination", "Watermark"):
-            self._draw_sample_mark(canv, family, w, h)
-
-    def _draw_sample_mark(self, canv: Canvas, family: FontFamily, w: float, h: float) -> None:
-        canv.saveState()
-        canv.setFillColor(mix(self.s.palette.alert, white, 0.72))
-        canv.translate(w / 2, h / 2)
-        canv.rotate(35)
-        canv.setFont(family.face(bold=True), 40)
-        canv.drawCentredString(0, -14, SAMPLE_MARK)
-        canv.restoreState()
-
-    def first_header(self, canv: Canvas, _doc) -> None:
-        self.sample_mark(canv)
-        w, h = self.size
-        band_h, logo_box, text_w = self._band_layout()
-        canv.saveState()
-        with tagging.artifact(canv):
-            canv.setFillColor(self.s.palette.primary)
-            canv.rect(0, h - band_h, w, band_h, stroke=0, fill=1)
-        if logo_box:
-            with tagging.figure(canv, self.doc.logo_alt % {"clinic": self.clinic.name}):
-                self._draw_logo(canv, logo_box, band_h)
-        x = self.margin if self.s.rtl or not logo_box else self.margin + logo_box + 0.2 * inch
-        paras = self._band_paragraphs(text_w)
-        text_h = sum(p.height for p in paras)
-        y = h - self.margin - (max(text_h, logo_box) - text_h) / 2
-        # The clinic's name is in the clinic's language (its first), the title in the handout's.
-        clinic_lang = str(self.clinic.languages[0]).replace("_", "-") if self.clinic.languages else ""
-        for para, lang in zip(paras, (clinic_lang, "")):
-            y -= para.height
-            # A balanced title is narrower than the band's text: right-to-left, it keeps
-            # to the right edge.
-            with tagging.language(canv, lang) if lang else nullcontext():
-                para.drawOn(canv, x + text_w - para.width if self.s.rtl else x, y)
-        canv.restoreState()
-
-    def _draw_logo(self, canv: Canvas, box: float, band_h: float) -> None:
-        """The logo, scaled into its box in the band; SVGs replay recorded operators."""
-        w, h = self.size
-        path = self.clinic.brand.logo
-        assert path is not None  # the band has a logo box only with a logo
-        recorded = recorded_svg(path) if path.suffix.lower() == ".svg" else None
-        if recorded is not None:
-            lw, lh = recorded.width, recorded.height
-        else:
-            logo = read_logo(path)
-            lw, lh = logo_size(logo)
-        scale = min(box / lw, box / lh)
-        ly = h - self.margin - box / 2 - lh * scale / 2
-        lx = w - self.margin - lw * scale if self.s.rtl else self.margin
-        if recorded is not None:
-            recorded.draw(canv, lx, ly, scale, grayscale=self.options.grayscale)
-        elif not hasattr(logo, "getSize"):  # a Drawing that could not be recorded
-            canv.saveState()
-            canv.translate(lx, ly)
-            canv.scale(scale, scale)
-            draw_drawing(logo, canv, 0, 0, self.s.family.face())
-            canv.restoreState()
-        else:
-            if self.options.grayscale:
-                from reportlab.lib.utils import ImageReader
-
-                logo = ImageReader(internals.pil_image(logo).convert("LA"))
-            canv.drawImage(logo, lx, ly, lw * scale, lh * scale, mask="auto")
-
-    def later_header(self, canv: Canvas, _doc) -> None:
-        self.sample_mark(canv)
-        if canv.getPageNumber() > MAX_PAGES:
-            raise ContentError(
-                f"{self.doc.title}: the handout runs past {MAX_PAGES} pages (a handout is 2, 7 in large print); "
-                "shorten the template's text"
-            )
-        with tagging.artifact(canv, "Pagination", "Header"):
-            self._draw_later_header(canv)
-
-    def _draw_later_header(self, canv: Canvas) -> None:
-        w, h = self.size
-        p = self.s.palette
-        canv.saveState()
-        canv.setFillColor(p.primary)
-        canv.rect(0, h - 0.12 * inch, w, 0.12 * inch, stroke=0, fill=1)
-        style = self.s.running_head
-        para = self.s.para((m.Run(self.doc.title), m.Run("  ·  "), m.Run(self.clinic.name)), style)
-        _, ph = para.wrap(w - 2 * self.margin, self.light_h)
-        para.drawOn(canv, self.margin, h - self.margin - ph)
-        canv.setStrokeColor(mix(p.primary, white, 0.6))
-        canv.setLineWidth(0.8)
-        canv.line(self.margin, h - self.margin - self.light_h + 0.12 * inch, w - self.margin, h - self.margin - self.light_h + 0.12 * inch)
-        canv.restoreState()
-
-    def _footer_paragraphs(self, page_text: str) -> tuple[Flowable, Flowable, float]:
-        """The footer's two parts and the width left for the clinic part."""
-        size = self.s.footer_size
-        style = self.s.footer
-        width = self.size[0] - 2 * self.margin - 1.4 * inch * size / 10
-        left = self.s.para((m.Run(self.clinic.name), m.Run("  ·  "), m.Run(self.doc.footer)), style)
-        if self.options.large_print and left.wrap(width, 1e6)[1] > style.leading * 1.5:
-            # The footer stays one line: the clinic's name is in the band of page 1 and
-            # the running head of every later page already.
-            left = self.s.para(self.doc.footer, style)
-        right = self.s.para(page_text, self.s.footer_page)
-        return left, right, width
-
-    def _footer_height(self) -> float:
-        """Room for the footer, measured: a long clinic name or large print wraps it."""
-        left, _, width = self._footer_paragraphs(self.doc.page_pattern % {"page": 99, "total": 99})
-        return max(0.32 * inch, left.wrap(width, 1e6)[1] + 0.18 * inch)
-
-    def footer(self, canv: Canvas, page_text: str) -> None:
-        with tagging.artifact(canv, "Pagination", "Footer"):
-            self._draw_footer(canv, page_text)
-
-    def _draw_footer(self, canv: Canvas, page_text: str) -> None:
-        w, _ = self.size
-        p = self.s.palette
-        canv.saveState()
-        canv.setStrokeColor(mix(p.primary, white, 0.6))
-        canv.setLineWidth(0.8)
-        y = self.margin + self.footer_h - 0.12 * inch
-        canv.line(self.margin, y, w - self.margin, y)
-        left, right, left_w = self._footer_paragraphs(page_text)
-        rw = w - 2 * self.margin - left_w
-        left.wrap(left_w, self.footer_h)
-        right.wrap(rw, self.footer_h)
-        base = self.margin + 0.06 * inch
-        if self.s.rtl:  # style.alignment is already right-aligned for RTL
-            left.drawOn(canv, self.margin + rw, base)
-            right.drawOn(canv, self.margin, base)
-        else:
-            left.drawOn(canv, self.margin, base)
-            right.drawOn(canv, w - self.margin - rw, base)
-        canv.restoreState()
-
-
-@speed.memo("styles", 64)
-def _styles(stack: FontStack, palette: Palette, body: float, lang: str, rtl: bool, density: float, spacing: float) -> Styles:
-    """The paragraph styles of one language and look."""
-    return Styles(stack, palette, body, lang, rtl, density, spacing)
-
-
 def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowable]:
     """The flowables of the whole handout, in reading order."""
     s = builder.s
@@ -932,7 +503,7 @@ def _build_once(
         palette = palette.grayscale()
     body = 18.0 if options.large_print and options.body_size < 16 else options.body_size
     stack, own_stack = stacks
-    styles = _styles(stack, palette, body, doc.lang, doc.rtl, density, 1.5 if options.large_print else 1.25)
+    styles = styles_for(stack, palette, body, doc.lang, doc.rtl, density, 1.5 if options.large_print else 1.25)
     builder = Builder(styles, clinic, fills, own_stack)
     builder.single_column = options.large_print
     builder.grayscale = options.grayscale

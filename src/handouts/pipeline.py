@@ -20,9 +20,10 @@ from .content import Procedure, discover, load_procedure, procedure_dirs
 from .errors import HandoutsError, OutputError, UsageError
 from .fonts import stack_for
 from .i18n import DATE_STYLES, Language, default_paper, resolve_language
-from .layout import PAGE_SIZES, LayoutOptions, build_pdf
+from .layout import build_pdf
 from .model import Document
 from .render import Request, fills, render_document
+from .styles import PAGE_SIZES, LayoutOptions
 
 
 @dataclass(frozen=True)

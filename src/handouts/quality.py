@@ -286,7 +286,7 @@ def colour_findings(primary: str, accent: str) -> list[Finding]:
     from reportlab.lib.colors import HexColor, white
 
     from .brand import Palette, contrast_ratio
-    from .layout import CALL_COLOUR
+    from .styles import CALL_COLOUR
 
     p = Palette.from_hex(primary, accent)
     pairs = [

@@ -24,6 +24,7 @@ Bidirectional Algorithm (UAX #9) asks for:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,7 @@ _RUNS: speed.Memo[tuple[str, str, bool], tuple[internals.ShapedGlyph, ...]] = sp
 
 _SPACES = " \u00a0"  # a space and a no-break space: word boundaries, not shaped
 _LRE, _RLE, _PDF = "\u202a", "\u202b", "\u202c"  # left-to-right and right-to-left embeddings, and their end
+_LATIN_WORD = re.compile(r"[A-Za-z]{2}")  # a Latin word (not a lone letter, digits or signs)
 
 
 @dataclass(frozen=True)
@@ -377,8 +379,12 @@ class BidiParagraph(Flowable):
                 canv.setFont(face, style.fontSize, style.leading)
                 if backwards:  # tells a reader of the tagged text to read it last to first
                     canv.addLiteral("/ReversedChars BMC")
+                elif self.rtl and _LATIN_WORD.search(text):
+                    # Latin words on a right-to-left page (Botox, FDA, the clinic's name
+                    # and address) are English: a screen reader's voice says them so.
+                    canv.addLiteral("/Span <</Lang (en)>> BDC")
                 canv.drawString(x, y, text)
-                if backwards:
+                if backwards or (self.rtl and _LATIN_WORD.search(text)):
                     canv.addLiteral("EMC")
             y -= style.leading
         canv.restoreState()
