@@ -198,8 +198,16 @@ def test_pdfua_checker_runs_clean(tmp_path: Path):
         assert [(f.rule_id, f.message) for f in report.findings] == [], (proc, lang, large)
 
 
-@pytest.mark.parametrize(("lang", "words"), [("hi", ["गर्दन", "दर्द"]), ("ar", ["الرقبة", "الطبيب", "الاسم"])])
-def test_hindi_and_arabic_read_as_plain_text(lang, words, tmp_path: Path):
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("hi", ["गर्दन", "दर्द"]),
+        ("ar", ["الرقبة", "الطبيب", "الاسم"]),
+        ("en", ["swallowing", "effects", "office", "first", "fluid"]),  # no ﬁ, ﬀ or ﬂ ligature characters
+        ("ru", ["глотать", "шею", "Ботулотоксин"]),
+    ],
+)
+def test_text_reads_as_plain_text(lang, words, tmp_path: Path):
     path = tmp_path / "h.pdf"
     path.write_bytes(built("botox-neck", lang).pdf)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
