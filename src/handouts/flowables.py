@@ -449,6 +449,9 @@ class Stack(Flowable):
                 f.drawOn(self.canv, 0, y)
 
 
+_GAP_SLACK = 24.0  # points: more than the space between two blocks at a column's top
+
+
 @dataclass(frozen=True)
 class LastPage:
     """What a :class:`TwoColumns` needs to know about the page after this one, to leave
@@ -576,6 +579,12 @@ class TwoColumns(Flowable):
             return None
         if last.overflow is not None:
             last.overflow.append(h1 + h2)
+        # Balanced, the last page's taller column holds at least half of both (less a
+        # gap dropped at a column's top): a last page that full needs no search (which
+        # fills columns a few dozen times at other heights).
+        if (h1 + h2) / max(self.count, 1) - _GAP_SLACK >= last.fill * last.height:
+            return None
+        self._searched = True
         height = self._last_page_height(colw, self._rest)
         if height is None or height >= last.fill * last.height:
             return None
@@ -618,7 +627,11 @@ class TwoColumns(Flowable):
             return [self]
         if not any(self._columns):
             return []
+        self._searched = False
         k = self._early_break(self._colw, ah)
+        if k is None and not self._searched:  # this page as wrap laid it out
+            placed = _PlacedColumns(self._columns, self._colw, self.gap, ah, self.rtl)
+            return [placed, TwoColumns(self._rest, self.gap, self.rtl, self._carry(self._rest), self.count)]
         # Fill this page again (the search above wrapped flowables at other heights):
         # what is drawn is wrapped for this page.
         first, second, _, _, rest = self._pair(self._colw, ah, self.content[:k] if k is not None else self.content)
