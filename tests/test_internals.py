@@ -226,14 +226,8 @@ def _content(draw) -> bytes:  # noqa: ANN001
     from io import BytesIO
 
     from pypdf import PdfReader
-    from reportlab.pdfgen.canvas import Canvas
 
-    buffer = BytesIO()
-    canvas = Canvas(buffer, invariant=1)
-    draw(canvas)
-    canvas.showPage()
-    canvas.save()
-    return PdfReader(BytesIO(buffer.getvalue())).pages[0].get_contents().get_data()
+    return PdfReader(BytesIO(_pdf(draw))).pages[0].get_contents().get_data()
 
 
 def test_a_word_in_two_fonts_is_shaped_per_font_and_carries_its_text():

@@ -74,7 +74,7 @@ class Marked(Flowable):
 
     def __init__(
         self, para: Paragraph, marker: str | None, gutter: float, colour: Color, rtl: bool = False,
-        group: object = None, item: object = None,
+        group: object = None, item: object = None, kind: str | None = None,
     ) -> None:
         super().__init__()
         self.para = para
@@ -86,7 +86,7 @@ class Marked(Flowable):
         # parts name the same ones, so they are one list item).
         self.group = group if group is not None else object()
         self.item = item if item is not None else object()
-        self.kind = marker
+        self.kind = kind or marker  # the list's kind, also on a continuation (no marker)
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         _, h = self.para.wrap(aw - self.gutter, ah)
@@ -95,13 +95,10 @@ class Marked(Flowable):
 
     def split(self, aw: float, ah: float) -> list[Flowable]:
         parts = self.para.split(aw - self.gutter, ah)
-        split = [
-            Marked(p, self.marker if i == 0 else None, self.gutter, self.colour, self.rtl, self.group, self.item)
+        return [
+            Marked(p, self.marker if i == 0 else None, self.gutter, self.colour, self.rtl, self.group, self.item, self.kind)
             for i, p in enumerate(parts)
         ]
-        for part in split:
-            part.kind = self.kind
-        return split
 
     def getSpaceBefore(self) -> float:
         return self.para.getSpaceBefore()
@@ -113,7 +110,7 @@ class Marked(Flowable):
         canv = self.canv
         style = self.para.style
         numbering = "/Disc" if self.kind == "bullet" else "/None"
-        with tagging.group(canv, "L", self.group, attributes={"O": "/List", "ListNumbering": numbering}):
+        with tagging.group(canv, "L", self.group, attributes=tagging.list_attributes(numbering)):
             with tagging.group(canv, "LI", self.item):
                 if self.marker:
                     # The label is the drawn mark: a figure (drawing is tagged as a
@@ -435,7 +432,7 @@ class Stack(Flowable):
         if self.role is None:
             self._draw()
             return
-        with tagging.group(self.canv, self.role, attributes={"O": "/List", "ListNumbering": "/None"} if self.role == "L" else None):
+        with tagging.group(self.canv, self.role, attributes=tagging.list_attributes() if self.role == "L" else None):
             self._draw()
 
     def _draw(self) -> None:
@@ -629,15 +626,15 @@ class TwoColumns(Flowable):
             return []
         self._searched = False
         k = self._early_break(self._colw, ah)
-        if k is None and not self._searched:  # this page as wrap laid it out
-            placed = _PlacedColumns(self._columns, self._colw, self.gap, ah, self.rtl)
-            return [placed, TwoColumns(self._rest, self.gap, self.rtl, self._carry(self._rest), self.count)]
-        # Fill this page again (the search above wrapped flowables at other heights):
-        # what is drawn is wrapped for this page.
-        first, second, _, _, rest = self._pair(self._colw, ah, self.content[:k] if k is not None else self.content)
-        if k is not None:
-            rest = self.content[k:]
-        placed = _PlacedColumns([first, second][: self.count], self._colw, self.gap, ah, self.rtl)
+        columns, rest = self._columns, self._rest  # this page as wrap laid it out
+        if k is not None or self._searched:
+            # Fill this page again (the search wrapped flowables at other heights): what
+            # is drawn is wrapped for this page.
+            first, second, _, _, rest = self._pair(self._colw, ah, self.content[:k] if k is not None else self.content)
+            columns = [first, second][: self.count]
+            if k is not None:
+                rest = self.content[k:]
+        placed = _PlacedColumns(columns, self._colw, self.gap, ah, self.rtl)
         return [placed, TwoColumns(rest, self.gap, self.rtl, self._carry(rest), self.count)]
 
     def draw(self) -> None:
@@ -722,7 +719,7 @@ class Row(Flowable):
         if self.role is None:
             self._draw()
             return
-        attributes = {"O": "/List", "ListNumbering": "/None"} if self.role == "L" else None
+        attributes = tagging.list_attributes() if self.role == "L" else None
         with tagging.group(self.canv, self.role, self.key, attributes=attributes):
             self._draw()
 

@@ -377,14 +377,14 @@ class BidiParagraph(Flowable):
         for runs in self._runs():
             for x, face, text, backwards in runs:
                 canv.setFont(face, style.fontSize, style.leading)
-                if backwards:  # tells a reader of the tagged text to read it last to first
-                    canv.addLiteral("/ReversedChars BMC")
-                elif self.rtl and _LATIN_WORD.search(text):
-                    # Latin words on a right-to-left page (Botox, FDA, the clinic's name
-                    # and address) are English: a screen reader's voice says them so.
-                    canv.addLiteral("/Span <</Lang (en)>> BDC")
+                # A right-to-left run tells a reader of the tagged text to read it last
+                # to first; Latin words on a right-to-left page (Botox, FDA, the clinic's
+                # name and address) are English: a screen reader's voice says them so.
+                opening = "/ReversedChars BMC" if backwards else "/Span <</Lang (en)>> BDC" if self.rtl and _LATIN_WORD.search(text) else None
+                if opening:
+                    canv.addLiteral(opening)
                 canv.drawString(x, y, text)
-                if backwards or (self.rtl and _LATIN_WORD.search(text)):
+                if opening:
                     canv.addLiteral("EMC")
             y -= style.leading
         canv.restoreState()

@@ -46,6 +46,11 @@ ROLES: dict[str, str | None] = {
     "footer_r": None,
 }
 
+def list_attributes(numbering: str = "/None") -> dict[str, str]:
+    """The /A attributes of a list (L): its numbering, /Disc for bullets."""
+    return {"O": "/List", "ListNumbering": numbering}
+
+
 #: What a list item's drawn marker reads as.
 MARKER_TEXT = {"check": "\u2610", "bullet": "\u2022"}
 
@@ -92,13 +97,14 @@ class Tree:
         parent.kids.append(element)
         return element
 
-    def mark(self, canv: Any, element: Element) -> None:
-        """Start a marked-content sequence on this page belonging to ``element``."""
+    def mark(self, canv: Any, element: Element) -> str:
+        """The opening of a marked-content sequence on this page belonging to
+        ``element`` (its next MCID, recorded on both sides)."""
         page = canv.getPageNumber()
         marks = self.marks.setdefault(page, [])
         element.kids.append((page, len(marks)))
-        canv.addLiteral(f"/{element.role} <</MCID {len(marks)}>> BDC")
         marks.append(element)
+        return f"/{element.role} <</MCID {len(marks) - 1}>> BDC"
 
 
 def start(canv: Any, lang: str = "") -> Tree:
@@ -131,13 +137,8 @@ def text(canv: Any, role: str | None, continues: bool = False) -> Iterator[None]
     else:
         other = tree.languages[-1] if tree.languages else None
         element = tree.open(role, lang=other if other and other != tree.lang else None)
-    tree.mark(canv, element)
-    tree.quiet += 1
-    try:
+    with _sequence(canv, tree, tree.mark(canv, element)):
         yield
-    finally:
-        tree.quiet -= 1
-        canv.addLiteral("EMC")
     tree.last_text = element
 
 
@@ -180,14 +181,8 @@ def marked(canv: Any, role: str, key: object = None, **values: Any) -> Iterator[
     if tree is None or tree.quiet:
         yield
         return
-    element = tree.open(role, key, **values)
-    tree.mark(canv, element)
-    tree.quiet += 1
-    try:
+    with _sequence(canv, tree, tree.mark(canv, tree.open(role, key, **values))):
         yield
-    finally:
-        tree.quiet -= 1
-        canv.addLiteral("EMC")
 
 
 def empty(canv: Any, role: str, **values: Any) -> None:
@@ -211,7 +206,15 @@ def artifact(canv: Any, kind: str = "Layout", subtype: str | None = None) -> Ite
         yield
         return
     props = f"/Type /{kind}" + (f" /Subtype /{subtype}" if subtype else "")
-    canv.addLiteral(f"/Artifact <<{props}>> BDC")
+    with _sequence(canv, tree, f"/Artifact <<{props}>> BDC"):
+        yield
+
+
+@contextmanager
+def _sequence(canv: Any, tree: Tree, opening: str) -> Iterator[None]:
+    """One marked-content sequence: ``opening``, the drawing, EMC; nothing drawn inside
+    is marked again."""
+    canv.addLiteral(opening)
     tree.quiet += 1
     try:
         yield
