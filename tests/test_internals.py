@@ -195,6 +195,21 @@ def test_numbered_canvas_knows_the_page_count():
     assert seen == [(1, 3), (2, 3), (3, 3)]
 
 
+def test_counting_canvas_counts_pages_and_writes_nothing():
+    from io import BytesIO
+
+    from handouts import internals
+
+    out = BytesIO()
+    canvas = internals.counting_canvas("en", "Helvetica")(out)
+    for _ in range(3):
+        canvas.drawString(10, 10, "text")
+        canvas.showPage()
+    assert canvas.getPageNumber() == 4  # the page it would draw next
+    canvas.save()
+    assert out.getvalue() == b""
+
+
 def test_bidi_levels_follow_uax9():
     from handouts.internals import bidi_levels
 

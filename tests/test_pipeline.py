@@ -34,12 +34,12 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
 
 
 def test_failed_build_writes_nothing(cli, tmp_path, monkeypatch):
-    import handouts.layout
+    import handouts.fitting
 
     def explode(*args, **kwargs):
         raise OutputError("simulated failure in layout")
 
-    monkeypatch.setattr(handouts.layout, "build_pdf", explode)
+    monkeypatch.setattr(handouts.fitting, "build_pdf", explode)
     monkeypatch.setattr(pipeline, "build_pdf", explode)
     result = cli("generate", "botox-neck", "-o", "x.pdf")
     assert result.exit_code == 1

@@ -723,6 +723,29 @@ def numbered_canvas(
     return NumberedCanvas
 
 
+def counting_canvas(lang: str, font: str) -> type:
+    """A Canvas class that only counts pages: a probe layout (``layout.lay_out``) draws
+    nothing, and its pages are neither kept nor written."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    class CountingCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("lang", lang)
+            kwargs["initialFontName"] = kwargs.get("initialFontName") or font
+            super().__init__(*args, **kwargs)
+
+        def showPage(self) -> None:  # noqa: N802
+            # Canvas._startPage (private): what showPage does after it has added the
+            # page to the document (the page count, a fresh page); the page itself is
+            # not wanted. numbered_canvas, above, relies on it the same way.
+            self._startPage()
+
+        def save(self) -> None:
+            pass
+
+    return CountingCanvas
+
+
 # --- 7. a paragraph's line breaks -----------------------------------------------------------
 
 #: What Paragraph.wrap sets: restoring these restores a wrap at that width.

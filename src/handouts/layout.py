@@ -1,6 +1,7 @@
 """Lay out a document model as a branded PDF with ReportLab platypus: its blocks as
 flowables (:class:`Builder`), on the page templates of :mod:`handouts.pages`, in the
-styles of :mod:`handouts.styles`, refitted to the page budget (:func:`build_pdf`).
+styles of :mod:`handouts.styles` (:func:`lay_out`); :mod:`handouts.fitting` fits it to
+the page budget.
 
 Sizes follow shared/print-guidelines.md: body 12 pt on 16 pt leading, headings 16 pt
 bold, left-aligned ragged text, margins of at least half an inch, no running text wider
@@ -12,7 +13,6 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import NamedTuple
 
 from reportlab.lib.colors import Color, white
 from reportlab.lib.styles import ParagraphStyle
@@ -41,15 +41,14 @@ from .flowables import (
     TimelineChart,
     TwoColumns,
 )
-from .fonts import FontStack, covering, seed
+from .fonts import FontStack, seed
 from .pages import Pages
-from .platypus import BaseDocTemplate, Flowable, PageBreak, Paragraph, Spacer
+from .platypus import ActionFlowable, BaseDocTemplate, Flowable, PageBreak, Paragraph, Spacer
 from .styles import (
     CALL_COLOUR,
     GRAY_TIER_RULES,
     GRAY_TIERS,
     MAX_LINE,
-    SAMPLE_MARK,
     LayoutOptions,
     Styles,
     bold_then,
@@ -64,12 +63,6 @@ from .typography import sentences
 # A last page holds at least this much of its frame's height (a third, with room for
 # what the PDF measures: the layout counts a line's full leading, the page its glyphs).
 LAST_PAGE_FILL = 0.36
-# A handout that takes a page more than it aims for is laid out again, tighter, when its
-# last page holds at most this much (both columns' content, in frame heights): what
-# tighter gaps and shorter dates can win back. Beyond it a tighter layout costs time and
-# cannot save the page.
-REFIT_OVERFLOW = 0.5
-LARGE_PRINT_DENSITY = 0.3
 
 
 class Builder:
@@ -417,78 +410,7 @@ class CompanionStart(Flowable):
         self.pages.append(self.canv.getPageNumber())
 
 
-class Built(NamedTuple):
-    """A laid-out handout: the PDF, its pages, the handout's own pages (its companion
-    pages, such as a diary, are outside the budget), and how much its last page holds
-    beyond the page before (both columns' content in frame heights; 0 if it fills no
-    page of its own)."""
-
-    pdf: bytes
-    pages: int
-    own: int
-    overflow: float = 0.0
-
-    def near(self, target: int) -> bool:
-        """Whether a tighter layout may bring it within ``target`` pages: it misses by
-        no more than a few lines."""
-        return self.own <= target or (self.own == target + 1 and self.overflow <= REFIT_OVERFLOW)
-
-
-def build_pdf(
-    doc: m.Document,
-    clinic: Clinic,
-    stack: FontStack,
-    palette: Palette,
-    options: LayoutOptions,
-    page_budget: int | None = None,
-    fills: Mapping[str, str] | None = None,
-    target: int | None = None,
-) -> Built:
-    """Lay out the document, its slots filled from ``fills`` (personal text).
-
-    ``page_budget`` is the most pages the handout may take, ``target`` the pages it aims
-    for (a translation may take a page more than English, but not for a few lines).
-    When the handout runs past its target by a few lines, or past its budget at all, it
-    is laid out again with tighter gaps between blocks, then with the emergency tier
-    allowed to split; type size and leading stay as they are. If that saves no page,
-    the roomy layout is kept, its last page at least a third full (``LastPage``).
-    """
-    fills = dict(fills or {})
-    texts = drawn_texts(doc, clinic, options)
-    # The language's fonts, and any shipped face a clinic or provider name needs; personal
-    # text may need more, which only its own paragraphs use (never a shared one).
-    stack = covering(stack, texts)
-    own_stack = covering(stack, fills.values(), remember=False)
-    # Large print's 1.5 line spacing already sets its lines apart: the gaps between
-    # blocks can be those of a tight layout, and it takes fewer pages.
-    density = LARGE_PRINT_DENSITY if options.large_print else 1.0
-    result = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=density)
-    if page_budget is None:
-        return result
-    target = page_budget if target is None else min(target, page_budget)
-    if result.own <= page_budget and not result.near(target):
-        return result  # a page more is needed; tighter gaps would only crowd it
-    # Tighter gaps first; as the last resort before a page more, the emergency tier may
-    # split too (cleanly: two items on each side, the continuation headed "(continued)").
-    for density, whole in ((0.5, True), (0.0, True), (0.0, False)):
-        if result.own <= target:
-            break
-        attempt = _build_once(doc, clinic, (stack, own_stack), palette, options, texts, fills, density=density, whole_emergency=whole)
-        if attempt.own < result.own:
-            result = attempt
-    return result
-
-
-def drawn_texts(doc: m.Document, clinic: Clinic, options: LayoutOptions | None = None) -> list[str]:
-    """Everything the pages will show: the document's text, the clinic's lines drawn by
-    the page templates, and the page furniture (page numbers, separators, colons)."""
-    furniture = [clinic.name, clinic.phone, clinic.website or "", doc.page_pattern, "0123456789 · ", colon(doc.lang)]
-    if options is not None and options.sample:
-        furniture.append(SAMPLE_MARK)
-    return [*doc.texts(), *furniture]
-
-
-def _build_once(
+def lay_out(
     doc: m.Document,
     clinic: Clinic,
     stacks: tuple[FontStack, FontStack],
@@ -498,7 +420,16 @@ def _build_once(
     fills: Mapping[str, str],
     density: float,
     whole_emergency: bool = True,
-) -> Built:
+    probe: bool = False,
+) -> tuple[bytes, int, int, float]:
+    """Lay the document out once: (the PDF, its pages, the handout's own pages, how
+    much its last page holds beyond the page before, in frame heights; see
+    :class:`handouts.fitting.Built`).
+
+    A ``probe`` only counts: the same flowables are laid out on the same frames, but
+    nothing is drawn, tagged or written (the PDF is empty). Fitting lays a handout out
+    at several densities to keep the one that makes its page count; drawing is over
+    half the cost of a layout, and only the one kept needs it."""
     if options.grayscale:
         palette = palette.grayscale()
     body = 18.0 if options.large_print and options.body_size < 16 else options.body_size
@@ -524,14 +455,20 @@ def _build_once(
         invariant=1,  # byte-identical output for identical input
         pageCompression=1,
     )
-    template.addPageTemplates(pages.templates())
+    template.addPageTemplates(pages.templates(probe))
     width = pages.frames()[0].width
+    builder.later_height = pages.frames()[1].height
+    story = build_story(doc, builder, width)
+    lang = doc.lang.replace("_", "-")
+    if probe:
+        template.build([f if isinstance(f, (ActionFlowable, PageBreak, CompanionStart)) else Probe(f) for f in story],
+                       canvasmaker=internals.counting_canvas(lang, stack.base.face()))
+        return b"", template.page, *_pages_of(builder, template.page)
     shape: Callable[[str], str] | None = None
     if doc.rtl:
         from .rtl import shape as shape_arabic
 
         shape = partial(shape_arabic, stack=stack)  # the characters HarfBuzz draws
-    lang = doc.lang.replace("_", "-")
 
     def start(canv: Canvas) -> None:  # personal text is not seeded: its characters are numbered when drawn
         seed(canv, stack, texts, shape, personal=bool(fills))
@@ -553,8 +490,40 @@ def _build_once(
         on_shown=shown,
         on_save=save,
     )
-    builder.later_height = pages.frames()[1].height
-    template.build(build_story(doc, builder, width), canvasmaker=canvasmaker)
-    own = builder.companion_from[0] - 1 if builder.companion_from else template.page
+    template.build(story, canvasmaker=canvasmaker)
+    return buffer.getvalue(), template.page, *_pages_of(builder, template.page)
+
+
+def _pages_of(builder: Builder, pages: int) -> tuple[int, float]:
+    """The handout's own pages (before its companion pages) and its last page's overflow."""
+    own = builder.companion_from[0] - 1 if builder.companion_from else pages
     overflow = builder.overflow[-1] / builder.later_height if builder.overflow else 0.0
-    return Built(buffer.getvalue(), template.page, own, overflow)
+    return own, overflow
+
+
+class Probe(Flowable):
+    """A flowable laid out as it would be, and not drawn (a probe layout, which only
+    counts pages). Its parts, when it splits, are probes too."""
+
+    def __init__(self, content: Flowable) -> None:
+        super().__init__()
+        self.content = content
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.width, self.height = self.content.wrap(aw, ah)
+        return self.width, self.height
+
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        return [f if isinstance(f, (ActionFlowable, PageBreak)) else Probe(f) for f in self.content.split(aw, ah)]
+
+    def getSpaceBefore(self) -> float:  # noqa: N802 (platypus' name)
+        return self.content.getSpaceBefore()
+
+    def getSpaceAfter(self) -> float:  # noqa: N802
+        return self.content.getSpaceAfter()
+
+    def getKeepWithNext(self) -> bool:  # noqa: N802
+        return bool(self.content.getKeepWithNext())
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803
+        pass

@@ -55,11 +55,13 @@ class Pages:
         later = Frame(x, bottom, content_w, h - 2 * self.margin - self.footer_h - self.light_h, id="later", **unpadded)
         return first, later
 
-    def templates(self) -> list[PageTemplate]:
+    def templates(self, probe: bool = False) -> list[PageTemplate]:
+        """The first page's and the later pages' templates; a probe layout (which only
+        counts pages) draws no headers, but still stops a handout that runs too long."""
         first, later = self.frames()
         return [
-            PageTemplate(id="first", frames=[first], onPage=self.first_header, autoNextPageTemplate="later"),
-            PageTemplate(id="later", frames=[later], onPage=self.later_header),
+            PageTemplate(id="first", frames=[first], onPage=self.check_length if probe else self.first_header, autoNextPageTemplate="later"),
+            PageTemplate(id="later", frames=[later], onPage=self.check_length if probe else self.later_header),
         ]
 
     def _band_paragraphs(self, text_w: float) -> list[Paragraph]:
@@ -168,13 +170,17 @@ class Pages:
                 logo = ImageReader(internals.pil_image(logo).convert("LA"))
             canv.drawImage(logo, lx, ly, lw * scale, lh * scale, mask="auto")
 
-    def later_header(self, canv: Canvas, _doc) -> None:
-        self.sample_mark(canv)
+    def check_length(self, canv: Canvas, _doc) -> None:
+        """Stop a handout that runs past :data:`MAX_PAGES` (a template gone wrong)."""
         if canv.getPageNumber() > MAX_PAGES:
             raise ContentError(
                 f"{self.doc.title}: the handout runs past {MAX_PAGES} pages (a handout is 2, 7 in large print); "
                 "shorten the template's text"
             )
+
+    def later_header(self, canv: Canvas, _doc) -> None:
+        self.sample_mark(canv)
+        self.check_length(canv, _doc)
         with tagging.artifact(canv, "Pagination", "Header"):
             self._draw_later_header(canv)
 

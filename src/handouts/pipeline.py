@@ -18,9 +18,9 @@ from .catalogs import check as check_catalog
 from .config import Clinic
 from .content import Procedure, discover, load_procedure, procedure_dirs
 from .errors import HandoutsError, OutputError, UsageError
+from .fitting import build_pdf
 from .fonts import stack_for
 from .i18n import DATE_STYLES, Language, default_paper, resolve_language
-from .layout import build_pdf
 from .model import Document
 from .render import Request, fills, render_document
 from .styles import PAGE_SIZES, LayoutOptions
@@ -132,12 +132,16 @@ def build(
         # Last resort before a page more: shorter timeline dates ("Dec 28, 2026 – Jan 1,
         # 2027", then "Dec 28 – Jan 1"), which keep each milestone on one line. The
         # template output is the same; only the slots are filled differently.
+        # Each is tried by counting its pages; only one that saves a page is drawn.
+        kept = None
         for style in DATE_STYLES[1:]:
             if built.own <= min(target, budget) or not (built.own > budget or built.near(target)):
                 break
-            shorter = build_pdf(document, clinic, stack, palette, options, budget, fills(request, style), target)
+            shorter = build_pdf(document, clinic, stack, palette, options, budget, fills(request, style), target, draw=False)
             if shorter.own < built.own:
-                built = shorter
+                built, kept = shorter, style
+        if kept is not None:
+            built = build_pdf(document, clinic, stack, palette, options, budget, fills(request, kept), target, fit=built.fit)
     pdf, pages, own = built.pdf, built.pages, built.own
     return Handout(pdf, pages, document, request.procedure, request.language, paper, own)
 

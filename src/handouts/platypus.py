@@ -9,9 +9,9 @@ from .internals import import_platypus
 
 import_platypus()
 
-from reportlab.platypus.doctemplate import BaseDocTemplate, PageTemplate  # noqa: E402
+from reportlab.platypus.doctemplate import ActionFlowable, BaseDocTemplate, PageTemplate  # noqa: E402
 from reportlab.platypus.flowables import Flowable, PageBreak, Spacer  # noqa: E402
 from reportlab.platypus.frames import Frame  # noqa: E402
 from reportlab.platypus.paragraph import Paragraph  # noqa: E402
 
-__all__ = ["BaseDocTemplate", "Flowable", "Frame", "PageBreak", "PageTemplate", "Paragraph", "Spacer"]
+__all__ = ["ActionFlowable", "BaseDocTemplate", "Flowable", "Frame", "PageBreak", "PageTemplate", "Paragraph", "Spacer"]

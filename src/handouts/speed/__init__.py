@@ -37,6 +37,8 @@ memo                        key                                   value
                             is drawn with                         (:mod:`.shapes`)
 ``logos`` / ``drawings``    logo bytes / address + size           drawings; recorded
                             (disk: + code version)                operators (disk too)
+``layout-fits``             a document's title, language, layout  the fit kept last time:
+                            options and page budget               a guess, see :mod:`.fits`
 ==========================  ====================================  ========================
 
 Recorded paragraph drawing (:mod:`.replay`) keeps its recordings on the paragraphs
@@ -146,6 +148,10 @@ class Memo(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._data)
+
+    def keys(self) -> list[K]:
+        """The keys held now, least recently used first."""
+        return list(self._data)
 
     def clear(self) -> None:
         with self._lock:
