@@ -447,6 +447,15 @@ class Stack(Flowable):
 
 
 _GAP_SLACK = 24.0  # points: more than the space between two blocks at a column's top
+_SPLIT_SLACK = 60.0  # points: more than a split tier's "(continued)" heading and padding
+
+
+def _least(h1: float, h2: float, count: int) -> float:
+    """The least height content filled into columns of ``h1`` and ``h2`` (at a page's
+    full height) takes when balanced: half of both in the taller column, less a gap
+    dropped at a column's top and, if the fill split a block across columns, what the
+    split added (a continuation's heading)."""
+    return (h1 + h2) / max(count, 1) - _GAP_SLACK - (_SPLIT_SLACK if h2 else 0.0)
 
 
 @dataclass(frozen=True)
@@ -475,13 +484,20 @@ class TwoColumns(Flowable):
     Right-to-left pages fill the right column first.
     """
 
-    def __init__(self, content: Sequence[Flowable], gap: float, rtl: bool = False, last: LastPage | None = None, count: int = 2) -> None:
+    def __init__(
+        self, content: Sequence[Flowable], gap: float, rtl: bool = False, last: LastPage | None = None, count: int = 2,
+        counting: bool = False,
+    ) -> None:
         super().__init__()
         self.content = list(content)
         self.gap = gap
         self.rtl = rtl
         self.last = last
         self.count = count  # 1: one column (large print), with the same page decisions
+        # Only pages are counted (a probe layout), and nothing follows on the last page:
+        # balancing the last page and ending a page early to fill it change where
+        # content sits, never how many pages it takes, so neither is done.
+        self.counting = counting
         self._columns: list[list[tuple[Flowable, float, float]]] = []
         self._rest: list[Flowable] = []
 
@@ -526,7 +542,7 @@ class TwoColumns(Flowable):
         self.width = aw
         colw = (aw - self.gap) / 2 if self.count == 2 else aw
         first, second, h1, h2, rest = self._pair(colw, ah, self.content)
-        if not rest and len(self.content) > 1 and self.count == 2:
+        if not rest and len(self.content) > 1 and self.count == 2 and not self.counting:
             first, second, h1, h2 = self._balanced(colw, self.content, (first, second, h1, h2))
         self._columns, self._rest, self._colw = [first, second][: self.count], rest, colw
         # Content left over means "does not fit": the frame then asks us to split.
@@ -550,15 +566,28 @@ class TwoColumns(Flowable):
         first, second, h1, h2, rest = self._pair(colw, high, content)
         return (first, second, h1, h2) if not rest else filled
 
-    def _last_page_height(self, colw: float, content: list[Flowable]) -> float | None:
+    def _last_page_height(self, colw: float, content: list[Flowable], enough: float | None = None, above: float | None = None) -> float | None:
         """The height ``content`` takes as a last page of its own (balanced), or None if
-        it needs more than one page."""
+        it needs more than one page.
+
+        Balancing fills the columns a dozen times, so it is skipped when its answer is
+        known without it: when the content is tall enough that, balanced, it must reach
+        ``enough`` (a height at least ``enough`` is returned), or too short to exceed
+        ``above`` (a height at most ``above`` is returned)."""
         assert self.last is not None
         filled = self._pair(colw, self.last.height, content)
         if filled[4]:
             return None
+        unbalanced = max(filled[2], filled[3])
         if len(content) < 2 or self.count == 1:
-            return max(filled[2], filled[3])
+            return unbalanced
+        # Balanced, the taller column holds at least half of both (_least), and never more
+        # than the taller column unbalanced.
+        least = _least(filled[2], filled[3], self.count)
+        if enough is not None and least >= enough:
+            return least
+        if above is not None and unbalanced <= above and (enough is None or unbalanced < enough):
+            return unbalanced
         _, _, h1, h2 = self._balanced(colw, content, filled[:4])
         return max(h1, h2)
 
@@ -576,10 +605,9 @@ class TwoColumns(Flowable):
             return None
         if last.overflow is not None:
             last.overflow.append(h1 + h2)
-        # Balanced, the last page's taller column holds at least half of both (less a
-        # gap dropped at a column's top): a last page that full needs no search (which
-        # fills columns a few dozen times at other heights).
-        if (h1 + h2) / max(self.count, 1) - _GAP_SLACK >= last.fill * last.height:
+        # A last page that full, balanced, needs no search (which fills columns a few
+        # dozen times at other heights).
+        if self.counting or _least(h1, h2, self.count) >= last.fill * last.height:
             return None
         self._searched = True
         height = self._last_page_height(colw, self._rest)
@@ -600,7 +628,7 @@ class TwoColumns(Flowable):
                 _, _, h1, h2, _ = self._pair(colw, ah, self.content[:k])
                 if h1 + h2 < ah * self.count / 2:
                     break  # this page would be left less than half full
-                moved = self._last_page_height(colw, self.content[k:])
+                moved = self._last_page_height(colw, self.content[k:], enough=last.fill * last.height, above=height if group is sections else None)
                 if moved is None:
                     break  # moving more would need a page more
                 if moved >= last.fill * last.height:
@@ -635,7 +663,7 @@ class TwoColumns(Flowable):
             if k is not None:
                 rest = self.content[k:]
         placed = _PlacedColumns(columns, self._colw, self.gap, ah, self.rtl)
-        return [placed, TwoColumns(rest, self.gap, self.rtl, self._carry(rest), self.count)]
+        return [placed, TwoColumns(rest, self.gap, self.rtl, self._carry(rest), self.count, self.counting)]
 
     def draw(self) -> None:
         _draw_columns(self.canv, self._columns, self._colw, self.gap, self.height, self.rtl)

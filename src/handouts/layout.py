@@ -461,6 +461,9 @@ def lay_out(
     story = build_story(doc, builder, width)
     lang = doc.lang.replace("_", "-")
     if probe:
+        for index, flowable in enumerate(story):  # see TwoColumns.counting
+            if isinstance(flowable, TwoColumns) and (index + 1 == len(story) or isinstance(story[index + 1], PageBreak)):
+                flowable.counting = True
         template.build([f if isinstance(f, (ActionFlowable, PageBreak, CompanionStart)) else Probe(f) for f in story],
                        canvasmaker=internals.counting_canvas(lang, stack.base.face()))
         return b"", template.page, *_pages_of(builder, template.page)
