@@ -17,7 +17,8 @@ ReportLab
      ``PDFDocument.fontMapping``: seeding subsets and renumbering replayed fonts;
   5. ``TTFontFace.addSubsetObjects`` / ``makeSubset``: embedding a subset already cut;
   6. ``Canvas._startPage`` / ``_pageNumber`` and the canvas ``__dict__``: the page count
-     in footers (ReportLab's own "Page X of Y" recipe);
+     in footers (ReportLab's own "Page X of Y" recipe), and a canvas that only counts
+     pages (:func:`counting_canvas`, for probe layouts);
   7. ``Paragraph.blPara`` / ``_wrapWidths`` / ``frags``: a paragraph's line breaks (and a
      copy of them before a split, which changes them in place);
   8. ``ImageReader._image``: the Pillow image behind a logo, for grayscale.
