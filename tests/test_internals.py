@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def _python(code: str, cache: Path) -> str:
     result = subprocess.run(
@@ -208,6 +210,43 @@ def test_counting_canvas_counts_pages_and_writes_nothing():
     assert canvas.getPageNumber() == 4  # the page it would draw next
     canvas.save()
     assert out.getvalue() == b""
+
+
+def test_widths_are_written_as_formatted_and_read_back():
+    # A font whose /Widths arrays come from a formatter: the PDF carries the bytes it
+    # gives, and they read back as the glyphs' widths.
+    from io import BytesIO
+
+    import pypdf
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen.canvas import Canvas
+
+    from handouts import internals
+
+    # A face handouts never registers (ReportLab hands out the font already registered
+    # for a face name, which handouts' own hook formats).
+    font = TTFont("WidthsTest", "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
+    pdfmetrics.registerFont(font)
+    asked = []
+
+    def formatted(doc, widths, make):
+        asked.append(widths)
+        return make()
+
+    internals.format_widths_with(font, formatted)
+    out = BytesIO()
+    canvas = Canvas(out, invariant=1)
+    canvas.setFont("WidthsTest", 12)
+    canvas.drawString(10, 10, "Hi")
+    canvas.save()
+    assert asked
+    fonts = pypdf.PdfReader(out).pages[0]["/Resources"]["/Font"]
+    (pdf_font,) = [f.get_object() for f in fonts.values() if f.get_object()["/Subtype"] == "/TrueType"]
+    widths = [float(w) for w in pdf_font["/Widths"]]
+    assert widths == pytest.approx([float(w) for w in asked[0]], abs=1e-3)  # as written, to 4 places
+    # "H" and "i" keep their ASCII codes in the first subset: their widths are the font's.
+    assert widths[ord("H")] == pytest.approx(font.stringWidth("H", 1000)) and widths[ord("i")] == pytest.approx(font.stringWidth("i", 1000))
 
 
 def test_bidi_levels_follow_uax9():

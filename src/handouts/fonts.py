@@ -431,6 +431,7 @@ def _ttfont(name: str, path: Path, subfont: int) -> TTFont:
     from .speed import subsets
 
     internals.embed_subsets_with(font, partial(subsets.cut, name, f"{path}#{subfont}"))
+    internals.format_widths_with(font, subsets.widths)
     return font
 
 

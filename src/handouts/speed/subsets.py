@@ -20,6 +20,9 @@ from . import Memo
 
 #: Compressed subsets: a few megabytes at most, even for CJK.
 SUBSETS: Memo[tuple[str, str, tuple[int, ...]], tuple[int, bytes]] = Memo("font-subsets", 64)
+#: A subset's /Widths array as written: its glyphs' widths are all it depends on (and
+#: ReportLab's one-number-per-line setting).
+WIDTHS: Memo[tuple[bool, tuple[float, ...]], bytes] = Memo("font-widths", 64)
 
 
 def cut(face: str, source: str, doc: Any, subset: tuple[int, ...], make: Callable[[], bytes]) -> tuple[int, bytes]:
@@ -34,3 +37,15 @@ def cut(face: str, source: str, doc: Any, subset: tuple[int, ...], make: Callabl
     if seeded is None or seeded.personal:
         return fresh()
     return SUBSETS.get((face, source, subset), fresh)
+
+
+def widths(doc: Any, values: tuple[float, ...], make: Callable[[], bytes]) -> bytes:
+    """A subset's /Widths array in a document, as PDF bytes. A document that draws
+    personal text formats its own: the widths of characters a name added to a subset,
+    in the order the name has them, would say something of the name."""
+    from reportlab import rl_config
+
+    seeded = seed_of(doc)
+    if seeded is None or seeded.personal:
+        return make()
+    return WIDTHS.get((bool(rl_config.pdfMultiLine), values), make)
