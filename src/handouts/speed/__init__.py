@@ -33,6 +33,8 @@ memo                        key                                   value
 ``shaped-characters``
 ``font-subsets``            font file + characters (or glyphs)    compressed subset
                                                                   (:mod:`.subsets`)
+``font-widths``             a subset's glyph widths               its /Widths array as
+                                                                  written (:mod:`.subsets`)
 ``marks``                   every value a bullet or tick box      its operators
                             is drawn with                         (:mod:`.shapes`)
 ``logos`` / ``drawings``    logo bytes / address + size           drawings; recorded
