@@ -453,10 +453,10 @@ def test_the_last_page_balances_its_columns():
         assert abs(depth(left) - depth(right)) < page.height / 4
 
 
-def _column_tops(pdf: bytes) -> list[tuple[int, int, dict, list[dict]]]:
-    """(page number, column, first line, that page's markers) for every column of the
-    two-column flow: on page 1 the columns start under the key points (and the draft
-    notice), on later pages at the frame's top."""
+def _column_tops(pdf: bytes) -> list[tuple[int, int, dict, list[dict], list[dict]]]:
+    """(page number, column, first line, that page's markers, the column's lines) for
+    every column of the two-column flow: on page 1 the columns start under the key
+    points (and the draft notice), on later pages at the frame's top."""
     import io
 
     from .pdfpages import columns, markers
@@ -480,12 +480,12 @@ def test_a_list_item_never_goes_on_at_the_top_of_a_column(procedure, lang, paper
     # A tick-box item runs whole in one column: a column (or page) never starts with the
     # rest of an item, its lines indented past a tick box left behind at the foot of the
     # column before (Russian and Polish did, "Принесите список всего… / Скажите нам…").
+    import io
+
     from handouts import render_pdf
 
     pdf = render_pdf(procedure, lang=lang, provider="dr-rivera", visit_date=dt.date(2026, 12, 28), paper=paper)
     rtl = lang == "ar"
-    import io
-
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         page_rects = {page.page_number: [*page.rects, *page.curves] for page in doc.pages}
     for page, column, first, drawn, lines in _column_tops(pdf):
