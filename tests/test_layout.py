@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import subprocess
 from pathlib import Path
@@ -453,6 +454,14 @@ def test_the_last_page_balances_its_columns():
         assert abs(depth(left) - depth(right)) < page.height / 4
 
 
+@functools.cache
+def _handout(procedure: str, lang: str, paper: str = "letter") -> bytes:
+    """One handout (visit date December 28), made once for the tests that read it."""
+    from handouts import render_pdf
+
+    return render_pdf(procedure, lang=lang, provider="dr-rivera", visit_date=dt.date(2026, 12, 28), paper=paper)
+
+
 def _column_tops(pdf: bytes) -> list[tuple[int, int, dict, list[dict], list[dict]]]:
     """(page number, column, first line, that page's markers, the column's lines) for
     every column of the two-column flow: on page 1 the columns start under the key
@@ -482,9 +491,7 @@ def test_a_list_item_never_goes_on_at_the_top_of_a_column(procedure, lang, paper
     # column before (Russian and Polish did, "Принесите список всего… / Скажите нам…").
     import io
 
-    from handouts import render_pdf
-
-    pdf = render_pdf(procedure, lang=lang, provider="dr-rivera", visit_date=dt.date(2026, 12, 28), paper=paper)
+    pdf = _handout(procedure, lang, paper)
     rtl = lang == "ar"
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         page_rects = {page.page_number: [*page.rects, *page.curves] for page in doc.pages}
@@ -516,13 +523,11 @@ def test_a_lead_in_never_ends_a_column(procedure, lang, request):
     # line ending with a colon (a write-in label, "My questions: ____", has its rule).
     import io
 
-    from handouts import render_pdf
-
     from .pdfpages import columns
 
     if (lang, procedure) in _PARTED_LEAD_INS:
         request.applymarker(pytest.mark.xfail(strict=True, reason="a long lead-in paragraph ends page 1's first column (audit of issue 14)"))
-    pdf = render_pdf(procedure, lang=lang, provider="dr-rivera", visit_date=dt.date(2026, 12, 28))
+    pdf = _handout(procedure, lang)
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         for page in doc.pages:
             for index, lines in enumerate(columns(page)):
