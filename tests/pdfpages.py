@@ -49,3 +49,22 @@ def words(page: Any) -> list[dict]:
     """The words inside the page's frame."""
     top, bottom = frame(page)
     return [w for w in page.extract_words() if w["top"] >= top - 2 and w["bottom"] <= bottom + 2]
+
+
+def columns(page: Any) -> list[list[dict]]:
+    """The text lines inside the page's frame, column by column (the page cut down its
+    middle; a full-width block's lines come back cut in two), each column's lines top
+    down. Each line is pdfplumber's text line (text, x0, x1, top, bottom, chars)."""
+    top, bottom = frame(page)
+    middle = page.width / 2
+    out = []
+    for x0, x1 in ((0, middle), (middle, page.width)):
+        half = page.crop((x0, top - 2, x1, bottom + 2), strict=False)
+        out.append(sorted(half.extract_text_lines(layout=False, strip=True), key=lambda line: line["top"]))
+    return out
+
+
+def markers(page: Any) -> list[dict]:
+    """The small drawings a list item or a tier heading starts with: tick boxes,
+    bullets, icons (anything drawn under 14 points wide that is not a rule)."""
+    return [o for o in (*page.rects, *page.curves) if o["width"] < 14 and o["height"] > 1]

@@ -78,3 +78,38 @@ def test_a_write_in_label_that_wraps_stays_inside_its_block():
         lines = {round(c["top"]) for c in page.chars}
     assert len(lines) == 2  # the label wraps
     assert max(page.height - t for t in tops) <= height + 0.5  # and stays inside the block
+
+
+def _text_tier(items: int) -> TierBox:
+    """A tier whose header and items are words, so its parts can be read back."""
+    from reportlab.lib.styles import ParagraphStyle
+
+    from handouts.platypus import Paragraph
+
+    style = ParagraphStyle("t", fontName="Helvetica", fontSize=10, leading=12)
+    header = Paragraph("Call the clinic", style)
+    continued = Paragraph("Call the clinic (continued)", style)
+    return TierBox(header, [Paragraph(f"Item {i + 1}", style) for i in range(items)], 300, 7, (1.2, RED), 4, continued=continued)
+
+
+def _words(flowable) -> str:
+    import pdfplumber
+
+    with pdfplumber.open(BytesIO(_draw(flowable, 300))) as pdf:
+        return " ".join(line["text"] for line in pdf.pages[0].extract_text_lines())
+
+
+def test_a_split_tier_leaves_two_items_on_each_side():
+    # Room for all but the last item: the break goes one item earlier, so the part in the
+    # next column is never a lone item under a "(continued)" heading.
+    tier = _text_tier(5)
+    full = tier.wrap(300, 1000)[1]
+    first, rest = tier.split(300, full - 5)
+    assert _words(first) == "Call the clinic Item 1 Item 2 Item 3"
+    assert _words(rest) == "Call the clinic (continued) Item 4 Item 5"
+    # Three items with room for two: a split would leave one on a side, so it moves whole;
+    # with room for one, too.
+    three = _text_tier(3)
+    height = three.wrap(300, 1000)[1]
+    assert three.split(300, height - 5) == []
+    assert three.split(300, height / 2) == []

@@ -109,3 +109,13 @@ def test_large_print_qr_code_sits_with_the_care_team(large):
             assert near < 3 * 72, (lang, near)
             return
     pytest.fail("no QR code")
+
+
+@pytest.mark.parametrize(("procedure", "lang", "paper"), [("botox-neck", "zh_Hans", "letter"), ("botox-neck", "hi", "a4"), ("botox-neck", "ko", "a4")])
+def test_a_translation_a_few_lines_over_two_pages_is_refitted_to_two(procedure, lang, paper):
+    # Laid out with the roomy gaps these run a few lines onto a third page; refitted
+    # (tighter gaps between blocks, the same type) they take two, as English does.
+    pdf = render_pdf(procedure, lang=lang, provider="dr-rivera", visit_date=dt.date(2026, 12, 28), paper=paper)
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        assert len(doc.pages) == 2
+        assert fill(doc.pages[-1]) > 0.9  # the second page full, not a balanced stub

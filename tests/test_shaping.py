@@ -136,3 +136,22 @@ def test_an_arabic_word_kerned_apart_reads_as_one_word():
 
 def test_a_vowel_mark_reads_after_its_letter():
     assert "يُحقن" in text_layer(handout("ar"))
+
+
+def test_a_devanagari_heading_is_drawn_as_harfbuzz_shapes_it():
+    # "मुख्य बातें" (Key points), 16 pt Hind Bold: the conjunct "ख्य" and "ें" are glyphs of
+    # their own, and the heading is as wide as HarfBuzz sets it (57.4 pt; 61.3 pt with
+    # the letters set one by one).
+    from handouts.i18n import resolve_language, translations_for
+
+    title = translations_for(resolve_language("hi")).gettext("Key points")
+    hind = stack_for("hi").base
+    path = hind.files()[hind.face(bold=True)]
+    pdf = render_pdf("botox-neck", lang="hi", provider="dr-rivera", visit_date=datetime.date(2026, 12, 1))
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        page = doc.pages[0]
+        headings = [c for c in page.chars if round(c["size"]) == 16 and c["x1"] < page.width / 2 and c["text"].strip()]
+        top = min(c["top"] for c in headings)  # the key points' title, the first heading down the page
+        glyphs = [c for c in headings if abs(c["top"] - top) < 2]
+    assert len(glyphs) < len(title.replace(" ", ""))
+    assert max(c["x1"] for c in glyphs) - min(c["x0"] for c in glyphs) == pytest.approx(hb_width(path, title, 16), abs=0.05)

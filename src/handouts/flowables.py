@@ -94,6 +94,8 @@ class Marked(Flowable):
         return aw, h
 
     def split(self, aw: float, ah: float) -> list[Flowable]:
+        if self.kind == "check":  # a tick-box item is read whole: it moves to the next column
+            return []
         parts = self.para.split(aw - self.gutter, ah)
         return [
             Marked(p, self.marker if i == 0 else None, self.gutter, self.colour, self.rtl, self.group, self.item, self.kind)
