@@ -40,7 +40,7 @@ def test_a_probe_counts_the_pages_drawing_gives(layouts, procedure, lang):
     # With a visit date the search also tries shorter dates: every attempt is laid out
     # both ways and must take the same pages, and leave the same overflow, either way.
     render_pdf(procedure, lang=lang, provider="dr-rivera", visit_date=VISIT)
-    if lang in ("en", "ko"):  # both miss their pages by a few lines: refitted
+    if lang in ("en", "ko") and procedure == "botox-neck":  # both a few lines over: refitted
         assert any(probe for probe, _, _ in layouts), "no attempt was only counted"
     for probe, result, other in layouts:
         assert result == other, (procedure, lang, probe, result, other)
@@ -80,7 +80,7 @@ def test_what_was_kept_last_time_never_changes_the_pdf(caches_on):
     again = render_pdf("botox-neck", lang="zh_Hans", provider="dr-rivera")
     kinds = fits.FITS.keys()
     assert kinds
-    for wrong in (fitting.Fit(), fitting.Fit(0.0, whole_emergency=False)):
+    for wrong in (fitting.Fit(), fitting.Fit(0.5)):
         for kind in kinds:
             fits.kept(kind, wrong)
         assert render_pdf("botox-neck", lang="zh_Hans", provider="dr-rivera") == first

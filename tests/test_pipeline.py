@@ -69,9 +69,9 @@ def test_a_long_name_and_a_new_year_visit_still_fit_the_page_budget(tmp_path):
     assert "Visit date: December 28, 2026" in text  # the year is still on the page
     assert "Most side effects start: Dec 28 – Jan 4" in text.replace("\u2009", " ")
     assert "Next treatment: On or after Mar 22" in text
-    # A visit that fits keeps its dates in full: the migraine handout, whose timeline has
-    # room. (The neck handout's timeline moves whole to page 2, never split across the
-    # page turn, and takes the shorter dates even for an early-December visit.)
+    # A visit that fits keeps its dates in full: the migraine handout, three sides in
+    # English. (The neck handout's timeline moves whole to page 2, never split across
+    # the page turn, and takes the shorter dates even for an early-December visit.)
     usual = build(make_request(clinic, "botox-migraine", "en", "dr-rivera", "Pat Example", dt.date(2026, 12, 1)))
     usual_text = pdf_text(write_atomic(usual.pdf, tmp_path / "u.pdf"))
-    assert usual.own_pages == 2 and "Fewer headaches may start: December 15 – 29, 2026" in usual_text.replace("\u2009", " ")
+    assert usual.own_pages == 3 and "Fewer headaches may start: December 15 – 29, 2026" in usual_text.replace("\u2009", " ")

@@ -34,15 +34,14 @@ LARGE_PRINT_DENSITY = 0.3
 @dataclass(frozen=True)
 class Fit:
     """How tightly a handout is laid out: the gaps between blocks (``density``, 1 the
-    roomiest) and whether the emergency tier moves whole rather than split."""
+    roomiest). Type size, leading and the panels' rules never change: the emergency
+    tier moves whole to the next column or page, at any fit."""
 
     density: float = 1.0
-    whole_emergency: bool = True
 
 
-# Tighter gaps first; as the last resort before a page more, the emergency tier may
-# split too (cleanly: two items on each side, the continuation headed "(continued)").
-REFITS = (Fit(0.5), Fit(0.0), Fit(0.0, whole_emergency=False))
+# Tighter gaps, then the tightest, before a page more.
+REFITS = (Fit(0.5), Fit(0.0))
 
 
 class Built(NamedTuple):
@@ -80,9 +79,9 @@ def build_pdf(
     ``page_budget`` is the most pages the handout may take, ``target`` the pages it aims
     for (a translation may take a page more than English, but not for a few lines).
     When the handout runs past its target by a few lines, or past its budget at all, it
-    is laid out again with tighter gaps between blocks, then with the emergency tier
-    allowed to split (:data:`REFITS`); type size and leading stay as they are. If that
-    saves no page, the roomy layout is kept, its last page at least a third full.
+    is laid out again with tighter gaps between blocks (:data:`REFITS`); type size and
+    leading stay as they are. If that saves no page, the roomy layout is kept, its last
+    page at least a third full.
 
     ``draw=False`` only counts pages (the result has no PDF; its ``fit`` can be drawn
     later with ``fit=``). ``fit`` lays out at that fit, with no search.
@@ -95,9 +94,7 @@ def build_pdf(
     stacks = (stack, covering(stack, fills.values(), remember=False))
 
     def attempt(at: Fit, full: bool) -> Built:
-        pdf, pages, own, overflow = lay_out(
-            doc, clinic, stacks, palette, options, texts, fills, at.density, at.whole_emergency, probe=not full
-        )
+        pdf, pages, own, overflow = lay_out(doc, clinic, stacks, palette, options, texts, fills, at.density, probe=not full)
         return Built(pdf, pages, own, overflow, at)
 
     if fit is not None:

@@ -78,7 +78,6 @@ class Builder:
         self.single_column = False
         self.grayscale = False
         self.continued = "(continued)"  # translated, from the document
-        self.whole_emergency = True  # the emergency tier moves whole rather than split
         self.companion_from: list[int] = []  # the page companion pages start on, once drawn
         self.later_height = 0.0  # the frame height of pages after the first
         self.overflow: list[float] = []  # what the last page holds, measured as it is laid out
@@ -143,7 +142,9 @@ class Builder:
             return [heading]
         # Keep the heading with its first block (no orphaned headings); a short lead-in
         # paragraph ("Tell your provider if you:") also stays with what it introduces.
-        lead_in = isinstance(section.blocks[0], m.Para) and len(m.plain(section.blocks[0].runs)) < 60
+        # A paragraph ending in a colon introduces what follows, however long it is.
+        first = m.plain(section.blocks[0].runs).rstrip() if isinstance(section.blocks[0], m.Para) else None
+        lead_in = first is not None and (len(first) < 60 or first.endswith((":", "：")))
         keep = 2 if len(body) > 1 and lead_in else 1
         return [Stack([heading, *body[:keep]]), *body[keep:]]
 
@@ -211,7 +212,8 @@ class Builder:
         # The frame gets heavier with urgency (the emergency one most), which reads in grey too.
         weights = GRAY_TIER_RULES if self.grayscale else {"mild": 1.2, "call": 1.2, "emergency": 2.5}
         space_after = self.s.body.fontSize * (0.3 + 0.3 * self.s.density)
-        whole = tier.level == "emergency" and self.whole_emergency
+        # The emergency tier never splits: it moves whole to the next column or page.
+        whole = tier.level == "emergency"
         return TierBox(header, inner, width, pad, (weights[tier.level], fill), space_after, whole=whole, continued=continued)
 
     def tier_colour(self, level: str) -> Color:
@@ -419,7 +421,6 @@ def lay_out(
     texts: list[str],
     fills: Mapping[str, str],
     density: float,
-    whole_emergency: bool = True,
     probe: bool = False,
 ) -> tuple[bytes, int, int, float]:
     """Lay the document out once: (the PDF, its pages, the handout's own pages, how
@@ -439,7 +440,6 @@ def lay_out(
     builder.single_column = options.large_print
     builder.grayscale = options.grayscale
     builder.continued = doc.continued
-    builder.whole_emergency = whole_emergency
     pages = Pages(doc, clinic, styles, options)
     buffer = io.BytesIO()
     template = BaseDocTemplate(
