@@ -446,6 +446,7 @@ class Stack(Flowable):
                 f.drawOn(self.canv, 0, y)
 
 
+HALF_PAGE = 0.52  # a page before the last holds at least half its frame (with room for what the PDF measures)
 _GAP_SLACK = 24.0  # points: more than the space between two blocks at a column's top
 
 
@@ -462,6 +463,7 @@ class LastPage:
     fill: float
     breaks: tuple[int, ...] = ()
     overflow: list[float] | None = None
+    first: float = 0.0  # the first page's frame height (one column: page 1 starts part-way down)
 
 
 class TwoColumns(Flowable):
@@ -610,6 +612,72 @@ class TwoColumns(Flowable):
         # Not a third, but a whole section rather than a few lines of one.
         return best[1] if best is not None else None
 
+    def _planned_break(self, colw: float, ah: float) -> int | None:
+        """One column (large print): where this page should end, as an index into the
+        content, or None to fill it. Every way to lay out the pages still to come is
+        weighed, each page ending either where it fills or earlier, between two blocks:
+        the fewest pages first, then the fewest faults (a page other than the last under
+        half full, a last page under ``last.fill``), then the least shortfall, then the
+        fullest early pages. Moving blocks on can fill a page left short before a block
+        that never splits (the emergency tier), or the last page, without a page more."""
+        last = self.last
+        if last is None or not self._rest:
+            return None
+        full = last.height
+        memo: dict[tuple[int, int], tuple[tuple[int, int, float], list[Flowable]]] = {}
+
+        def options(rest: list[Flowable], avail: float, frame: float) -> list[tuple[list[Flowable], float]]:
+            """The page's endings: (what goes on, fill of the page), filled first, then
+            each earlier break between whole blocks, latest first."""
+            placed, after, used = self._fill(colw, avail, rest)
+            if not placed:
+                return []
+            # The blocks placed whole (the last may be the first part of a split one);
+            # ending after all of them is filling the page.
+            whole = len(placed) if placed[-1][0] is rest[len(placed) - 1] else len(placed) - 1
+            ends = [(after, used)]
+            for k in range(min(whole, len(placed) - 1), 0, -1):
+                _, top, h = placed[k - 1]
+                ends.append((rest[k:], top + h))
+            return [(nxt, (frame - avail + used) / frame) for nxt, used in ends]
+
+        def best(rest: list[Flowable]) -> tuple[int, int, float]:
+            """(pages, faults, shortfall) of the best layout of ``rest`` from a page's top."""
+            key = (id(rest[0]), len(rest))
+            if key not in memo:
+                memo[key] = (score(options(rest, full, full)), rest)  # rest kept alive: ids stay unique
+            return memo[key][0]
+
+        def score(ends: list[tuple[list[Flowable], float]]) -> tuple[int, int, float]:
+            if not ends:
+                return (10**6, 0, 0.0)  # a block taller than a page: no plan
+            return min(one(nxt, fill) for nxt, fill in ends)
+
+        def one(nxt: list[Flowable], fill: float) -> tuple[int, int, float]:
+            if not nxt:
+                short = max(0.0, last.fill - fill)
+                return (1, int(short > 0), short)
+            pages, faults, short = best(nxt)
+            gap = max(0.0, HALF_PAGE - fill)
+            return (pages + 1, faults + int(gap > 0), round(short + gap, 3))
+
+        frame = last.first if self._columns_start_part_way(ah) else full
+        ends = options(self.content, ah, frame)
+        if len(ends) < 2:
+            return None
+        scores = [one(nxt, fill) for nxt, fill in ends]
+        choice = min(range(len(ends)), key=lambda i: (scores[i], i))
+        self._searched = True  # the search wrapped flowables at other heights
+        if choice == 0:
+            return None
+        return len(self.content) - len(ends[choice][0])
+
+    def _columns_start_part_way(self, ah: float) -> bool:
+        """Whether this page's column starts below the frame's top (page 1, under the
+        fields and key points)."""
+        assert self.last is not None
+        return bool(self.last.first) and ah < self.last.height - 1e-6 and ah <= self.last.first + 1e-6
+
     def _carry(self, rest: list[Flowable]) -> LastPage | None:
         """``last`` for the columns that go on with ``rest``: its breaks renumbered."""
         if self.last is None:
@@ -625,7 +693,7 @@ class TwoColumns(Flowable):
         if not any(self._columns):
             return []
         self._searched = False
-        k = self._early_break(self._colw, ah)
+        k = self._planned_break(self._colw, ah) if self.count == 1 else self._early_break(self._colw, ah)
         columns, rest = self._columns, self._rest  # this page as wrap laid it out
         if k is not None or self._searched:
             # Fill this page again (the search wrapped flowables at other heights): what
@@ -866,7 +934,16 @@ class Diary(Flowable):
         first = max(_text_width(d) for d in self.days) + 8
         rest = aw - first
         total = sum(self.widths)
-        return [first, *(rest * w / total for w in self.widths)]
+        widths = [rest * w / total for w in self.widths]
+        # A heading's longest word is never broken ("Headac-he?" at 18 pt): a column too
+        # narrow for it gets that width, the others share what is left by weight.
+        least = [h.minWidth() + 7 for h in self.headings]
+        narrow = [i for i, (w, m) in enumerate(zip(widths, least)) if w < m]
+        if narrow and sum(least[i] for i in narrow) < rest:
+            spare = rest - sum(least[i] for i in narrow)
+            others = sum(w for i, w in enumerate(self.widths) if i not in narrow)
+            widths = [least[i] if i in narrow else spare * w / others for i, w in enumerate(self.widths)]
+        return [first, *widths]
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self.width = aw

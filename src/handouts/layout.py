@@ -69,7 +69,9 @@ LAST_PAGE_FILL = 0.36
 # tighter gaps and shorter dates can win back. Beyond it a tighter layout costs time and
 # cannot save the page.
 REFIT_OVERFLOW = 0.5
-LARGE_PRINT_DENSITY = 0.3
+# Large print's 1.5 line spacing already sets its lines apart: the gaps between blocks
+# are those of the tightest layout.
+LARGE_PRINT_DENSITY = 0.0
 
 
 class Builder:
@@ -88,8 +90,11 @@ class Builder:
         self.whole_emergency = True  # the emergency tier moves whole rather than split
         self.companion_from: list[int] = []  # the page companion pages start on, once drawn
         self.later_height = 0.0  # the frame height of pages after the first
+        self.first_height = 0.0  # page 1's
         self.overflow: list[float] = []  # what the last page holds, measured as it is laid out
         self.gutter = styles.body.fontSize * 1.5
+        self.tier_pad = 7.0  # inside a tier's frame
+        self.label_inline = False  # a tier's label after its title, on its line if it fits
 
     # -- inline and lists
     def para(self, runs: m.Inline, style: ParagraphStyle | None = None) -> Flowable:
@@ -205,8 +210,10 @@ class Builder:
     def tier(self, tier: m.Tier, width: float) -> Flowable:
         """A side-effect tier: coloured header with icon and words, items in a box."""
         fill = self.tier_colour(tier.level)
-        pad = 7
+        pad = self.tier_pad
         def heading(title: m.Inline, label: str | None) -> Flowable:
+            if label and self.label_inline:
+                title, label = (*title, m.Run(" · " + label)), None
             label_para = self.s.para(label, self.s.tier_label) if label else None
             return TierHeader(tier.level, self.s.para(title, self.s.tier_title), label_para, fill, self.s.rtl, pad=3 + 2 * self.s.density)
 
@@ -389,7 +396,7 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
             for section in block.sections:
                 breaks.append(len(flow))
                 flow += builder.section(section, col_w)
-            last = LastPage(builder.later_height, LAST_PAGE_FILL, tuple(breaks[1:]), builder.overflow)
+            last = LastPage(builder.later_height, LAST_PAGE_FILL, tuple(breaks[1:]), builder.overflow, builder.first_height)
             # Large print: one column at the frame's measure (<= 6 in), with the same
             # care for its last page.
             story.append(TwoColumns(flow, col_gap, doc.rtl, last, count=1 if builder.single_column else 2))
@@ -506,6 +513,13 @@ def _build_once(
     styles = styles_for(stack, palette, body, doc.lang, doc.rtl, density, 1.5 if options.large_print else 1.25)
     builder = Builder(styles, clinic, fills, own_stack)
     builder.single_column = options.large_print
+    if options.large_print:
+        # At 18 pt on a 6-inch measure every point of width is words: a narrower gutter
+        # (the marker still clears the text), less padding inside a tier's frame, and the
+        # emergency tier's "call 911" after its title rather than on a line of its own.
+        builder.gutter = styles.body.fontSize * 1.1
+        builder.tier_pad = 4.0
+        builder.label_inline = True
     builder.grayscale = options.grayscale
     builder.continued = doc.continued
     builder.whole_emergency = whole_emergency
@@ -553,7 +567,7 @@ def _build_once(
         on_shown=shown,
         on_save=save,
     )
-    builder.later_height = pages.frames()[1].height
+    builder.first_height, builder.later_height = (frame.height for frame in pages.frames())
     template.build(build_story(doc, builder, width), canvasmaker=canvasmaker)
     own = builder.companion_from[0] - 1 if builder.companion_from else template.page
     overflow = builder.overflow[-1] / builder.later_height if builder.overflow else 0.0
