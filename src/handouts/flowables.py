@@ -662,6 +662,8 @@ class TwoColumns(Flowable):
             return (pages + 1, faults + int(gap > 0), round(short + gap, 3))
 
         frame = last.first if self._columns_start_part_way(ah) else full
+        if not self._faults(colw, ah, frame):
+            return None  # filling every page leaves none short: nothing to weigh
         ends = options(self.content, ah, frame)
         if len(ends) < 2:
             return None
@@ -671,6 +673,20 @@ class TwoColumns(Flowable):
         if choice == 0:
             return None
         return len(self.content) - len(ends[choice][0])
+
+    def _faults(self, colw: float, ah: float, frame: float) -> bool:
+        """Whether filling this page and every one after leaves a page short: one before
+        the last under half full, or the last under ``last.fill``."""
+        assert self.last is not None
+        fills, rest = [], self.content
+        avail, height = ah, frame
+        while rest:
+            placed, rest, used = self._fill(colw, avail, rest)
+            if not placed:
+                return False  # a block taller than a page: no plan helps
+            fills.append((height - avail + used) / height)
+            avail = height = self.last.height
+        return any(f < HALF_PAGE for f in fills[:-1]) or fills[-1] < self.last.fill
 
     def _columns_start_part_way(self, ah: float) -> bool:
         """Whether this page's column starts below the frame's top (page 1, under the
