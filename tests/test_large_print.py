@@ -40,7 +40,7 @@ BEFORE = {
 # never splits and the 18 pt / 1.5 type can hold in as many pages.
 GREW = {
     "botox-neck": {"zh_Hans", "vi", "ht", "ru", "fr"},
-    "botox-migraine": {"es", "zh_Hans", "vi", "ko", "ja", "ht", "fil", "pl"},
+    "botox-migraine": {"es", "zh_Hans", "vi", "ko", "ja", "ht", "ru", "fil", "fr", "pl"},
 }
 
 

@@ -624,7 +624,8 @@ class TwoColumns(Flowable):
         if last is None or not self._rest:
             return None
         full = last.height
-        memo: dict[tuple[int, int], tuple[tuple[int, int, float], list[Flowable]]] = {}
+        Score = tuple[int, int, float, float]  # pages, faults, shortfall, emptiest page before the last (negated fill)
+        memo: dict[tuple[int, int], tuple[Score, list[Flowable]]] = {}
 
         def options(rest: list[Flowable], avail: float, frame: float) -> list[tuple[list[Flowable], float]]:
             """The page's endings: (what goes on, fill of the page), filled first, then
@@ -641,25 +642,25 @@ class TwoColumns(Flowable):
                 ends.append((rest[k:], top + h))
             return [(nxt, (frame - avail + used) / frame) for nxt, used in ends]
 
-        def best(rest: list[Flowable]) -> tuple[int, int, float]:
-            """(pages, faults, shortfall) of the best layout of ``rest`` from a page's top."""
+        def best(rest: list[Flowable]) -> Score:
+            """The best layout of ``rest`` from a page's top."""
             key = (id(rest[0]), len(rest))
             if key not in memo:
                 memo[key] = (score(options(rest, full, full)), rest)  # rest kept alive: ids stay unique
             return memo[key][0]
 
-        def score(ends: list[tuple[list[Flowable], float]]) -> tuple[int, int, float]:
+        def score(ends: list[tuple[list[Flowable], float]]) -> Score:
             if not ends:
-                return (10**6, 0, 0.0)  # a block taller than a page: no plan
+                return (10**6, 0, 0.0, 0.0)  # a block taller than a page: no plan
             return min(one(nxt, fill) for nxt, fill in ends)
 
-        def one(nxt: list[Flowable], fill: float) -> tuple[int, int, float]:
+        def one(nxt: list[Flowable], fill: float) -> Score:
             if not nxt:
                 short = max(0.0, last.fill - fill)
-                return (1, int(short > 0), short)
-            pages, faults, short = best(nxt)
+                return (1, int(short > 0), short, -1.0)
+            pages, faults, short, emptiest = best(nxt)
             gap = max(0.0, HALF_PAGE - fill)
-            return (pages + 1, faults + int(gap > 0), round(short + gap, 3))
+            return (pages + 1, faults + int(gap > 0), round(short + gap, 3), max(emptiest, -round(fill, 3)))
 
         frame = last.first if self._columns_start_part_way(ah) else full
         if not self._faults(colw, ah, frame):

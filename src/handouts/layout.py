@@ -93,7 +93,7 @@ class Builder:
         self.first_height = 0.0  # page 1's
         self.overflow: list[float] = []  # what the last page holds, measured as it is laid out
         self.gutter = styles.body.fontSize * 1.5
-        self.tier_pad = 7.0  # inside a tier's frame
+        self.bullet_gutter = 0.0  # a bullet list's, if not the gutter (a dot needs less room than a box)
         self.label_inline = False  # a tier's label after its title, on its line if it fits
 
     # -- inline and lists
@@ -108,7 +108,8 @@ class Builder:
         out: list[Flowable] = []
         group = object()  # the items are one list in the structure tree
         for item in block.items:
-            out.append(Marked(self.para(item, self.s.item), block.kind, self.gutter, self.p.heading, self.s.rtl, group))
+            gutter = self.bullet_gutter if block.kind == "bullet" and self.bullet_gutter else self.gutter
+            out.append(Marked(self.para(item, self.s.item), block.kind, gutter, self.p.heading, self.s.rtl, group))
         return out
 
     def blocks(self, blocks: tuple[m.Block, ...], width: float) -> list[Flowable]:
@@ -210,7 +211,7 @@ class Builder:
     def tier(self, tier: m.Tier, width: float) -> Flowable:
         """A side-effect tier: coloured header with icon and words, items in a box."""
         fill = self.tier_colour(tier.level)
-        pad = self.tier_pad
+        pad = 7
         def heading(title: m.Inline, label: str | None) -> Flowable:
             if label and self.label_inline:
                 title, label = (*title, m.Run(" · " + label)), None
@@ -514,11 +515,11 @@ def _build_once(
     builder = Builder(styles, clinic, fills, own_stack)
     builder.single_column = options.large_print
     if options.large_print:
-        # At 18 pt on a 6-inch measure every point of width is words: a narrower gutter
-        # (the marker still clears the text), less padding inside a tier's frame, and the
-        # emergency tier's "call 911" after its title rather than on a line of its own.
-        builder.gutter = styles.body.fontSize * 1.1
-        builder.tier_pad = 4.0
+        # At 18 pt on a 6-inch measure every point of width is words: narrower gutters
+        # (a tick box or a dot still clears the text), and the emergency tier's "call 911"
+        # after its title rather than on a line of its own.
+        builder.gutter = styles.body.fontSize * 1.25
+        builder.bullet_gutter = styles.body.fontSize * 0.9
         builder.label_inline = True
     builder.grayscale = options.grayscale
     builder.continued = doc.continued
