@@ -4,7 +4,7 @@ page at least a third full, no more pages than before issue 14 (save where the c
 grew past what the narrower measure can hold), and one measure on every page.
 
 The footer on one line and the QR code beside the care team are checked in
-tests/test_page_fill.py."""
+tests/test_page_fill.py; here, the running head on one line."""
 
 from __future__ import annotations
 
@@ -54,10 +54,17 @@ def _panels(page) -> list[tuple[float, float]]:  # noqa: ANN001 (a pdfplumber pa
     ]
 
 
+def _head_lines(page) -> int:  # noqa: ANN001 (a pdfplumber page)
+    """How many lines the running head above the text frame takes."""
+    top, _ = frame(page)
+    bottoms = sorted(c["bottom"] for c in page.chars if c["top"] < top - 2 and c["text"].strip())
+    return sum(1 for a, b in zip([-99.0, *bottoms], bottoms) if b - a > 4)
+
+
 @pytest.fixture(scope="module")
-def handouts() -> dict[tuple[str, str], tuple[int, list[float], list]]:
-    """Per (procedure, language): own pages, each page's fill, and each page's words,
-    panels and width."""
+def handouts() -> dict[tuple[str, str], tuple[int, list[float], list, list[int]]]:
+    """Per (procedure, language): own pages, each page's fill, each page's words, panels
+    and width, and the lines of each later page's running head."""
     out = {}
     for procedure in PROCEDURES:
         for lang in SHIPPED:
@@ -65,7 +72,8 @@ def handouts() -> dict[tuple[str, str], tuple[int, list[float], list]]:
             with pdfplumber.open(io.BytesIO(handout.pdf)) as doc:
                 fills = [fill(page) for page in doc.pages]
                 page_words = [(words(page), _panels(page), page.width) for page in doc.pages]
-            out[procedure, lang] = (handout.own_pages, fills, page_words)
+                heads = [_head_lines(page) for page in doc.pages[1:]]
+            out[procedure, lang] = (handout.own_pages, fills, page_words, heads)
     return out
 
 
@@ -75,7 +83,7 @@ def test_no_page_before_the_last_is_under_half_full(handouts, procedure):
     # one fuller, never to leave this one half empty.
     short = []
     for lang in SHIPPED:
-        own, fills, _ = handouts[procedure, lang]
+        own, fills, *_ = handouts[procedure, lang]
         for part in (fills[:own], fills[own:]):
             short += [(lang, number, round(f, 2)) for number, f in enumerate(part[:-1], 1) if f < 0.5]
     assert not short, short
@@ -85,7 +93,7 @@ def test_no_page_before_the_last_is_under_half_full(handouts, procedure):
 def test_the_last_own_page_is_at_least_a_third_full(handouts, procedure):
     stubs = []
     for lang in SHIPPED:
-        own, fills, _ = handouts[procedure, lang]
+        own, fills, *_ = handouts[procedure, lang]
         if fills[own - 1] < 1 / 3:
             stubs.append((lang, round(fills[own - 1], 2)))
     assert not stubs, stubs
@@ -109,7 +117,7 @@ def test_every_page_keeps_one_measure(handouts, procedure):
     # panel (tier frames, the emergency panel, the Medication Guide box) spans exactly it.
     measure = 6 * 72
     for lang in SHIPPED:
-        own, _, pages = handouts[procedure, lang]
+        own, _, pages, _ = handouts[procedure, lang]
         rtl = lang == "ar"
         for number, (found, boxes, width) in enumerate(pages[:own], 1):
             x0 = (width - measure) / 2
@@ -128,3 +136,11 @@ def test_every_page_keeps_one_measure(handouts, procedure):
             # Most lines start at the edge, a list's gutter or a tier's padding from it.
             near = [x for x in indents if x < 1.5 * 18 + 8]
             assert len(near) >= 0.8 * len(indents), (lang, number, indents)
+
+
+@pytest.mark.parametrize("procedure", PROCEDURES)
+def test_the_running_head_is_one_line(handouts, procedure):
+    # A long title and clinic name would wrap into the rule under the running head; the
+    # head then carries the title alone.
+    wrapped = [(lang, heads) for lang in SHIPPED for heads in [handouts[procedure, lang][3]] if any(n != 1 for n in heads)]
+    assert not wrapped, wrapped
