@@ -473,7 +473,8 @@ class TwoColumns(Flowable):
     content out dozens of times (and deep-copies flowables to do it): half the build
     time of a handout. The last page's columns are balanced (:meth:`_balanced`); with
     ``last`` (:class:`LastPage`), a page that would leave the next, last page a stub
-    ends at a section break instead, so a whole section goes over.
+    ends at a section break instead, so a whole section goes over. One column (large
+    print) plans its pages instead (:meth:`_planned_break`).
     Right-to-left pages fill the right column first.
     """
 
