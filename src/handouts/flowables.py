@@ -189,7 +189,10 @@ class TierHeader(Flowable):
     reads when printed in grey.
     """
 
-    def __init__(self, level: str, title: Paragraph, label: Paragraph | None, fill: Color, rtl: bool = False, pad: float = 5.0) -> None:
+    def __init__(
+        self, level: str, title: Paragraph, label: Paragraph | None, fill: Color, rtl: bool = False, pad: float = 5.0,
+        inline: bool = False,
+    ) -> None:
         super().__init__()
         self.level = level
         self.title = title
@@ -197,11 +200,23 @@ class TierHeader(Flowable):
         self.fill = fill
         self.rtl = rtl
         self.pad = pad
+        self.inline = inline  # the label after the title, on its line, where both fit
+        self._beside: tuple[float, float] | None = None  # (title width, gap) when it is
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         size = self.title.style.fontSize
         self.icon = size * 1.5
         inner = aw - 3 * self.pad - self.icon
+        self._beside = None
+        if self.inline and self.label:
+            title_w, label_w, gap = _line_width(self.title), _line_width(self.label), size * 0.75
+            if title_w + gap + label_w <= inner:
+                # Both wrapped to their own width (one line each), side by side.
+                self._beside = (title_w, gap)
+                self._th, self._lh = self.title.height, self.label.height
+                self.width = aw
+                self.height = max(self._th, self._lh, self.icon) + 2 * self.pad
+                return self.width, self.height
         self._th = self.title.wrap(inner, ah)[1]
         self._lh = self.label.wrap(inner, ah)[1] if self.label else 0
         self.width = aw
@@ -217,9 +232,17 @@ class TierHeader(Flowable):
         icon_x = self.width - self.pad - self.icon if self.rtl else self.pad
         text_x = self.pad if self.rtl else 2 * self.pad + self.icon
         top = self.height - self.pad
-        self.title.drawOn(canv, text_x, top - self._th)
-        if self.label:
-            self.label.drawOn(canv, text_x, top - self._th - self._lh)
+        if self._beside is not None and self.label:
+            title_w, gap = self._beside
+            inner = self.width - 3 * self.pad - self.icon
+            title_x = text_x + inner - title_w if self.rtl else text_x
+            label_x = title_x - gap - self.label.width if self.rtl else title_x + title_w + gap
+            self.title.drawOn(canv, title_x, top - self._th)
+            self.label.drawOn(canv, label_x, top - self._lh)
+        else:
+            self.title.drawOn(canv, text_x, top - self._th)
+            if self.label:
+                self.label.drawOn(canv, text_x, top - self._th - self._lh)
         with tagging.artifact(canv):  # the icon repeats what the heading says
             _icon(canv, self.level, icon_x, self.height / 2 - self.icon / 2, self.icon, self.fill)
         canv.restoreState()
@@ -368,6 +391,15 @@ class TimelineChart(Flowable):
         if self.axis:
             self.axis.drawOn(canv, 0, 0)
         canv.restoreState()
+
+
+def _line_width(para: Flowable) -> float:
+    """The width a paragraph takes on one line, left wrapped to it (on one line, even
+    where Chinese and Japanese keep a character's room for a closing mark)."""
+    width = _text_width(para)
+    if para.style.wordWrap == "CJK":
+        para.wrap(width + para.style.fontSize + 0.01, 1e6)
+    return width
 
 
 def _text_width(para: Flowable) -> float:

@@ -213,10 +213,9 @@ class Builder:
         fill = self.tier_colour(tier.level)
         pad = 7
         def heading(title: m.Inline, label: str | None) -> Flowable:
-            if label and self.label_inline:  # "call 911" whole, on the title's line or the next
-                title, label = (*title, m.Run(" · "), m.Run(label, keep=True)), None
             label_para = self.s.para(label, self.s.tier_label) if label else None
-            return TierHeader(tier.level, self.s.para(title, self.s.tier_title), label_para, fill, self.s.rtl, pad=3 + 2 * self.s.density)
+            title_para = self.s.para(title, self.s.tier_title)
+            return TierHeader(tier.level, title_para, label_para, fill, self.s.rtl, pad=3 + 2 * self.s.density, inline=self.label_inline)
 
         header = heading((m.Run(tier.title),), tier.label)
         # "(continued)" after a space; Chinese and Japanese brackets take none.
