@@ -28,7 +28,9 @@ from .styles import SAMPLE_MARK, LayoutOptions, colon
 # tighter gaps and shorter dates can win back. Beyond it a tighter layout costs time and
 # cannot save the page.
 REFIT_OVERFLOW = 0.5
-LARGE_PRINT_DENSITY = 0.3
+# Large print's 1.5 line spacing already sets its lines apart: the gaps between blocks
+# are those of the tightest layout.
+LARGE_PRINT_DENSITY = 0.0
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,6 @@ def build_pdf(
 
     if fit is not None:
         return attempt(fit, draw)
-    # Large print's 1.5 line spacing already sets its lines apart: the gaps between
-    # blocks can be those of a tight layout, and it takes fewer pages.
     first = Fit(LARGE_PRINT_DENSITY) if options.large_print else Fit()
     if page_budget is None:
         return attempt(first, draw)

@@ -191,7 +191,10 @@ class TierHeader(Flowable):
     reads when printed in grey.
     """
 
-    def __init__(self, level: str, title: Paragraph, label: Paragraph | None, fill: Color, rtl: bool = False, pad: float = 5.0) -> None:
+    def __init__(
+        self, level: str, title: Paragraph, label: Paragraph | None, fill: Color, rtl: bool = False, pad: float = 5.0,
+        inline: bool = False,
+    ) -> None:
         super().__init__()
         self.level = level
         self.title = title
@@ -199,11 +202,23 @@ class TierHeader(Flowable):
         self.fill = fill
         self.rtl = rtl
         self.pad = pad
+        self.inline = inline  # the label after the title, on its line, where both fit
+        self._beside: tuple[float, float] | None = None  # (title width, gap) when it is
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         size = self.title.style.fontSize
         self.icon = size * 1.5
         inner = aw - 3 * self.pad - self.icon
+        self._beside = None
+        if self.inline and self.label:
+            title_w, label_w, gap = _line_width(self.title), _line_width(self.label), size * 0.75
+            if title_w + gap + label_w <= inner:
+                # Both wrapped to their own width (one line each), side by side.
+                self._beside = (title_w, gap)
+                self._th, self._lh = self.title.height, self.label.height
+                self.width = aw
+                self.height = max(self._th, self._lh, self.icon) + 2 * self.pad
+                return self.width, self.height
         self._th = self.title.wrap(inner, ah)[1]
         self._lh = self.label.wrap(inner, ah)[1] if self.label else 0
         self.width = aw
@@ -219,9 +234,17 @@ class TierHeader(Flowable):
         icon_x = self.width - self.pad - self.icon if self.rtl else self.pad
         text_x = self.pad if self.rtl else 2 * self.pad + self.icon
         top = self.height - self.pad
-        self.title.drawOn(canv, text_x, top - self._th)
-        if self.label:
-            self.label.drawOn(canv, text_x, top - self._th - self._lh)
+        if self._beside is not None and self.label:
+            title_w, gap = self._beside
+            inner = self.width - 3 * self.pad - self.icon
+            title_x = text_x + inner - title_w if self.rtl else text_x
+            label_x = title_x - gap - self.label.width if self.rtl else title_x + title_w + gap
+            self.title.drawOn(canv, title_x, top - self._th)
+            self.label.drawOn(canv, label_x, top - self._lh)
+        else:
+            self.title.drawOn(canv, text_x, top - self._th)
+            if self.label:
+                self.label.drawOn(canv, text_x, top - self._th - self._lh)
         with tagging.artifact(canv):  # the icon repeats what the heading says
             _icon(canv, self.level, icon_x, self.height / 2 - self.icon / 2, self.icon, self.fill)
         canv.restoreState()
@@ -372,6 +395,15 @@ class TimelineChart(Flowable):
         canv.restoreState()
 
 
+def _line_width(para: Flowable) -> float:
+    """The width a paragraph takes on one line, left wrapped to it (on one line, even
+    where Chinese and Japanese keep a character's room for a closing mark)."""
+    width = _text_width(para)
+    if para.style.wordWrap == "CJK":
+        para.wrap(width + para.style.fontSize + 0.01, 1e6)
+    return width
+
+
 def _text_width(para: Flowable) -> float:
     """Width of a one-line paragraph's text (for centring tick labels). The paragraph
     is left wrapped to exactly that width, so right-aligned text draws where measured."""
@@ -426,9 +458,19 @@ class Stack(Flowable):
         if lead_h >= ah:
             return []
         parts = last.split(aw, ah - lead_h)
+        if len(parts) >= 2:
+            return [Stack([*lead, parts[0]]), *parts[1:]]
+        if len(self.content) < 3 or self.role is not None:
+            return []
+        # The last member cannot split (a tick-box item): the one before it (a long
+        # lead-in, "Tell us if you have any of these:") may, its rest going on with the
+        # last, so a lead-in still never parts from its first item.
+        *head, middle = lead
+        head_h = sum(h + gap for h, gap in self._heights[:-2]) + self._heights[-2][1]
+        parts = middle.split(aw, ah - head_h) if head_h < ah else []
         if len(parts) < 2:
             return []
-        return [Stack([*lead, parts[0]]), *parts[1:]]
+        return [Stack([*head, parts[0]]), Stack([*parts[1:], last])]
 
     def draw(self) -> None:
         if self.role is None:
@@ -448,6 +490,7 @@ class Stack(Flowable):
                 f.drawOn(self.canv, 0, y)
 
 
+HALF_PAGE = 0.52  # a page before the last holds at least half its frame (with room for what the PDF measures)
 _GAP_SLACK = 24.0  # points: more than the space between two blocks at a column's top
 _SPLIT_SLACK = 60.0  # points: more than a split tier's "(continued)" heading and padding
 
@@ -473,6 +516,7 @@ class LastPage:
     fill: float
     breaks: tuple[int, ...] = ()
     overflow: list[float] | None = None
+    first: float = 0.0  # the first page's frame height (one column: page 1 starts part-way down)
 
 
 class TwoColumns(Flowable):
@@ -482,7 +526,8 @@ class TwoColumns(Flowable):
     content out dozens of times (and deep-copies flowables to do it): half the build
     time of a handout. The last page's columns are balanced (:meth:`_balanced`); with
     ``last`` (:class:`LastPage`), a page that would leave the next, last page a stub
-    ends at a section break instead, so a whole section goes over.
+    ends at a section break instead, so a whole section goes over. One column (large
+    print) plans its pages instead (:meth:`_planned_break`).
     Right-to-left pages fill the right column first.
     """
 
@@ -640,6 +685,89 @@ class TwoColumns(Flowable):
         # Not a third, but a whole section rather than a few lines of one.
         return best[1] if best is not None else None
 
+    def _planned_break(self, colw: float, ah: float) -> int | None:
+        """One column (large print): where this page should end, as an index into the
+        content, or None to fill it. Every way to lay out the pages still to come is
+        weighed, each page ending either where it fills or earlier, between two blocks:
+        the fewest pages first, then the fewest faults (a page other than the last under
+        half full, a last page under ``last.fill``), then the least shortfall, then the
+        fullest early pages. Moving blocks on can fill a page left short before a block
+        that never splits (the emergency tier), or the last page, without a page more."""
+        last = self.last
+        if last is None or not self._rest:
+            return None
+        full = last.height
+        Score = tuple[int, int, float, float]  # pages, faults, shortfall, emptiest page before the last (negated fill)
+        memo: dict[tuple[int, int], tuple[Score, list[Flowable]]] = {}
+
+        def options(rest: list[Flowable], avail: float, frame: float) -> list[tuple[list[Flowable], float]]:
+            """The page's endings: (what goes on, fill of the page), filled first, then
+            each earlier break between whole blocks, latest first."""
+            placed, after, used = self._fill(colw, avail, rest)
+            if not placed:
+                return []
+            # The blocks placed whole (the last may be the first part of a split one);
+            # ending after all of them is filling the page.
+            whole = len(placed) if placed[-1][0] is rest[len(placed) - 1] else len(placed) - 1
+            ends = [(after, used)]
+            for k in range(min(whole, len(placed) - 1), 0, -1):
+                _, top, h = placed[k - 1]
+                ends.append((rest[k:], top + h))
+            return [(nxt, (frame - avail + used) / frame) for nxt, used in ends]
+
+        def best(rest: list[Flowable]) -> Score:
+            """The best layout of ``rest`` from a page's top."""
+            key = (id(rest[0]), len(rest))
+            if key not in memo:
+                memo[key] = (score(options(rest, full, full)), rest)  # rest kept alive: ids stay unique
+            return memo[key][0]
+
+        def score(ends: list[tuple[list[Flowable], float]]) -> Score:
+            if not ends:
+                return (10**6, 0, 0.0, 0.0)  # a block taller than a page: no plan
+            return min(one(nxt, fill) for nxt, fill in ends)
+
+        def one(nxt: list[Flowable], fill: float) -> Score:
+            if not nxt:
+                short = max(0.0, last.fill - fill)
+                return (1, int(short > 0), short, -1.0)
+            pages, faults, short, emptiest = best(nxt)
+            gap = max(0.0, HALF_PAGE - fill)
+            return (pages + 1, faults + int(gap > 0), round(short + gap, 3), max(emptiest, -round(fill, 3)))
+
+        frame = last.first if self._columns_start_part_way(ah) else full
+        if not self._faults(colw, ah, frame):
+            return None  # filling every page leaves none short: nothing to weigh
+        ends = options(self.content, ah, frame)
+        if len(ends) < 2:
+            return None
+        scores = [one(nxt, fill) for nxt, fill in ends]
+        choice = min(range(len(ends)), key=lambda i: (scores[i], i))
+        self._searched = True  # the search wrapped flowables at other heights
+        if choice == 0:
+            return None
+        return len(self.content) - len(ends[choice][0])
+
+    def _faults(self, colw: float, ah: float, frame: float) -> bool:
+        """Whether filling this page and every one after leaves a page short: one before
+        the last under half full, or the last under ``last.fill``."""
+        assert self.last is not None
+        fills, rest = [], self.content
+        avail, height = ah, frame
+        while rest:
+            placed, rest, used = self._fill(colw, avail, rest)
+            if not placed:
+                return False  # a block taller than a page: no plan helps
+            fills.append((height - avail + used) / height)
+            avail = height = self.last.height
+        return any(f < HALF_PAGE for f in fills[:-1]) or fills[-1] < self.last.fill
+
+    def _columns_start_part_way(self, ah: float) -> bool:
+        """Whether this page's column starts below the frame's top (page 1, under the
+        fields and key points)."""
+        assert self.last is not None
+        return bool(self.last.first) and ah < self.last.height - 1e-6 and ah <= self.last.first + 1e-6
+
     def _carry(self, rest: list[Flowable]) -> LastPage | None:
         """``last`` for the columns that go on with ``rest``: its breaks renumbered."""
         if self.last is None:
@@ -655,7 +783,7 @@ class TwoColumns(Flowable):
         if not any(self._columns):
             return []
         self._searched = False
-        k = self._early_break(self._colw, ah)
+        k = self._planned_break(self._colw, ah) if self.count == 1 else self._early_break(self._colw, ah)
         columns, rest = self._columns, self._rest  # this page as wrap laid it out
         if k is not None or self._searched:
             # Fill this page again (the search wrapped flowables at other heights): what
@@ -896,7 +1024,16 @@ class Diary(Flowable):
         first = max(_text_width(d) for d in self.days) + 8
         rest = aw - first
         total = sum(self.widths)
-        return [first, *(rest * w / total for w in self.widths)]
+        widths = [rest * w / total for w in self.widths]
+        # A heading's longest word is never broken ("Headac-he?" at 18 pt): a column too
+        # narrow for it gets that width, the others share what is left by weight.
+        least = [h.minWidth() + 7 for h in self.headings]
+        narrow = [i for i, (w, m) in enumerate(zip(widths, least)) if w < m]
+        if narrow and sum(least[i] for i in narrow) < rest:
+            spare = rest - sum(least[i] for i in narrow)
+            others = sum(w for i, w in enumerate(self.widths) if i not in narrow)
+            widths = [least[i] if i in narrow else spare * w / others for i, w in enumerate(self.widths)]
+        return [first, *widths]
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self.width = aw

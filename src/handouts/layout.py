@@ -80,8 +80,11 @@ class Builder:
         self.continued = "(continued)"  # translated, from the document
         self.companion_from: list[int] = []  # the page companion pages start on, once drawn
         self.later_height = 0.0  # the frame height of pages after the first
+        self.first_height = 0.0  # page 1's
         self.overflow: list[float] = []  # what the last page holds, measured as it is laid out
         self.gutter = styles.body.fontSize * 1.5
+        self.bullet_gutter = 0.0  # a bullet list's, if not the gutter (a dot needs less room than a box)
+        self.label_inline = False  # a tier's label after its title, on its line if it fits
 
     # -- inline and lists
     def para(self, runs: m.Inline, style: ParagraphStyle | None = None) -> Flowable:
@@ -95,7 +98,8 @@ class Builder:
         out: list[Flowable] = []
         group = object()  # the items are one list in the structure tree
         for item in block.items:
-            out.append(Marked(self.para(item, self.s.item), block.kind, self.gutter, self.p.heading, self.s.rtl, group))
+            gutter = self.bullet_gutter if block.kind == "bullet" and self.bullet_gutter else self.gutter
+            out.append(Marked(self.para(item, self.s.item), block.kind, gutter, self.p.heading, self.s.rtl, group))
         return out
 
     def blocks(self, blocks: tuple[m.Block, ...], width: float) -> list[Flowable]:
@@ -144,7 +148,7 @@ class Builder:
         # paragraph ("Tell your provider if you:") also stays with what it introduces.
         # A paragraph ending in a colon introduces what follows, however long it is.
         first = m.plain(section.blocks[0].runs).rstrip() if isinstance(section.blocks[0], m.Para) else None
-        lead_in = first is not None and (len(first) < 60 or first.endswith((":", "：")))
+        lead_in = first is not None and len(first) < 60
         keep = 2 if len(body) > 1 and lead_in else 1
         return [Stack([heading, *body[:keep]]), *body[keep:]]
 
@@ -202,7 +206,8 @@ class Builder:
         pad = 7
         def heading(title: m.Inline, label: str | None) -> Flowable:
             label_para = self.s.para(label, self.s.tier_label) if label else None
-            return TierHeader(tier.level, self.s.para(title, self.s.tier_title), label_para, fill, self.s.rtl, pad=3 + 2 * self.s.density)
+            title_para = self.s.para(title, self.s.tier_title)
+            return TierHeader(tier.level, title_para, label_para, fill, self.s.rtl, pad=3 + 2 * self.s.density, inline=self.label_inline)
 
         header = heading((m.Run(tier.title),), tier.label)
         # "(continued)" after a space; Chinese and Japanese brackets take none.
@@ -384,7 +389,7 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
             for section in block.sections:
                 breaks.append(len(flow))
                 flow += builder.section(section, col_w)
-            last = LastPage(builder.later_height, LAST_PAGE_FILL, tuple(breaks[1:]), builder.overflow)
+            last = LastPage(builder.later_height, LAST_PAGE_FILL, tuple(breaks[1:]), builder.overflow, builder.first_height)
             # Large print: one column at the frame's measure (<= 6 in), with the same
             # care for its last page.
             story.append(TwoColumns(flow, col_gap, doc.rtl, last, count=1 if builder.single_column else 2))
@@ -438,6 +443,13 @@ def lay_out(
     styles = styles_for(stack, palette, body, doc.lang, doc.rtl, density, 1.5 if options.large_print else 1.25)
     builder = Builder(styles, clinic, fills, own_stack)
     builder.single_column = options.large_print
+    if options.large_print:
+        # At 18 pt on a 6-inch measure every point of width is words: narrower gutters
+        # (a tick box or a dot still clears the text), and the emergency tier's "call 911"
+        # after its title rather than on a line of its own.
+        builder.gutter = styles.body.fontSize * 1.25
+        builder.bullet_gutter = styles.body.fontSize * 0.9
+        builder.label_inline = True
     builder.grayscale = options.grayscale
     builder.continued = doc.continued
     pages = Pages(doc, clinic, styles, options)
@@ -457,7 +469,7 @@ def lay_out(
     )
     template.addPageTemplates(pages.templates(probe))
     width = pages.frames()[0].width
-    builder.later_height = pages.frames()[1].height
+    builder.first_height, builder.later_height = (frame.height for frame in pages.frames())
     story = build_story(doc, builder, width)
     lang = doc.lang.replace("_", "-")
     if probe:

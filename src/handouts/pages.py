@@ -193,6 +193,11 @@ class Pages:
         style = self.s.running_head
         para = self.s.para((m.Run(self.doc.title), m.Run("  ·  "), m.Run(self.clinic.name)), style)
         _, ph = para.wrap(w - 2 * self.margin, self.light_h)
+        if self.options.large_print and ph > style.leading * 1.5:
+            # One line, as the footer: a second would run into the rule under it. The
+            # clinic's name is in page 1's band.
+            para = self.s.para(self.doc.title, style)
+            _, ph = para.wrap(w - 2 * self.margin, self.light_h)
         para.drawOn(canv, self.margin, h - self.margin - ph)
         canv.setStrokeColor(mix(p.primary, white, 0.6))
         canv.setLineWidth(0.8)
