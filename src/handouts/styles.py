@@ -149,6 +149,8 @@ class Styles:
         if self.rtl or any(has_rtl(run.text) for run in runs):
             from .rtl import BidiParagraph
 
+            # The same places a line must not break as in markup ("Suite 200").
+            runs = tuple(replace(run, text=keep_together(run.text, self.lang)) for run in runs)
             return BidiParagraph(runs, style, stack, personal=not remember, rtl=self.rtl)
         if not style.shaping and _needs_shaping(runs, stack):
             # ReportLab's CJK line breaker does not shape: a Devanagari name on a Chinese
