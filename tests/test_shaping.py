@@ -56,7 +56,7 @@ def hb_width(path: Path, text: str, size: float, features: dict[str, bool] | Non
 def kerning_adjustments(pdf: bytes, page: int = 0) -> int:
     """Non-zero numbers between the strings of TJ arrays on a page."""
     data = PdfReader(io.BytesIO(pdf)).pages[page].get_contents().get_data()
-    arrays = re.findall(rb"\[((?:\((?:\\.|[^\\)])*\)|[^\]])*)\]\s*TJ", data)
+    arrays = re.findall(rb"\[((?:\((?:\\.|[^\\)])*\)|[^\]()])*)\]\s*TJ", data)
     return sum(1 for a in arrays for n in re.findall(rb"\)\s*(-?[\d.]+)\s*(?=\()", a) if float(n))
 
 
@@ -143,7 +143,7 @@ def latin_arrays(pdf: bytes, page: int = 0) -> dict[str, int]:
     faces' first subset), with its count of non-zero adjustments."""
     data = PdfReader(io.BytesIO(pdf)).pages[page].get_contents().get_data()
     out = {}
-    for array in re.findall(rb"\[((?:\((?:\\.|[^\\)])*\)|[^\]])*)\]\s*TJ", data):
+    for array in re.findall(rb"\[((?:\((?:\\.|[^\\)])*\)|[^\]()])*)\]\s*TJ", data):
         text = b"".join(re.findall(rb"\(((?:\\.|[^\\)])*)\)", array)).replace(b"\\(", b"(").replace(b"\\)", b")")
         out[text.decode("latin-1")] = sum(1 for n in re.findall(rb"\)\s*(-?[\d.]+)\s*(?=\()", array) if float(n))
     return out
