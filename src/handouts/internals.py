@@ -10,7 +10,10 @@ ReportLab
   1. start-up: Pillow, uharfbuzz and Pyphen are put into ``sys.modules`` unexecuted, and
      a few of platypus's regular expressions compile on first use (:func:`prepare`);
   2. ``paragraph.ALL_CANNOT_START`` / ``textsplit.ALL_CANNOT_START``: Chinese kinsoku, and
-     ``paragraph.cjkFragSplit`` / ``cjkU`` / ``makeCJKParaLine``: kinsoku across font runs;
+     ``paragraph.cjkFragSplit`` (replaced), ``Paragraph.breakLinesCJK``'s preamble
+     (``_handleBulletWidth``, ``_splitpara``), ``cjkU`` (and its ``_width``),
+     ``makeCJKParaLine``, ``ParaLines`` and ``_FUZZ``: CJK lines broken by our rules, their
+     Latin runs kerned (:func:`cjk_lines`);
   3. ``Canvas._code`` (the page's operators) and ``Canvas._doc``: replaying recorded
      drawing operators (:func:`operators`, :func:`document`);
   4. ``TTFont.state[doc]`` (a font's characters in one document) and
@@ -214,6 +217,13 @@ def _wide(char: str) -> bool:
     return char >= "\u2e80"
 
 
+def _ideograph(char: str) -> bool:
+    """A CJK letter (a counter or unit after a number), not a punctuation mark."""
+    import unicodedata
+
+    return _wide(char) and unicodedata.category(char) == "Lo"
+
+
 def _space(char: str) -> bool:
     """A space a line may break after."""
     return bool(char) and (char in " \u3000" or (char.isspace() and char not in _NO_BREAK_SPACES))
@@ -229,8 +239,8 @@ def _may_break(before: str, after: str, earlier: str) -> bool:
     if not before or not after or after in paragraph.ALL_CANNOT_START or before in CANNOT_END or _space(after):
         return False
     if _space(before):
-        return not (earlier.isdigit() and _wide(after))  # "20 分": a number and its unit
-    if before.isdigit() and _wide(after):
+        return not (earlier.isdigit() and _ideograph(after))  # "20 分": a number and its unit
+    if before.isdigit() and _ideograph(after):
         return False  # "12週", "2026年"
     if before in _DATE_MARKS and after.isdigit():
         return False
@@ -244,7 +254,7 @@ def cjk_lines(para: Any, max_widths: Any) -> Any:
 
     if not isinstance(max_widths, (list, tuple)):
         max_widths = [max_widths]
-    if hasattr(para, "blPara") and getattr(para, "_splitpara", 0):  # the rest of a split: its lines as they were
+    if hasattr(para, "blPara") and para.__dict__.get("_splitpara"):  # the rest of a split: its lines as they were
         return para.blPara
     if not para.frags or para.style.endDots:
         return paragraph.Paragraph.breakLinesCJK(para, max_widths)
@@ -287,7 +297,7 @@ def _cjk_split(frags: Any, max_widths: Any, calc_bounds: bool, encoding: str = "
             if width + w > max_width + fuzz and i > start:
                 hangs = bool(unit) and (unit in paragraph.ALL_CANNOT_START or _space(unit)) and width <= max_width + fuzz
                 if not hangs:
-                    end = last_break if last_break is not None else i  # a word longer than the line breaks where it must
+                    end = last_break if last_break is not None else _forced_break(units, start, i)
                     break
             width += w
             i += 1
@@ -303,6 +313,18 @@ def _cjk_split(frags: Any, max_widths: Any, calc_bounds: bool, encoding: str = "
     for line in lines:
         line.words = [_kerned_piece(word) for word in line.words]
     return paragraph.ParaLines(kind=1, lines=lines)
+
+
+def _forced_break(units: list[Any], start: int, overflow: int) -> int:
+    """Where a line with no allowed break (a word or number longer than the line) breaks:
+    the last place before ``overflow`` that kinsoku allows, else at ``overflow``."""
+    from reportlab.platypus import paragraph
+
+    for k in range(overflow, start, -1):
+        before, after = units[k - 1], units[k]
+        if before not in CANNOT_END and not (after and after in paragraph.ALL_CANNOT_START) and not _space(after):
+            return k
+    return overflow
 
 
 def _kern_units(units: list[Any]) -> dict[int, float]:
@@ -351,8 +373,11 @@ def _advances(font: Any, text: str) -> list[float] | None:
     uharfbuzz.shape(hb_font, buf, font._handouts_features)
     infos, positions = buf.glyph_infos, buf.glyph_positions
     to_char = font.face.glyphToChar
-    if len(infos) != len(text) or any(info.cluster != k or chr(to_char.get(info.codepoint, (0,))[0]) != char for k, (info, char) in enumerate(zip(infos, text))):
+    if len(infos) != len(text):
         return None
+    for k, (info, char) in enumerate(zip(infos, text)):
+        if info.cluster != k or chr(to_char.get(info.codepoint, (0,))[0]) != char:
+            return None
     return [font.pdfScale(pos.x_advance) for pos in positions]
 
 
@@ -368,8 +393,6 @@ def _kerned_piece(word: Any) -> Any:
     font = pdfmetrics.getFont(word.fontName)
     if not getattr(font, "_handouts_kern_in_cjk", False):
         return word
-    from reportlab.pdfbase.ttfonts import makeShapedFragWord  # noqa: F401 (imported by _kerned)
-
     def make() -> tuple[float, Any] | None:
         result = _kerned([0.0, (word, text)], font, font._handouts_features)
         return None if result is None or len(result) != 2 or result[1][1] is text else (result[0], result[1][1])
