@@ -42,7 +42,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 PROVIDERS_50 = HERE / "providers-50.csv"
 GROUPS = ("startup", "batch", "floor", "shaping")
-SHAPED = ("en", "ru", "vi", "ar")  # the shaping rows' languages (issue 14: kerning, Arabic)
+SHAPED = ("en", "ru", "vi", "ar", "ja", "zh_Hans")  # the shaping rows' languages (issue 14: kerning, Arabic, Latin in CJK lines)
 POLL_S = 0.05  # how often a batch's processes are read from /proc
 
 
@@ -466,7 +466,7 @@ def main() -> None:
                         help=f"comma-separated groups to measure, of {', '.join(GROUPS)} (default: all). "
                              "startup: --help, cold generate, callgrind, PDF size; batch: every `handouts batch` row; "
                              "floor: in-process build vs plain ReportLab; "
-                             "shaping: in-process build per handout in en/ru/vi/ar (run it with --handouts "
+                             "shaping: in-process build per handout in en/ru/vi/ar/ja/zh_Hans (run it with --handouts "
                              "for the code before a change, for a before/after)")
     parser.add_argument("--handouts", default=default_handouts(), metavar="PATH",
                         help="the handouts executable to measure (default: the one beside this Python, else on PATH); "

@@ -491,3 +491,27 @@ def _pdf(draw) -> bytes:  # noqa: ANN001
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def test_cjk_lines_keep_a_phone_number_and_kinsoku_in_one_font_too():
+    # ReportLab broke a Latin run at its no-break space ("(555) " / "010-0199）"), and a
+    # paragraph in one font went to textsplit.wordSplit, which lets "（" end a line.
+    from reportlab.lib.styles import ParagraphStyle
+
+    from handouts.flowables import TextParagraph
+    from handouts.fonts import stack_for
+    from handouts.internals import CANNOT_END
+
+    stack = stack_for("ja")
+    latin = stack.families[0].face()
+    style = ParagraphStyle("t", fontName=stack.base.face(), fontSize=18, leading=27, wordWrap="CJK")
+    mixed = f'次の場合は<font face="{latin}">(555)\u00a0010-0100</font>（時間外：<font face="{latin}">(555)\u00a0010-0199</font>）に電話してください。'
+    single = "血をサラサラにする薬など（どの薬も）、私たちの指示なしにやめないでください。" * 3
+    for width in range(150, 420, 9):
+        for text in (mixed, single):
+            para = TextParagraph(text, style)
+            para.wrap(width, 1000)
+            lines = ["".join(w.text for w in line.words) for line in para.blPara.lines]
+            assert all("(555)\u00a0010-01" in line for line in lines if "(555)" in line), (width, lines)
+            assert not any(line[-1:] in CANNOT_END for line in lines[:-1]), (width, lines)
+            assert not any(line[:1] in "、。，）" or line[:1].isspace() for line in lines[1:]), (width, lines)

@@ -56,7 +56,7 @@ def hb_width(path: Path, text: str, size: float, features: dict[str, bool] | Non
 def kerning_adjustments(pdf: bytes, page: int = 0) -> int:
     """Non-zero numbers between the strings of TJ arrays on a page."""
     data = PdfReader(io.BytesIO(pdf)).pages[page].get_contents().get_data()
-    arrays = re.findall(rb"\[((?:\((?:\\.|[^\\)])*\)|[^\]])*)\]\s*TJ", data)
+    arrays = re.findall(rb"\[((?:\((?:\\.|[^\\)])*\)|[^\]()])*)\]\s*TJ", data)
     return sum(1 for a in arrays for n in re.findall(rb"\)\s*(-?[\d.]+)\s*(?=\()", a) if float(n))
 
 
@@ -155,3 +155,28 @@ def test_a_devanagari_heading_is_drawn_as_harfbuzz_shapes_it():
         glyphs = [c for c in headings if abs(c["top"] - top) < 2]
     assert len(glyphs) < len(title.replace(" ", ""))
     assert max(c["x1"] for c in glyphs) - min(c["x0"] for c in glyphs) == pytest.approx(hb_width(path, title, 16), abs=0.05)
+
+
+def latin_arrays(pdf: bytes, page: int = 0) -> dict[str, int]:
+    """The text of each TJ array on a page whose strings are readable ASCII (the Latin
+    faces' first subset), with its count of non-zero adjustments."""
+    data = PdfReader(io.BytesIO(pdf)).pages[page].get_contents().get_data()
+    out = {}
+    for array in re.findall(rb"\[((?:\((?:\\.|[^\\)])*\)|[^\]()])*)\]\s*TJ", data):
+        text = b"".join(re.findall(rb"\(((?:\\.|[^\\)])*)\)", array)).replace(b"\\(", b"(").replace(b"\\)", b")")
+        out[text.decode("latin-1")] = sum(1 for n in re.findall(rb"\)\s*(-?[\d.]+)\s*(?=\()", array) if float(n))
+    return out
+
+
+@pytest.mark.parametrize("lang", ("ja", "zh_Hans"))
+def test_latin_in_chinese_and_japanese_lines_is_kerned_and_reads_as_typed(lang):
+    # ReportLab's CJK line breaker never shapes: before, every Latin word of these
+    # handouts ("Botox", the clinic, the provider, URLs) was drawn unkerned (Tj).
+    pdf = handout(lang)
+    arrays = latin_arrays(pdf)
+    for name in ("Sample Neck & Spine Clinic (demo)", "Ana Rivera, MD"):  # the band, the provider line
+        assert arrays.get(name, 0) > 0, (name, arrays)
+    assert kerning_adjustments(pdf) >= 10
+    text = text_layer(pdf)
+    for phrase in ("Sample Neck & Spine Clinic (demo)", "Botox", "Ana Rivera, MD", "(555) 010-0100"):
+        assert phrase in text, phrase

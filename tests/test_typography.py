@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import subprocess
 
 import pdfplumber
 import pytest
 
 from handouts import render_pdf
 from handouts.typography import NBSP, date_text, keep_together, name_with_credentials
+
+from .pdfpages import visual_lines
 
 
 def test_each_half_of_a_date_range_stays_together_and_breaks_after_the_dash():
@@ -70,17 +71,43 @@ def test_french_never_starts_a_line_with_a_colon():
     assert any(line.startswith("Pour :") for line in lines)  # labels too: "Pour :", not "Pour:"
 
 
-@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant", "ja"])
+CJK = ("zh_Hans", "zh_Hant", "ja", "ko")
+LOOKS = {"letter": {}, "large print": {"large_print": True}, "a4": {"paper": "a4"}}
+# Marks no line starts with, and brackets no line ends with (Korean sets Western ones).
+CLOSING = {"ko": ".,:;?!)]%"}
+OPENING = {"ko": "(["}
+
+
+@pytest.mark.parametrize("look", list(LOOKS))
+@pytest.mark.parametrize("lang", CJK)
 @pytest.mark.parametrize("procedure", ["botox-neck", "botox-migraine"])
-def test_chinese_and_japanese_lines_never_start_with_a_closing_mark_or_end_with_an_opening_one(lang, procedure):
+def test_cjk_lines_never_start_with_a_closing_mark_end_with_an_opening_one_or_break_a_number(lang, procedure, look):
     # ReportLab's breaker for text in several fonts (CJK with Latin runs such as "911" or
-    # "FDA") left "、" or "。" at a line start and "（" at a line end.
-    pdf = render_pdf(procedure, lang=lang, provider="dr-rivera")
-    # poppler reads each column and box as its own block, a visual line per line.
-    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
-    for line in (line.strip() for line in text.splitlines()):
-        assert not (line[:1] and line[0] in "、。，：；？！）」』】"), line
-        assert not (line[-1:] and line[-1] in "（「『【"), line
+    # "FDA") left "、" or "。" at a line start and "（" at a line end, and in Japanese large
+    # print broke a phone number at its no-break space ("(555) " / "010-0199）").
+    pdf = render_pdf(procedure, lang=lang, provider="dr-rivera", allow_incomplete=True, **LOOKS[look])
+    closing, opening = CLOSING.get(lang, "、。，：；？！）」』】〕〉》"), OPENING.get(lang, "（「『【〔〈《")
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        lines = [line for page in doc.pages for line in visual_lines(page)]
+    assert len(lines) > 60
+    for before, line in zip(["", *lines], lines):
+        pair = f"{before!r} / {line!r}"
+        text = line.strip()
+        assert not (text[:1] and text[0] in closing), pair
+        assert not (text[-1:] and text[-1] in opening), pair
+        # A phone number, a number and its unit stay on one line.
+        assert not (re.search(r"\(\d{3}\)\s*$", before) and re.match(r"\d{3}-\d{4}", line)), pair
+        assert not (re.search(r"\d$", before.rstrip()) and re.match(r"[分週周年人]|(minutes?|hours?|weeks?)\b", line)), pair
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "zh_Hans", "zh_Hant", "vi", "ar", "hi", "ko", "ja", "ht", "ru", "fil", "fr", "pt_BR", "pl"])
+def test_no_line_starts_with_a_space(lang):
+    # A space at a line break hangs at the end of the line before (ReportLab's CJK
+    # breaker once began lines with it). Arabic lines start at the right.
+    with pdfplumber.open(io.BytesIO(render_pdf("botox-migraine", lang=lang, provider="dr-rivera", allow_incomplete=True))) as doc:
+        lines = [line for page in doc.pages for line in visual_lines(page)]
+    starts = [line[-1:] if lang == "ar" else line[:1] for line in lines]
+    assert len(lines) > 60 and not [line for line, start in zip(lines, starts) if start.isspace()]
 
 
 def _same_line(words: list[dict], word: dict, partner: str) -> bool:
@@ -88,11 +115,7 @@ def _same_line(words: list[dict], word: dict, partner: str) -> bool:
     return any(abs(w["top"] - word["top"]) < 3 and w is not word and w["text"].startswith(partner) for w in words)
 
 
-_SPLIT_UNITS = {  # (lang, paper) whose care team breaks a unit today (see the audit of issue 14)
-    ("ja", "a4"): "a phone number: '日中の連絡先: (555) / 010-0100'",
-    ("zh_Hans", "a4"): "a phone number: '诊所(白天): (555) / 010-0100'",
-    ("zh_Hant", "a4"): "a phone number: '(555) / 010-0100' in the care team",
-}
+_SPLIT_UNITS: dict[tuple[str, str], str] = {}  # (lang, paper) whose care team breaks a unit: none left
 
 
 @pytest.mark.parametrize("paper", ["letter", "a4"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from reportlab.lib.colors import Color, white
 
-from . import tagging
+from . import internals, tagging
 from .platypus import Flowable, Paragraph
 from .speed import shapes
 
@@ -29,6 +29,10 @@ class TextParagraph(Paragraph):
         super().wrap(availWidth - self.style.fontSize, availHeight)
         self.width = availWidth
         return self.width, self.height
+
+    def breakLinesCJK(self, maxWidths):  # noqa: ANN001, ANN201, N802, N803 (ReportLab's method)
+        # Kinsoku, no break inside a Latin word or number, kerned Latin (internals).
+        return internals.cjk_lines(self, maxWidths)
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
         parts = super().split(availWidth, availHeight)

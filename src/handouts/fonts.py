@@ -346,6 +346,9 @@ _PREFERRED = (
 )
 #: Families whose text HarfBuzz must shape (conjuncts, vowel signs): Devanagari.
 SHAPED_FAMILIES = frozenset({"Hind"})
+#: Families of CJK characters (tens of thousands of glyphs): never read into HarfBuzz for
+#: a Chinese, Japanese or Korean paragraph, whose own characters need no kerning.
+CJK_FAMILIES = frozenset({"WenQuanYi Zen Hei", "IPAGothic", "NanumGothic"})
 #: Families shaped with all their substitutions (conjuncts, Arabic joining and
 #: ligatures); every other face is shaped for its kerning alone.
 SUBSTITUTING_FAMILIES = frozenset({"Hind", "IBM Plex Sans Arabic"})
@@ -444,7 +447,8 @@ def _register_faces(family: FontFamily, italic: bool) -> None:
         if family.synthetic_bold and name == family.face(bold=True) and not family.bold:
             internals.embolden(font, SYNTHETIC_BOLD)
         if family.name not in SUBSTITUTING_FAMILIES:
-            internals.kerning_only(font)  # kerned, one glyph per letter (see internals)
+            # kerned, one glyph per letter (see internals); in CJK lines too, but for the CJK faces
+            internals.kerning_only(font, in_cjk_lines=family.name not in CJK_FAMILIES)
         pdfmetrics.registerFont(font)
 
 

@@ -10,7 +10,10 @@ ReportLab
   1. start-up: Pillow, uharfbuzz and Pyphen are put into ``sys.modules`` unexecuted, and
      a few of platypus's regular expressions compile on first use (:func:`prepare`);
   2. ``paragraph.ALL_CANNOT_START`` / ``textsplit.ALL_CANNOT_START``: Chinese kinsoku, and
-     ``paragraph.cjkFragSplit`` / ``cjkU`` / ``makeCJKParaLine``: kinsoku across font runs;
+     ``paragraph.cjkFragSplit`` (replaced), ``Paragraph.breakLinesCJK``'s preamble
+     (``_handleBulletWidth``, ``_splitpara``), ``cjkU`` (and its ``_width``),
+     ``makeCJKParaLine``, ``ParaLines`` and ``_FUZZ``: CJK lines broken by our rules, their
+     Latin runs kerned (:func:`cjk_lines`);
   3. ``Canvas._code`` (the page's operators) and ``Canvas._doc``: replaying recorded
      drawing operators (:func:`operators`, :func:`document`);
   4. ``TTFont.state[doc]`` (a font's characters in one document) and
@@ -189,49 +192,228 @@ def _extend_kinsoku() -> None:
 
     merged = textsplit.ALL_CANNOT_START + "".join(c for c in KINSOKU_EXTRA if c not in textsplit.ALL_CANNOT_START)
     textsplit.ALL_CANNOT_START = paragraph.ALL_CANNOT_START = merged
-    _kinsoku_across_fonts(paragraph)
+    _cjk_breaking(paragraph)
 
 
-# ReportLab's breaker for CJK text set in several fonts (``paragraph.cjkFragSplit``,
-# looked up by name in paragraph.py) applies the no-line-start rule only to the character
-# that overflows, and has no no-line-end rule at all: "、" or "。" started lines after a
-# run of Latin letters, "（" ended them, a space began them. Its lines are mended after:
-# an opening bracket moves down to the next line, a closing mark or a space moves up to
-# hang at the end of the line before (the paragraph is broken one character narrower than
-# its column for this; see flowables.TextParagraph).
+# ReportLab's breaker for CJK text (``paragraph.cjkFragSplit``, looked up by name in
+# paragraph.py, and ``textsplit.wordSplit`` for a paragraph in one font) breaks at any
+# character, applies the no-line-start rule only to the character that overflows, and
+# has no no-line-end rule: "、" or "。" started lines after a run of Latin letters, "（"
+# ended them, a space began them, and inside a Latin run it broke at the no-break space
+# of a phone number ("(555) " / "010-0199）"). Its Latin runs were not kerned (it never
+# shapes). :func:`cjk_lines` breaks such paragraphs instead, with ReportLab's own pieces
+# (``cjkU``: a character with its fragment and width; ``makeCJKParaLine``: a line of
+# them; ``ParaLines``), and draws the Latin, Greek and Cyrillic runs of a small face
+# kerned (see :func:`_kern_units`). A closing mark or a space may hang past the measure
+# (the paragraph is broken one character narrower than its column for this; see
+# flowables.TextParagraph).
 CANNOT_END = "（([{〔［｛〈《「『【‘“"
+#: Spaces a line does not break at (typography.NBSP and friends).
+_NO_BREAK_SPACES = "\u00a0\u202f\u2007\u2060\ufeff"
+#: Ideographs that follow a number as its counter or unit: a number keeps them, and a
+#: date ("2026年12月28日") is not broken after its year or month either.
+_DATE_MARKS = "年月"
 
 
-def _kinsoku_across_fonts(paragraph: Any) -> None:
-    split = paragraph.cjkFragSplit
+def _wide(char: str) -> bool:
+    """A character between which and its neighbours a CJK line may break."""
+    return char >= "\u2e80"
 
-    def mended(frags, maxWidths, calcBounds, encoding="utf8"):  # noqa: ANN001, ANN202, N803 (ReportLab's signature)
-        result = split(frags, maxWidths, calcBounds, encoding)
-        lines = result.lines
-        if len(lines) < 2 or any(hasattr(w, "cbDefn") for line in lines for w in line.words):
-            return result
-        units = [[paragraph.cjkU(ch, w, encoding) for w in line.words for ch in w.text] for line in lines]
-        changed = False
-        for k in range(len(units) - 1):
-            this, after = units[k], units[k + 1]
-            if lines[k].lineBreak:
-                continue
-            if len(this) > 1 and this[-1] in CANNOT_END:
-                after.insert(0, this.pop())
-                changed = True
-            while after and (after[0] in paragraph.ALL_CANNOT_START or after[0] == " ") and len(after) > 1:
-                this.append(after.pop(0))
-                changed = True
-        if not changed:
-            return result
-        result.lines = [
-            paragraph.makeCJKParaLine(u, line.maxWidth, sum(c.width for c in u), line.maxWidth - sum(c.width for c in u), line.lineBreak, calcBounds)
-            for line, u in zip(lines, units)
-            if u
-        ]
-        return result
 
-    paragraph.cjkFragSplit = mended
+def _ideograph(char: str) -> bool:
+    """A CJK letter (a counter or unit after a number), not a punctuation mark."""
+    import unicodedata
+
+    return _wide(char) and unicodedata.category(char) == "Lo"
+
+
+def _space(char: str) -> bool:
+    """A space a line may break after."""
+    return bool(char) and (char in " \u3000" or (char.isspace() and char not in _NO_BREAK_SPACES))
+
+
+def _may_break(before: str, after: str, earlier: str) -> bool:
+    """Whether a CJK line may break between ``before`` and ``after`` (``earlier`` is the
+    character before ``before``): after a space or next to a CJK character, never inside
+    a word of Latin letters, digits or a phone number, never between a number and its
+    unit, and never before a closing mark or a space or after an opening one."""
+    from reportlab.platypus import paragraph
+
+    if not before or not after or after in paragraph.ALL_CANNOT_START or before in CANNOT_END or _space(after):
+        return False
+    if _space(before):
+        return not (earlier.isdigit() and _ideograph(after))  # "20 分": a number and its unit
+    if before.isdigit() and _ideograph(after):
+        return False  # "12週", "2026年"
+    if before in _DATE_MARKS and after.isdigit():
+        return False
+    return _wide(before) or _wide(after)
+
+
+def cjk_lines(para: Any, max_widths: Any) -> Any:
+    """What ``Paragraph.breakLinesCJK`` returns, by the rules above, for every paragraph
+    (ReportLab sends one in a single font to ``textsplit.wordSplit``)."""
+    from reportlab.platypus import paragraph
+
+    if not isinstance(max_widths, (list, tuple)):
+        max_widths = [max_widths]
+    if hasattr(para, "blPara") and para.__dict__.get("_splitpara"):  # the rest of a split: its lines as they were
+        return para.blPara
+    if not para.frags or para.style.endDots:
+        return paragraph.Paragraph.breakLinesCJK(para, max_widths)
+    para.height = 0
+    paragraph._handleBulletWidth(para.bulletText, para.style, max_widths)  # noqa: SLF001 (as breakLinesCJK does)
+    leading = getattr(para, "autoLeading", getattr(para.style, "autoLeading", ""))
+    return _cjk_split(para.frags, max_widths, leading not in ("", "off"))
+
+
+def _cjk_split(frags: Any, max_widths: Any, calc_bounds: bool, encoding: str = "utf8") -> Any:  # noqa: C901 (one greedy pass)
+    """Break fragments into CJK lines: as many characters as fit, then back to the last
+    place :func:`_may_break` allows; one closing mark or space may hang past the measure."""
+    from reportlab.platypus import paragraph
+
+    units: list[Any] = []
+    for frag in frags:
+        text = frag.text.decode(encoding) if isinstance(frag.text, bytes) else str(getattr(frag, "text", ""))
+        if text:
+            units.extend(paragraph.cjkU(char, frag, encoding) for char in text)
+        else:
+            units.append(paragraph.cjkU(text, frag, encoding))
+    kerns = _kern_units(units)
+    fuzz = paragraph._FUZZ  # noqa: SLF001
+    lines: list[Any] = []
+    start, count = 0, len(units)
+    while start < count:
+        max_width = max_widths[min(len(lines), len(max_widths) - 1)]
+        width, last_break, i, end, hard = 0.0, None, start, count, False
+        while i < count:
+            unit = units[i]
+            if hasattr(unit.frag, "lineBreak"):
+                end, hard = i + 1, True
+                break
+            w = unit.width
+            if hasattr(w, "normalizedValue"):  # a percentage width (an image): as ReportLab
+                w._normalizer = max_width
+                w = w.normalizedValue(max_width)
+            if i > start and _may_break(units[i - 1], unit, units[i - 2] if i - 2 >= start else ""):
+                last_break = i
+            if width + w > max_width + fuzz and i > start:
+                hangs = bool(unit) and (unit in paragraph.ALL_CANNOT_START or _space(unit)) and width <= max_width + fuzz
+                if not hangs:
+                    end = last_break if last_break is not None else _forced_break(units, start, i)
+                    break
+            width += w
+            i += 1
+        while end < count and _space(units[end]) and not hard:  # spaces stay at the end of the line they follow
+            end += 1
+        line = units[start:end]
+        drawn = line
+        while drawn and _space(drawn[-1]):
+            drawn = drawn[:-1]
+        used = sum(u.width for u in drawn) - (kerns.get(id(drawn[-1]), 0.0) if drawn else 0.0)
+        lines.append(paragraph.makeCJKParaLine(line, max_width, used, max_width - used, hard, calc_bounds))
+        start = end
+    for line in lines:
+        line.words = [_kerned_piece(word) for word in line.words]
+    return paragraph.ParaLines(kind=1, lines=lines)
+
+
+def _forced_break(units: list[Any], start: int, overflow: int) -> int:
+    """Where a line with no allowed break (a word or number longer than the line) breaks:
+    the last place before ``overflow`` that kinsoku allows, else at ``overflow``."""
+    from reportlab.platypus import paragraph
+
+    for k in range(overflow, start, -1):
+        before, after = units[k - 1], units[k]
+        if before not in CANNOT_END and not (after and after in paragraph.ALL_CANNOT_START) and not _space(after):
+            return k
+    return overflow
+
+
+def _kern_units(units: list[Any]) -> dict[int, float]:
+    """Give the characters of each run of a small face (Latin, Greek, Cyrillic: not the
+    CJK faces, read whole into HarfBuzz only for tens of megabytes) their kerned
+    advances (``cjkU._width``), so lines are measured as they are drawn. Returns, by
+    unit, the kern it took from the pair it starts: gone when a line ends after it."""
+    from reportlab.pdfbase import pdfmetrics
+
+    kerns: dict[int, float] = {}
+    i = 0
+    while i < len(units):
+        frag = units[i].frag
+        j = i
+        while j < len(units) and units[j].frag is frag:
+            j += 1
+        run = units[i:j]
+        i = j
+        font = None if hasattr(frag, "cbDefn") or len(run) < 2 else pdfmetrics.getFont(frag.fontName)
+        if font is None or not getattr(font, "_handouts_kern_in_cjk", False):
+            continue
+        advances = _advances(font, "".join(run))
+        if advances is None:
+            continue
+        size = frag.fontSize / 1000
+        for unit, advance in zip(run, advances):
+            kerned = advance * size
+            if kerned != unit.width:
+                kerns[id(unit)] = kerned - unit.width
+                unit._width = kerned  # noqa: SLF001 (cjkU keeps its width there)
+    return kerns
+
+
+def _advances(font: Any, text: str) -> list[float] | None:
+    """Each character's advance in ``text`` kerned (1000ths of the size), or None when
+    shaping does not keep one glyph per character."""
+    import uharfbuzz
+
+    hb_font = font.__dict__.get("_handouts_hb_plain")
+    if hb_font is None:
+        hb_font = font._handouts_hb_plain = uharfbuzz.Font(font.hbFace)
+    buf = uharfbuzz.Buffer()
+    buf.add_str(text)
+    buf.guess_segment_properties()
+    buf.cluster_level = uharfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
+    uharfbuzz.shape(hb_font, buf, font._handouts_features)
+    infos, positions = buf.glyph_infos, buf.glyph_positions
+    to_char = font.face.glyphToChar
+    if len(infos) != len(text):
+        return None
+    for k, (info, char) in enumerate(zip(infos, text)):
+        if info.cluster != k or chr(to_char.get(info.codepoint, (0,))[0]) != char:
+            return None
+    return [font.pdfScale(pos.x_advance) for pos in positions]
+
+
+def _kerned_piece(word: Any) -> Any:
+    """A line's fragment of a small face with its text kerned (a ShapedStr whose glyphs
+    are its characters: the text layer reads as typed), through the memo of shaped
+    words when there is one."""
+    from reportlab.pdfbase import pdfmetrics
+
+    text = getattr(word, "text", "")
+    if hasattr(word, "cbDefn") or len(text) < 2 or type(text) is not str:
+        return word
+    font = pdfmetrics.getFont(word.fontName)
+    if not getattr(font, "_handouts_kern_in_cjk", False):
+        return word
+    def make() -> tuple[float, Any] | None:
+        result = _kerned([0.0, (word, text)], font, font._handouts_features)
+        return None if result is None or len(result) != 2 or result[1][1] is text else (result[0], result[1][1])
+
+    memo = _WORDS.get()
+    known = make() if memo is None else memo((word.fontName, word.fontSize, text), make)
+    if known is None:
+        return word
+    word.text = known[1]
+    return word
+
+
+def _cjk_breaking(paragraph: Any) -> None:
+    # A plain Paragraph (not ours) set in several fonts gets these lines too.
+    def split(frags, maxWidths, calcBounds, encoding="utf8"):  # noqa: ANN001, ANN202, N803 (ReportLab's signature)
+        return _cjk_split(frags, maxWidths, calcBounds, encoding)
+
+    paragraph.cjkFragSplit = split
 
 
 def prepare() -> None:
@@ -370,11 +552,14 @@ def _shape_per_font() -> None:
 KERNING_ONLY = {"kern": True, "liga": False, "clig": False, "dlig": False, "calt": False}
 
 
-def kerning_only(font: Any) -> None:
+def kerning_only(font: Any, in_cjk_lines: bool = False) -> None:
     """Shape a font's text with :data:`KERNING_ONLY` (our own attribute on the TTFont,
     read by the shaping hook above); other fonts get ReportLab's default features
-    (kerning and ligatures: Devanagari conjuncts need the font's substitutions)."""
+    (kerning and ligatures: Devanagari conjuncts need the font's substitutions).
+    ``in_cjk_lines``: its runs inside Chinese, Japanese and Korean paragraphs are kerned
+    too (a small face; see :func:`cjk_lines`)."""
     font._handouts_features = KERNING_ONLY
+    font._handouts_kern_in_cjk = in_cjk_lines
 
 
 #: The memo of shaped words for the paragraph being wrapped, if it may keep them (a
