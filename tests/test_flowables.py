@@ -113,3 +113,21 @@ def test_a_split_tier_leaves_two_items_on_each_side():
     height = three.wrap(300, 1000)[1]
     assert three.split(300, height - 5) == []
     assert three.split(300, height / 2) == []
+
+
+def test_a_lead_in_is_not_one_of_the_two_items_a_split_tier_keeps():
+    # "Call us if you have:" and one bullet before "(continued)" read as a stub (Korean
+    # migraine): the lead-in goes with two items at least, else the tier moves whole.
+    from reportlab.lib.styles import ParagraphStyle
+
+    from handouts.flowables import Marked
+    from handouts.platypus import Paragraph
+
+    style = ParagraphStyle("t", fontName="Helvetica", fontSize=10, leading=12)
+    items = [Paragraph("Call us if you have:", style)] + [Marked(Paragraph(f"Item {i + 1}", style), "bullet", 12, RED) for i in range(5)]
+    tier = TierBox(Paragraph("Call the clinic", style), items, 300, 7, (1.2, RED), 4, continued=Paragraph("Call the clinic (continued)", style))
+    full = tier.wrap(300, 1000)[1]
+    lead_and_one = full - 4 * (12 + 2) - 1  # room for the lead-in and one item
+    assert tier.split(300, lead_and_one) == []
+    first, rest = tier.split(300, full - 3 * (12 + 2))  # room for the lead-in and two items
+    assert "Item 2" in _words(first) and "Item 3" in _words(rest)

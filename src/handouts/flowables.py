@@ -462,19 +462,9 @@ class Stack(Flowable):
         if lead_h >= ah:
             return []
         parts = last.split(aw, ah - lead_h)
-        if len(parts) >= 2:
-            return [Stack([*lead, parts[0]]), *parts[1:]]
-        if len(self.content) < 3 or self.role is not None:
-            return []
-        # The last member cannot split (a tick-box item): the one before it (a long
-        # lead-in, "Tell us if you have any of these:") may, its rest going on with the
-        # last, so a lead-in still never parts from its first item.
-        *head, middle = lead
-        head_h = sum(h + gap for h, gap in self._heights[:-2]) + self._heights[-2][1]
-        parts = middle.split(aw, ah - head_h) if head_h < ah else []
         if len(parts) < 2:
             return []
-        return [Stack([*head, parts[0]]), Stack([*parts[1:], last])]
+        return [Stack([*lead, parts[0]]), *parts[1:]]
 
     def draw(self) -> None:
         if self.role is None:
@@ -982,7 +972,9 @@ class TierBox(Flowable):
         while fit < len(self.items) and self._height_of(self._item_h[: fit + 1]) <= ah:
             fit += 1
         fit = min(fit, len(self.items) - 2)  # at least two items on each side
-        if fit < 2:
+        # A lead-in paragraph ("Call us if you have:") is not an item: two follow it.
+        lead = int(not isinstance(self.items[0], Marked) and any(isinstance(item, Marked) for item in self.items[1:]))
+        if fit < lead + 2:
             return []
         shared = {"continued": self.continued, "key": self.key}
         first = TierBox(self.header, self.items[:fit], self.width, self.pad, self.frame, self.spaceAfter, repeated=self.repeated, **shared)

@@ -148,7 +148,7 @@ class Builder:
         # paragraph ("Tell your provider if you:") also stays with what it introduces.
         # A paragraph ending in a colon introduces what follows, however long it is.
         first = m.plain(section.blocks[0].runs).rstrip() if isinstance(section.blocks[0], m.Para) else None
-        lead_in = first is not None and len(first) < 60
+        lead_in = first is not None and (len(first) < 60 or first.endswith((":", "：")))
         keep = 2 if len(body) > 1 and lead_in else 1
         return [Stack([heading, *body[:keep]]), *body[keep:]]
 
