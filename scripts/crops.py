@@ -29,6 +29,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 from PIL import Image, ImageDraw, ImageFont
@@ -271,6 +272,14 @@ VI_EMERGENCY = ("Tìm trợ giúp cấp cứu ngay",)
 VI_WEEKS = ("Số tuần sau buổi khám",)
 EN_TIERS = ("Get emergency help now", "Call the clinic", "Common and mild")
 
+# A wasted page is shown as thumbnails of every page, measured by its page count and
+# the words on its last page.
+WASTED_PAGE: dict[str, Any] = {
+    "regions": (Region(pages=True, dpi=24),),
+    "measures": (Measure("pages, body words on the last page", pages_and_last),
+                 Measure("body words on the last page", last_page_words, below(60))),
+}
+
 CASES: tuple[Case, ...] = (
     Case(
         "ko-neck-split-emergency",
@@ -289,9 +298,7 @@ CASES: tuple[Case, ...] = (
         "Page 3 holds a handful of words (the last question and the write-in line).",
         "Goal: refit onto 2 pages. See the numbers: the page count is what tells.",
         "botox-neck", "ko",
-        regions=(Region(pages=True, dpi=24),),
-        measures=(Measure("pages, body words on the last page", pages_and_last),
-                  Measure("body words on the last page", last_page_words, below(60))),
+        **WASTED_PAGE,
     ),
     Case(
         "vi-migraine-emergency-foot",
@@ -337,9 +344,7 @@ CASES: tuple[Case, ...] = (
         "Page 3 holds a handful of words.",
         "Goal: no page under a third full. See the numbers.",
         "botox-migraine", "hi",
-        regions=(Region(pages=True, dpi=24),),
-        measures=(Measure("pages, body words on the last page", pages_and_last),
-                  Measure("body words on the last page", last_page_words, below(60))),
+        **WASTED_PAGE,
     ),
     Case(
         "en-kerning",

@@ -109,7 +109,7 @@ def build_pdf(
     kind = (doc.title, doc.lang, options, page_budget, target)
     expected = fits.expected(kind, first) if draw else None
     result = attempt(first, expected == first)
-    if not (result.own <= page_budget and not result.near(target)):  # else a page more is needed
+    if result.own > page_budget or result.near(target):  # else a page more is needed anyway
         for refit in REFITS:
             if result.own <= target:
                 break

@@ -361,9 +361,10 @@ def _kern_units(units: list[Any]) -> dict[int, float]:
     return kerns
 
 
-def _advances(font: Any, text: str) -> list[float] | None:
-    """Each character's advance in ``text`` kerned (1000ths of the size), or None when
-    shaping does not keep one glyph per character."""
+def _shaped(font: Any, text: str, features: dict[str, bool]) -> Any:
+    """``text`` shaped by HarfBuzz in ``font`` with ``features``: a buffer of glyphs
+    with one cluster per character (``TTFont.hbFace``; the HarfBuzz font is made once
+    per font, not per word as ReportLab's ``hbFont`` does)."""
     import uharfbuzz
 
     hb_font = font.__dict__.get("_handouts_hb_plain")
@@ -373,7 +374,14 @@ def _advances(font: Any, text: str) -> list[float] | None:
     buf.add_str(text)
     buf.guess_segment_properties()
     buf.cluster_level = uharfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
-    uharfbuzz.shape(hb_font, buf, font._handouts_features)
+    uharfbuzz.shape(hb_font, buf, features)
+    return buf
+
+
+def _advances(font: Any, text: str) -> list[float] | None:
+    """Each character's advance in ``text`` kerned (1000ths of the size), or None when
+    shaping does not keep one glyph per character."""
+    buf = _shaped(font, text, font._handouts_features)
     infos, positions = buf.glyph_infos, buf.glyph_positions
     to_char = font.face.glyphToChar
     if len(infos) != len(text):
@@ -586,7 +594,6 @@ def _kerned(word: Any, font: Any, features: dict[str, bool]) -> Any:
     substitutions (a HarfBuzz font made anew, each glyph's name looked up): shaping every
     word of a handout this way took half the time. None when a glyph has no character
     (ReportLab's own path numbers it)."""
-    import uharfbuzz
     from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr, makeShapedFragWord
 
     frag, text = word[1]
@@ -594,14 +601,7 @@ def _kerned(word: Any, font: Any, features: dict[str, bool]) -> Any:
         return None
     if not text:
         return word
-    hb_font = font.__dict__.get("_handouts_hb_plain")
-    if hb_font is None:
-        hb_font = font._handouts_hb_plain = uharfbuzz.Font(font.hbFace)
-    buf = uharfbuzz.Buffer()
-    buf.add_str(text)
-    buf.guess_segment_properties()
-    buf.cluster_level = uharfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
-    uharfbuzz.shape(hb_font, buf, features)
+    buf = _shaped(font, text, features)
     to_char, widths, scale = font.face.glyphToChar, font.face.charWidths, font.pdfScale
     size = frag.fontSize / 1000
     chars, data = [], []
