@@ -343,6 +343,7 @@ def test_a_split_leaves_the_paragraphs_own_lines_as_they_were():
 def test_a_synthetic_bold_face_is_a_face_of_its_own_drawn_filled_and_stroked():
     from reportlab.pdfbase.pdfmetrics import getFont
 
+    import handouts.platypus  # noqa: F401 (installs the text hook that strokes synthetic bold)
     from handouts.fonts import stack_for
 
     base = stack_for("zh_Hans").base
@@ -354,6 +355,49 @@ def test_a_synthetic_bold_face_is_a_face_of_its_own_drawn_filled_and_stroked():
         canvas.drawString(10, 700, "立即求助")
 
     assert b"2 Tr" in _content(draw)
+
+
+def test_a_sibling_face_shares_the_parsed_tables_but_nothing_a_document_changes():
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    import handouts.platypus  # noqa: F401 (installs the text hook that strokes synthetic bold)
+    from handouts import internals
+    from handouts.fonts import stack_for
+
+    path = stack_for("en").base.files(italic=False)["AtkinsonHyperlegible"]
+    read = TTFont("SiblingTest", str(path))
+    twin = internals.sibling(read, "SiblingTest-Bold")
+    assert twin.fontName == "SiblingTest-Bold" and read.fontName == "SiblingTest"
+    assert twin.face is not read.face and twin.face.charToGlyph is read.face.charToGlyph
+    assert twin.state is not read.state and twin.encoding is not read.encoding
+    internals.embolden(twin, 0.035)
+    assert read.face.name == b"AtkinsonHyperlegible-Regular" and twin.face.name == read.face.name + b"-Bold"
+    assert not hasattr(read, "_handouts_embolden")
+
+    def draw(canvas) -> None:  # noqa: ANN001
+        from reportlab.pdfbase import pdfmetrics
+
+        pdfmetrics.registerFont(read)
+        pdfmetrics.registerFont(twin)
+        canvas.setFont("SiblingTest", 12)
+        canvas.drawString(10, 700, "Call us")
+        canvas.setFont("SiblingTest-Bold", 12)
+        canvas.drawString(10, 680, "Call us")
+
+    content = _content(draw)
+    assert b"2 Tr" in content  # the twin draws bold, the face it was copied from does not
+    assert content.count(b"Tf") >= 2
+
+
+def test_a_chinese_synthetic_bold_is_read_once_from_its_file():
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    from handouts.fonts import stack_for
+
+    base = stack_for("zh_Hans").base
+    regular, bold = getFont(base.face()), getFont(base.face(bold=True))
+    assert regular.face.charToGlyph is bold.face.charToGlyph
+    assert regular.state is not bold.state
 
 
 def test_pages_get_structure_entries_and_reference_by_number():

@@ -451,8 +451,33 @@ def _results(clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int) -> Iterat
     groups: dict[frozenset[str], list[tuple[Item, str]]] = {}
     for task in tasks:
         groups.setdefault(_font_group(task[0].language), []).append(task)
-    for fonts in sorted(groups, key=lambda g: (not g, sorted(g))):
-        yield from _run_group(clinic, groups[fonts], jobs, prepare=not fonts)
+    rest = groups.pop(frozenset(), [])
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    # With fork, the first handout of each procedure and language of the rest is made
+    # here, before their workers fork: they inherit the parsed fonts, compiled catalogs
+    # and templates and the shared paragraphs, instead of each paying for them again.
+    # Those handouts are real items, written as any other. (Not for large fonts: the
+    # parent would then hand every later worker all of them.)
+    firsts = _first_of_each(rest) if fork else []
+    chosen = {id(task) for task in firsts}
+    rest = [task for task in rest if id(task) not in chosen]
+    for fonts in sorted(groups, key=sorted):
+        # The parent makes those first handouts while the first large-font workers run,
+        # rather than alone afterwards with a core idle.
+        yield from _pooled(clinic, groups[fonts], jobs, fork, meanwhile=firsts)
+        firsts = []
+    for task in firsts:
+        yield _make(task)
+    if not fork:
+        yield from _pooled(clinic, rest, jobs, fork)
+        return
+    # What the parent built stays shared with the workers: the garbage collector then
+    # neither copies its pages nor walks it again in every worker.
+    gc.freeze()
+    try:
+        yield from _pooled(clinic, rest, jobs, fork)
+    finally:
+        gc.unfreeze()
 
 
 def _font_group(language: str) -> frozenset[str]:
@@ -462,36 +487,23 @@ def _font_group(language: str) -> frozenset[str]:
     return large_font_group(language)
 
 
-def _run_group(clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int, prepare: bool) -> Iterator[dict]:
-    """Make ``tasks`` in ``jobs`` worker processes."""
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    frozen = False
-    if method == "fork" and prepare:
-        # The first handout of each procedure and language is made here, before the
-        # workers fork: they inherit the parsed fonts, compiled catalogs and templates
-        # and the shared paragraphs, instead of each paying for them again. Those
-        # handouts are real items, written as any other. (Not for large fonts: the
-        # parent would then hand every later worker all of them.)
-        firsts = _first_of_each(tasks)
-        for task in firsts:
-            yield _make(task)
-        chosen = {id(task) for task in firsts}
-        tasks = [task for task in tasks if id(task) not in chosen]
-        # What the parent built stays shared with the workers: the garbage collector
-        # then neither copies its pages nor walks it again in every worker.
-        gc.freeze()
-        frozen = True
+def _pooled(
+    clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int, fork: bool, meanwhile: Sequence[tuple[Item, str]] = (),
+) -> Iterator[dict]:
+    """Make ``tasks`` in ``jobs`` worker processes; the parent makes ``meanwhile``
+    itself while they run."""
     if not tasks:
+        for task in meanwhile:
+            yield _make(task)
         return
-    context = multiprocessing.get_context(method)
-    try:
-        # Small chunks keep workers busy; only manifest entries travel back. Workers live
-        # for the whole group: every cache they fill has a fixed size.
-        with context.Pool(min(jobs, len(tasks)), initializer=_init_worker, initargs=(clinic,)) as pool:
-            yield from pool.imap_unordered(_make, tasks, chunksize=4)
-    finally:
-        if frozen:
-            gc.unfreeze()
+    context = multiprocessing.get_context("fork" if fork else "spawn")
+    # Small chunks keep workers busy; only manifest entries travel back. Workers live
+    # for the whole group: every cache they fill has a fixed size.
+    with context.Pool(min(jobs, len(tasks)), initializer=_init_worker, initargs=(clinic,)) as pool:
+        results = pool.imap_unordered(_make, tasks, chunksize=4)
+        for task in meanwhile:
+            yield _make(task)
+        yield from results
 
 
 def _first_of_each(tasks: list[tuple[Item, str]]) -> list[tuple[Item, str]]:

@@ -428,8 +428,15 @@ def _stack_for(language: str) -> FontStack:
 SYNTHETIC_BOLD = 0.035
 
 
-def _ttfont(name: str, path: Path, subfont: int) -> TTFont:
-    font = TTFont(name, str(path), subfontIndex=subfont)
+def _ttfont(name: str, path: Path, subfont: int, parsed: dict[tuple[Path, int], TTFont]) -> TTFont:
+    """A face read from its file, or from a face of the same file read before (``parsed``:
+    a synthetic bold is its regular face's file)."""
+    read = parsed.get((path, subfont))
+    if read is None:
+        font = TTFont(name, str(path), subfontIndex=subfont)
+        parsed[(path, subfont)] = internals.sibling(font, name)  # as read, before the hooks below
+    else:
+        font = internals.sibling(read, name)
     # Subsets already cut for an earlier handout are embedded again (speed.subsets).
     from .speed import subsets
 
@@ -439,11 +446,12 @@ def _ttfont(name: str, path: Path, subfont: int) -> TTFont:
 
 
 def _register_faces(family: FontFamily, italic: bool) -> None:
+    parsed: dict[tuple[Path, int], TTFont] = {}
     for name, path in family.files(italic=italic).items():
         if not path.is_file():
             raise FontMissing(f"font file missing: {path}; reinstall the package that ships {family.name}")
         # TTFont embeds a subset of the glyphs actually used (ReportLab's default).
-        font = _ttfont(name, path, family.subfont)
+        font = _ttfont(name, path, family.subfont, parsed)
         if family.synthetic_bold and name == family.face(bold=True) and not family.bold:
             internals.embolden(font, SYNTHETIC_BOLD)
         if family.name not in SUBSTITUTING_FAMILIES:
