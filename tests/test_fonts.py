@@ -17,7 +17,7 @@ from handouts.fonts import (
     stack_for,
 )
 from handouts.pipeline import build, make_request
-from handouts.speed.subsets import SUBSETS
+from handouts.speed.subsets import SUBSETS, TO_UNICODE
 
 from .conftest import clinic_template, pdf_text
 
@@ -32,7 +32,7 @@ def _build(lang: str, provider: str = "dr-rivera", visit: dt.date | None = dt.da
 def test_cached_subsets_and_paragraphs_give_the_same_bytes(lang):
     speed.clear()
     fresh = _build(lang, visit=None)
-    assert len(SUBSETS)  # the build filled the cache...
+    assert len(SUBSETS) and len(TO_UNICODE)  # the build filled the caches...
     again = _build(lang, visit=None)  # ...and this one is served from it
     assert again == fresh
     dated = _build(lang)  # with a visit date, subsets holding its characters are cut afresh

@@ -11,7 +11,7 @@ import pytest
 
 import handouts
 from handouts import speed
-from handouts.speed.subsets import SUBSETS
+from handouts.speed.subsets import SUBSETS, TO_UNICODE
 
 from .conftest import pdf_text
 
@@ -43,6 +43,7 @@ def test_personal_text_is_printed_but_never_kept(lang, tmp_path):
     for word in ("Þórdís", "Ærøskøbing", "Zephyrine", "ÞÓRDÍS", "Þ", "December 28", "2027", "Dec 28", "28 de"):
         assert word not in held, word
     assert not any(ord("Þ") in key[2] or ord("Æ") in key[2] for key in SUBSETS._data)  # noqa: SLF001
+    assert len(TO_UNICODE) and not any(ord("Þ") in key[1] or ord("Æ") in key[1] for key in TO_UNICODE._data)  # noqa: SLF001
 
 
 def test_a_decomposed_name_prints_composed_and_is_never_kept(tmp_path):

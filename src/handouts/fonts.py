@@ -441,7 +441,7 @@ def _ttfont(name: str, path: Path, subfont: int, parsed: dict[tuple[Path, int], 
     from .speed import subsets
 
     internals.embed_subsets_with(font, partial(subsets.cut, name, f"{path}#{subfont}"))
-    internals.format_widths_with(font, subsets.widths)
+    internals.format_widths_with(font, subsets.widths, subsets.to_unicode)
     return font
 
 

@@ -881,14 +881,30 @@ def embed_subsets_with(font: Any, cut: Callable[[Any, tuple[int, ...], Callable[
     font.face.__class__ = SubsetFace  # TTFont builds its face itself; this adds a method
 
 
-def format_widths_with(font: Any, formatted: Callable[[Any, tuple[float, ...], Callable[[], bytes]], bytes]) -> None:
+#: A subset's ToUnicode map: (its font's base name, its characters) -> (the map's text,
+#: compressed). See :func:`format_widths_with`.
+ToUnicode = Callable[[tuple[str, tuple[int, ...]], Callable[[], tuple[str, bytes]]], tuple[str, bytes]]
+_TO_UNICODE: contextvars.ContextVar[ToUnicode | None] = contextvars.ContextVar("to_unicode", default=None)
+
+
+def format_widths_with(
+    font: Any,
+    formatted: Callable[[Any, tuple[float, ...], Callable[[], bytes]], bytes],
+    to_unicode: Callable[[Any], ToUnicode | None] = lambda doc: None,
+) -> None:
     """Make ``font`` write each subset's /Widths array as ``formatted(doc, widths, make)``
     gives it (``make`` formats it as ReportLab does): ReportLab formats the array number
-    by number for every document, over 8 ms for a Chinese handout's eight subsets.
+    by number for every document, over 8 ms for a Chinese handout's eight subsets. Its
+    ToUnicode maps likewise, when ``to_unicode(doc)`` gives a memo ``(key, make)``: the
+    map's text and its compressed stream, made and compressed for every document, were
+    another 5 ms of a Chinese handout.
 
     Wraps ``TTFont.addObjects``, which makes each subset's font dictionary with its
-    /Widths as a ``PDFArray``, and reads the subsets' names as it does (``TTFont.state``,
-    ``getSubsetInternalName``) to find those dictionaries among the document's fonts."""
+    /Widths as a ``PDFArray`` and its /ToUnicode as a reference to a stream named after
+    the subset's base font (the map made by ``makeToUnicodeCMap``, compressed when the
+    document is written); reads the subsets' names and characters as it does
+    (``TTFont.state``, ``getSubsetInternalName``) to find those dictionaries among the
+    document's fonts."""
     from reportlab.pdfbase import pdfdoc
 
     class Preformatted(pdfdoc.PDFObject):
@@ -901,20 +917,37 @@ def format_widths_with(font: Any, formatted: Callable[[Any, tuple[float, ...], C
     class WidthsFont(type(font)):  # type: ignore[misc]
         def addObjects(self, doc: Any) -> None:  # noqa: N802
             state = self.state.get(doc)
-            names = [self.getSubsetInternalName(n, doc)[1:] for n in range(len(state.subsets))] if state is not None else []
-            super().addObjects(doc)
+            subsets = [tuple(subset) for subset in state.subsets] if state is not None else []
+            names = [self.getSubsetInternalName(n, doc)[1:] for n in range(len(subsets))]
+            memo = to_unicode(doc) if doc.compression else None
+            token = _TO_UNICODE.set(memo)
+            try:
+                super().addObjects(doc)
+            finally:
+                _TO_UNICODE.reset(token)
             fonts = doc.idToObject["BasicFonts"].dict
-            for name in names:
+            for name, subset in zip(names, subsets):
                 pdf_font = fonts.get(name)
                 array = getattr(pdf_font, "Widths", None)
                 if isinstance(array, pdfdoc.PDFArray):
                     pdf_font.Widths = Preformatted(formatted(doc, tuple(array.sequence), partial(array.format, doc)))
+                stream = doc.idToObject.get(getattr(getattr(pdf_font, "ToUnicode", None), "name", None))
+                if memo is not None and isinstance(stream, pdfdoc.PDFStream) and stream.filters == [pdfdoc.PDFZCompress]:
+                    text, packed = memo((pdf_font.BaseFont, subset), partial(_packed, stream.content))
+                    if text == stream.content:  # the map made above, from the same memo
+                        # Compressed already: the filter is named, as PDFStream.format names it.
+                        stream.content, stream.filters = packed, None
+                        stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(pdfdoc.PDFZCompress.pdfname)])
 
     font.__class__ = WidthsFont
 
 
-def compress(data: bytes) -> bytes:
-    """Compress a stream as ReportLab's Flate filter does."""
+def _packed(text: str) -> tuple[str, bytes]:
+    return text, compress(text)
+
+
+def compress(data: bytes | str) -> bytes:
+    """Compress a stream as ReportLab's Flate filter does (text as UTF-8)."""
     from reportlab.pdfbase import pdfdoc
 
     return pdfdoc.PDFZCompress.encode(data)
@@ -1107,6 +1140,12 @@ def _to_unicode_letters() -> None:
         return
 
     def make(fontname: str, subset: list[int]) -> str:  # ReportLab's signature
+        memo = _TO_UNICODE.get()  # a memo of maps a document may share (format_widths_with)
+        if memo is None:
+            return letter_map(fontname, subset)
+        return memo((fontname, tuple(subset)), lambda: _packed(letter_map(fontname, subset)))[0]
+
+    def letter_map(fontname: str, subset: list[int]) -> str:
         cmap = original(fontname, subset)
         # Codes a subset keeps free (ReportLab's first subset leaves 1-31 unused) map to
         # nothing rather than to U+0000.

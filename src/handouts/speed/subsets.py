@@ -23,6 +23,9 @@ SUBSETS: Memo[tuple[str, str, tuple[int, ...]], tuple[int, bytes]] = Memo("font-
 #: A subset's /Widths array as written: its glyphs' widths are all it depends on (and
 #: ReportLab's one-number-per-line setting).
 WIDTHS: Memo[tuple[bool, tuple[float, ...]], bytes] = Memo("font-widths", 64)
+#: A subset's ToUnicode map, as text and compressed, by its font's base name and
+#: characters: all ``makeToUnicodeCMap`` reads. Eight for a Chinese handout.
+TO_UNICODE: Memo[tuple[str, tuple[int, ...]], tuple[str, bytes]] = Memo("to-unicode-maps", 64)
 
 
 def cut(face: str, source: str, doc: Any, subset: tuple[int, ...], make: Callable[[], bytes]) -> tuple[int, bytes]:
@@ -49,3 +52,14 @@ def widths(doc: Any, values: tuple[float, ...], make: Callable[[], bytes]) -> by
     if seeded is None or seeded.personal:
         return make()
     return WIDTHS.get((bool(rl_config.pdfMultiLine), values), make)
+
+
+def to_unicode(doc: Any) -> Callable[[tuple[str, tuple[int, ...]], Callable[[], tuple[str, bytes]]], tuple[str, bytes]] | None:
+    """The memo a document's ToUnicode maps are made through, if it may share them: not
+    for a document that draws personal text (its subsets' characters could be a name's)."""
+    from . import enabled
+
+    seeded = seed_of(doc)
+    if seeded is None or seeded.personal or not enabled():
+        return None
+    return TO_UNICODE.get
