@@ -527,7 +527,7 @@ class TwoColumns(Flowable):
 
     def __init__(
         self, content: Sequence[Flowable], gap: float, rtl: bool = False, last: LastPage | None = None, count: int = 2,
-        counting: bool = False,
+        counting: bool = False, split_tiers: bool = False,
     ) -> None:
         super().__init__()
         self.content = list(content)
@@ -539,12 +539,23 @@ class TwoColumns(Flowable):
         # balancing the last page and ending a page early to fill it change where
         # content sits, never how many pages it takes, so neither is done.
         self.counting = counting
+        # A last-resort refit (fitting.Fit.split_tiers): tiers split where they fit in part
+        # rather than move whole, to win back a page.
+        self.split_tiers = split_tiers
         self._columns: list[list[tuple[Flowable, float, float]]] = []
         self._rest: list[Flowable] = []
 
     @staticmethod
-    def _fill(width: float, height: float, content: list[Flowable]) -> tuple[list[tuple[Flowable, float, float]], list[Flowable], float]:
-        """Place flowables top-down in one column: (placed as (flowable, top, h), rest, used)."""
+    def _fill(
+        width: float, height: float, content: list[Flowable], column: float = 0.0,
+    ) -> tuple[list[tuple[Flowable, float, float]], list[Flowable], float]:
+        """Place flowables top-down in one column: (placed as (flowable, top, h), rest, used).
+
+        ``column`` is the height of the column the rest goes on in: a side-effect tier
+        that does not fit the space left but fits that column whole ends this one, and
+        moves there whole (a hole at this column's foot rather than a tier in two parts).
+        Only a tier taller than that column, or at the top of this one, splits. 0: any
+        tier splits where two items fit on each side (a last-resort refit)."""
         placed: list[tuple[Flowable, float, float]] = []
         rest = list(content)
         y = 0.0
@@ -560,6 +571,8 @@ class TwoColumns(Flowable):
                 after = f.getSpaceAfter()
                 rest.pop(0)
                 continue
+            if placed and h <= column + 1e-6 and _is_tier(f):
+                break  # moves whole to the next column (a tier's height is its width's)
             parts = f.split(width, avail) if avail > 0 else []
             if len(parts) > 1:
                 first = parts[0]
@@ -571,12 +584,24 @@ class TwoColumns(Flowable):
             break
         return placed, rest, y
 
-    def _pair(self, colw: float, height: float, content: list[Flowable]) -> tuple:
-        """Both columns filled at ``height``: (first, second, h1, h2, rest)."""
-        first, rest, h1 = self._fill(colw, height, content)
+    def _next_page(self, height: float) -> float:
+        """The height of a column on the page after this one (``height`` when unknown)."""
+        return self.last.height if self.last is not None else height
+
+    def _pair(self, colw: float, height: float, content: list[Flowable], page: float | None = None) -> tuple:
+        """Both columns filled at ``height``: (first, second, h1, h2, rest).
+
+        ``page`` is the columns' full height on this page (``height`` unless balancing
+        tries shorter columns): a tier moves whole to the second column if it fits a
+        column of that height, and on to the next page if it fits a column there."""
+        page = height if page is None else page
+        after = self._next_page(page)
+        if self.split_tiers:
+            page = after = 0.0
+        first, rest, h1 = self._fill(colw, height, content, page if self.count == 2 else after)
         if self.count == 1:
             return first, [], h1, 0.0, rest
-        second, rest, h2 = self._fill(colw, height, rest)
+        second, rest, h2 = self._fill(colw, height, rest, after)
         return first, second, h1, h2, rest
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
@@ -584,27 +609,28 @@ class TwoColumns(Flowable):
         colw = (aw - self.gap) / 2 if self.count == 2 else aw
         first, second, h1, h2, rest = self._pair(colw, ah, self.content)
         if not rest and len(self.content) > 1 and self.count == 2 and not self.counting:
-            first, second, h1, h2 = self._balanced(colw, self.content, (first, second, h1, h2))
+            first, second, h1, h2 = self._balanced(colw, self.content, (first, second, h1, h2), ah)
         self._columns, self._rest, self._colw = [first, second][: self.count], rest, colw
         # Content left over means "does not fit": the frame then asks us to split.
         self.height = max(h1, h2) if not rest else ah + 1
         return aw, self.height
 
-    def _balanced(self, colw: float, content: list[Flowable], filled: tuple) -> tuple:  # noqa: ANN001 (column tuples as _fill gives them)
+    def _balanced(self, colw: float, content: list[Flowable], filled: tuple, page: float) -> tuple:  # noqa: ANN001 (column tuples as _fill gives them)
         """The last of the content in two columns of (nearly) even height, so the last
         page is not one full column beside a stub. A binary search on the column height:
-        a handful of fills, each at a height the paragraphs remember."""
+        a handful of fills, each at a height the paragraphs remember. A tier that fits a
+        column of the page's height (``page``) stays whole: the columns grow instead."""
         full = max(filled[2], filled[3])
         low, high = full / 2, full
         for _ in range(7):
             mid = (low + high) / 2
-            first, _, _, _, rest = self._pair(colw, mid, content)
+            first, _, _, _, rest = self._pair(colw, mid, content, page)
             if rest or not first:
                 low = mid
             else:
                 high = mid
         # Fill once more at the height chosen: what is drawn is wrapped for it.
-        first, second, h1, h2, rest = self._pair(colw, high, content)
+        first, second, h1, h2, rest = self._pair(colw, high, content, page)
         return (first, second, h1, h2) if not rest else filled
 
     def _last_page_height(self, colw: float, content: list[Flowable], enough: float | None = None, above: float | None = None) -> float | None:
@@ -629,7 +655,7 @@ class TwoColumns(Flowable):
             return least
         if above is not None and unbalanced <= above and (enough is None or unbalanced < enough):
             return unbalanced
-        _, _, h1, h2 = self._balanced(colw, content, filled[:4])
+        _, _, h1, h2 = self._balanced(colw, content, filled[:4], self.last.height)
         return max(h1, h2)
 
     def _early_break(self, colw: float, ah: float) -> int | None:
@@ -697,7 +723,7 @@ class TwoColumns(Flowable):
         def options(rest: list[Flowable], avail: float, frame: float) -> list[tuple[list[Flowable], float]]:
             """The page's endings: (what goes on, fill of the page), filled first, then
             each earlier break between whole blocks, latest first."""
-            placed, after, used = self._fill(colw, avail, rest)
+            placed, after, used = self._fill(colw, avail, rest, 0.0 if self.split_tiers else full)
             if not placed:
                 return []
             # The blocks placed whole (the last may be the first part of a split one);
@@ -749,7 +775,7 @@ class TwoColumns(Flowable):
         fills, rest = [], self.content
         avail, height = ah, frame
         while rest:
-            placed, rest, used = self._fill(colw, avail, rest)
+            placed, rest, used = self._fill(colw, avail, rest, 0.0 if self.split_tiers else self.last.height)
             if not placed:
                 return False  # a block taller than a page: no plan helps
             fills.append((height - avail + used) / height)
@@ -787,10 +813,18 @@ class TwoColumns(Flowable):
             if k is not None:
                 rest = self.content[k:]
         placed = _PlacedColumns(columns, self._colw, self.gap, ah, self.rtl)
-        return [placed, TwoColumns(rest, self.gap, self.rtl, self._carry(rest), self.count, self.counting)]
+        return [placed, TwoColumns(rest, self.gap, self.rtl, self._carry(rest), self.count, self.counting, self.split_tiers)]
 
     def draw(self) -> None:
         _draw_columns(self.canv, self._columns, self._colw, self.gap, self.height, self.rtl)
+
+
+def _is_tier(f: Flowable) -> bool:
+    """Whether ``f`` is a side-effect tier, or ends with one (a section's heading kept
+    with its first tier): what moves whole to the next column when it fits there."""
+    if isinstance(f, Stack) and f.content:
+        f = f.content[-1]
+    return isinstance(f, TierBox) and not f.whole
 
 
 class _PlacedColumns(Flowable):
