@@ -124,7 +124,8 @@ def tier_splits(pages: Iterable[Any], rtl: bool = False) -> list[dict]:
     continuation of that box's tier. Each dict: ``page`` (the continuation's), ``whole``
     (the tier's height in one box: both parts less the continuation's heading, its
     padding, and the point a part's last item adds), ``column`` (the height of the column
-    the continuation starts: from its top down to the frame's bottom)."""
+    the continuation starts: from its top down to the frame's bottom) and ``above`` (how
+    much of its frame the page the tier starts on holds above the tier's first part)."""
     ordered = []
     for page in pages:
         middle = page.width / 2
@@ -132,12 +133,12 @@ def tier_splits(pages: Iterable[Any], rtl: bool = False) -> list[dict]:
         # Columns in reading order (right to left: the right one first), each top down.
         first = [b for b in boxes if (b["x0"] >= middle - 1) == rtl]
         second = [b for b in boxes if (b["x0"] >= middle - 1) != rtl]
-        _, bottom = frame(page)
+        top, bottom = frame(page)
         for column in (first, second):
-            ordered += [(b, bottom) for b in sorted(column, key=lambda b: b["top"])]
+            ordered += [(b, top, bottom) for b in sorted(column, key=lambda b: b["top"])]
     out = []
-    for (before, _), (box, bottom) in zip(ordered, ordered[1:]):
+    for (before, top, end), (box, _, bottom) in zip(ordered, ordered[1:]):
         if box["colour"] == before["colour"]:
             whole = before["height"] + box["height"] - box["band"] - TIER_PAD - 1
-            out.append({"page": box["page"], "whole": whole, "column": bottom - box["top"]})
+            out.append({"page": box["page"], "whole": whole, "column": bottom - box["top"], "above": (before["top"] - top) / (end - top)})
     return out

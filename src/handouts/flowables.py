@@ -554,8 +554,9 @@ class TwoColumns(Flowable):
         ``column`` is the height of the column the rest goes on in: a side-effect tier
         that does not fit the space left but fits that column whole ends this one, and
         moves there whole (a hole at this column's foot rather than a tier in two parts).
-        Only a tier taller than that column, or at the top of this one, splits. 0: any
-        tier splits where two items fit on each side (a last-resort refit)."""
+        Only a tier taller than that column, or at the top of this one, splits.
+        ``column`` 0: any tier splits where two items fit on each side (a last-resort
+        refit, and large print, see :class:`handouts.fitting.Fit`)."""
         placed: list[tuple[Flowable, float, float]] = []
         rest = list(content)
         y = 0.0
