@@ -423,7 +423,8 @@ def test_a_tier_that_goes_on_in_the_next_column_says_continued():
     # Somewhere among the translated handouts a tier runs on into the next column; its
     # continuation is headed "<title> (continued)" in the handout's language. A tier moves
     # whole where it fits the next column: these split to keep a page (Hindi's neck
-    # handout keeps its two pages; large print, a page each).
+    # handout keeps its two pages; in large print, whole, they would take a page more or
+    # leave one short).
     from handouts.config import load_clinic
     from handouts.model import Tier
     from handouts.pipeline import build, make_request

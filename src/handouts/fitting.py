@@ -31,12 +31,6 @@ REFIT_OVERFLOW = 0.5
 # Large print's 1.5 line spacing already sets its lines apart: the gaps between blocks
 # are those of the tightest layout.
 LARGE_PRINT_DENSITY = 0.0
-# Large print's tiers split where two items fit on each side, as before issue 14 item 2.
-# Moved whole, 14 of the 30 large-print handouts (Letter) took a page more, and Korean
-# and Japanese migraine left a page before the last under half full: in one column, a
-# tier moved whole leaves the rest of a page empty. Keeping them whole needs the page
-# planner (TwoColumns._planned_break) to weigh a split against a short page.
-LARGE_PRINT_SPLITS = True
 
 
 @dataclass(frozen=True)
@@ -113,9 +107,7 @@ def build_pdf(
 
     if fit is not None:
         return attempt(fit, draw)
-    # Large print keeps splitting its tiers: one column a page, a tier moved whole leaves
-    # half a page empty, and does so page after page (see LARGE_PRINT_SPLITS).
-    first = Fit(LARGE_PRINT_DENSITY, split_tiers=LARGE_PRINT_SPLITS) if options.large_print else Fit()
+    first = Fit(LARGE_PRINT_DENSITY) if options.large_print else Fit()
     if page_budget is None:
         return attempt(first, draw)
     target = page_budget if target is None else min(target, page_budget)

@@ -589,15 +589,16 @@ class TwoColumns(Flowable):
         """The height of a column on the page after this one (``height`` when unknown)."""
         return self.last.height if self.last is not None else height
 
-    def _pair(self, colw: float, height: float, content: list[Flowable], page: float | None = None) -> tuple:
+    def _pair(self, colw: float, height: float, content: list[Flowable], page: float | None = None, split: bool = False) -> tuple:
         """Both columns filled at ``height``: (first, second, h1, h2, rest).
 
         ``page`` is the columns' full height on this page (``height`` unless balancing
         tries shorter columns): a tier moves whole to the second column if it fits a
-        column of that height, and on to the next page if it fits a column there."""
+        column of that height, and on to the next page if it fits a column there;
+        ``split``: tiers split where they fit in part (the planner's choice for a page)."""
         page = height if page is None else page
         after = self._next_page(page)
-        if self.split_tiers:
+        if self.split_tiers or split:
             page = after = 0.0
         first, rest, h1 = self._fill(colw, height, content, page if self.count == 2 else after)
         if self.count == 1:
@@ -709,32 +710,42 @@ class TwoColumns(Flowable):
     def _planned_break(self, colw: float, ah: float) -> int | None:
         """One column (large print): where this page should end, as an index into the
         content, or None to fill it. Every way to lay out the pages still to come is
-        weighed, each page ending either where it fills or earlier, between two blocks:
-        the fewest pages first, then the fewest faults (a page other than the last under
-        half full, a last page under ``last.fill``), then the least shortfall, then the
-        fullest early pages. Moving blocks on can fill a page left short before a block
-        that never splits (the emergency tier), or the last page, without a page more."""
+        weighed, each page ending either where it fills or earlier, between two blocks,
+        or, where a tier moves whole to the next page, with the tier split instead
+        (``_split_page`` then says so): the fewest pages first, then the fewest faults (a
+        page other than the last under half full, a last page under ``last.fill``), then
+        the fewest split tiers, then the least shortfall, then the fullest early pages.
+        Moving blocks on can fill a page left short before a block that never splits (the
+        emergency tier), or the last page, without a page more; a tier moved whole to the
+        next page can leave most of this one empty, and then splits."""
         last = self.last
         if last is None or not self._rest:
             return None
         full = last.height
-        Score = tuple[int, int, float, float]  # pages, faults, shortfall, emptiest page before the last (negated fill)
+        column = 0.0 if self.split_tiers else full
+        # pages, faults, split tiers, shortfall, emptiest page before the last (negated fill)
+        Score = tuple[int, int, int, float, float]
         memo: dict[tuple[int, int], tuple[Score, list[Flowable]]] = {}
 
-        def options(rest: list[Flowable], avail: float, frame: float) -> list[tuple[list[Flowable], float]]:
-            """The page's endings: (what goes on, fill of the page), filled first, then
-            each earlier break between whole blocks, latest first."""
-            placed, after, used = self._fill(colw, avail, rest, 0.0 if self.split_tiers else full)
+        def options(rest: list[Flowable], avail: float, frame: float) -> list[tuple[list[Flowable], float, int]]:
+            """The page's endings: (what goes on, fill of the page, tiers split), filled
+            first, then filled with the tier that moved on split, then each earlier break
+            between whole blocks, latest first."""
+            placed, after, used = self._fill(colw, avail, rest, column)
             if not placed:
                 return []
             # The blocks placed whole (the last may be the first part of a split one);
             # ending after all of them is filling the page.
             whole = len(placed) if placed[-1][0] is rest[len(placed) - 1] else len(placed) - 1
-            ends = [(after, used)]
+            ends = [(after, used, 0)]
+            if after and column and _is_tier(after[0]):
+                split_placed, split_after, split_used = self._fill(colw, avail, rest, 0.0)
+                if len(split_placed) > len(placed):
+                    ends.append((split_after, split_used, 1))
             for k in range(min(whole, len(placed) - 1), 0, -1):
                 _, top, h = placed[k - 1]
-                ends.append((rest[k:], top + h))
-            return [(nxt, (frame - avail + used) / frame) for nxt, used in ends]
+                ends.append((rest[k:], top + h, 0))
+            return [(nxt, (frame - avail + used) / frame, split) for nxt, used, split in ends]
 
         def best(rest: list[Flowable]) -> Score:
             """The best layout of ``rest`` from a page's top."""
@@ -743,42 +754,49 @@ class TwoColumns(Flowable):
                 memo[key] = (score(options(rest, full, full)), rest)  # rest kept alive: ids stay unique
             return memo[key][0]
 
-        def score(ends: list[tuple[list[Flowable], float]]) -> Score:
+        def score(ends: list[tuple[list[Flowable], float, int]]) -> Score:
             if not ends:
-                return (10**6, 0, 0.0, 0.0)  # a block taller than a page: no plan
-            return min(one(nxt, fill) for nxt, fill in ends)
+                return (10**6, 0, 0, 0.0, 0.0)  # a block taller than a page: no plan
+            return min(one(*end) for end in ends)
 
-        def one(nxt: list[Flowable], fill: float) -> Score:
+        def one(nxt: list[Flowable], fill: float, split: int) -> Score:
             if not nxt:
                 short = max(0.0, last.fill - fill)
-                return (1, int(short > 0), short, -1.0)
-            pages, faults, short, emptiest = best(nxt)
+                return (1, int(short > 0), split, short, -1.0)
+            pages, faults, splits, short, emptiest = best(nxt)
             gap = max(0.0, HALF_PAGE - fill)
-            return (pages + 1, faults + int(gap > 0), round(short + gap, 3), max(emptiest, -round(fill, 3)))
+            return (pages + 1, faults + int(gap > 0), splits + split, round(short + gap, 3), max(emptiest, -round(fill, 3)))
 
         frame = last.first if self._columns_start_part_way(ah) else full
         if not self._faults(colw, ah, frame):
-            return None  # filling every page leaves none short: nothing to weigh
+            return None  # filling every page leaves none short and no tier moved: nothing to weigh
         ends = options(self.content, ah, frame)
         if len(ends) < 2:
             return None
-        scores = [one(nxt, fill) for nxt, fill in ends]
+        scores = [one(*end) for end in ends]
         choice = min(range(len(ends)), key=lambda i: (scores[i], i))
         self._searched = True  # the search wrapped flowables at other heights
+        if ends[choice][2]:
+            self._split_page = True
+            return None
         if choice == 0:
             return None
         return len(self.content) - len(ends[choice][0])
 
     def _faults(self, colw: float, ah: float, frame: float) -> bool:
-        """Whether filling this page and every one after leaves a page short: one before
-        the last under half full, or the last under ``last.fill``."""
+        """Whether filling this page and every one after leaves a page short (one before
+        the last under half full, or the last under ``last.fill``), or moves a tier whole
+        to the next page (splitting it might save a page)."""
         assert self.last is not None
         fills, rest = [], self.content
         avail, height = ah, frame
+        column = 0.0 if self.split_tiers else self.last.height
         while rest:
-            placed, rest, used = self._fill(colw, avail, rest, 0.0 if self.split_tiers else self.last.height)
+            placed, rest, used = self._fill(colw, avail, rest, column)
             if not placed:
                 return False  # a block taller than a page: no plan helps
+            if rest and column and _is_tier(rest[0]):
+                return True
             fills.append((height - avail + used) / height)
             avail = height = self.last.height
         return any(f < HALF_PAGE for f in fills[:-1]) or fills[-1] < self.last.fill
@@ -804,12 +822,14 @@ class TwoColumns(Flowable):
         if not any(self._columns):
             return []
         self._searched = False
+        self._split_page = False  # the planner chose to split a tier at this page's foot
         k = self._planned_break(self._colw, ah) if self.count == 1 else self._early_break(self._colw, ah)
         columns, rest = self._columns, self._rest  # this page as wrap laid it out
         if k is not None or self._searched:
             # Fill this page again (the search wrapped flowables at other heights): what
             # is drawn is wrapped for this page.
-            first, second, _, _, rest = self._pair(self._colw, ah, self.content[:k] if k is not None else self.content)
+            content = self.content[:k] if k is not None else self.content
+            first, second, _, _, rest = self._pair(self._colw, ah, content, split=self._split_page)
             columns = [first, second][: self.count]
             if k is not None:
                 rest = self.content[k:]
