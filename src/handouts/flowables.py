@@ -749,7 +749,10 @@ class TwoColumns(Flowable):
 
         def best(rest: list[Flowable]) -> Score:
             """The best layout of ``rest`` from a page's top."""
-            key = (id(rest[0]), len(rest))
+            head = rest[0]
+            # A tier's continuation is made afresh at each split: one going on from the same
+            # item lays out alike, whichever page split it.
+            key = (id(head.items[0] if isinstance(head, TierBox) and head.repeated else head), len(rest))
             if key not in memo:
                 memo[key] = (score(options(rest, full, full)), rest)  # rest kept alive: ids stay unique
             return memo[key][0]
