@@ -93,3 +93,52 @@ def visual_lines(page: Any) -> list[str]:
             text.append(char["text"])
         lines.append((-baseline, start, "".join(text)))
     return [text for _, _, text in sorted(lines)]
+
+
+TIER_PAD = 7.0  # a tier box's padding over its first item (Builder.tier)
+
+
+def tier_boxes(page: Any) -> list[dict]:
+    """The side-effect tiers' boxes on the page, in reading order: each a stroked frame
+    with a filled header band along its top at its full width (the key points' action
+    panel has its band inset). Each dict: the frame's x0, top, bottom, height, its
+    colour (``colour``, which tells the tiers apart, in grey too), the header band's
+    height (``band``) and the page's number."""
+    bands = [c for c in (*page.curves, *page.rects) if c["fill"] and not c["stroke"]]
+    out = []
+    for r in page.rects:
+        if not r["stroke"] or r["fill"] or r["height"] < 20:
+            continue
+        band = [b for b in bands if abs(b["x0"] - r["x0"]) < 0.5 and abs(b["width"] - r["width"]) < 0.5 and abs(b["top"] - r["top"]) < 0.5
+                and b["height"] < r["height"] - 1]  # a tinted panel's fill is its whole frame
+        if band:
+            colour = tuple(round(v, 3) for v in r["stroking_color"]) if isinstance(r["stroking_color"], (tuple, list)) else r["stroking_color"]
+            out.append({"x0": r["x0"], "x1": r["x1"], "top": r["top"], "bottom": r["bottom"], "height": r["height"],
+                        "colour": colour, "band": band[0]["height"], "page": page.page_number})
+    return out
+
+
+def tier_splits(pages: Iterable[Any], rtl: bool = False) -> list[dict]:
+    """Every tier that goes on in another column, read from the boxes: a box at a
+    column's top straight after (in reading order) a box of the same colour is the
+    continuation of that box's tier. Each dict: ``page`` (the continuation's), ``whole``
+    (the tier's height in one box: both parts less the continuation's heading, its
+    padding, and the point a part's last item adds), ``column`` (the height of the column
+    the continuation starts: from its top down to the frame's bottom) and ``above`` (how
+    much of its frame the page the tier starts on holds above the tier's first part)."""
+    ordered = []
+    for page in pages:
+        middle = page.width / 2
+        boxes = tier_boxes(page)
+        # Columns in reading order (right to left: the right one first), each top down.
+        first = [b for b in boxes if (b["x0"] >= middle - 1) == rtl]
+        second = [b for b in boxes if (b["x0"] >= middle - 1) != rtl]
+        top, bottom = frame(page)
+        for column in (first, second):
+            ordered += [(b, top, bottom) for b in sorted(column, key=lambda b: b["top"])]
+    out = []
+    for (before, top, end), (box, _, bottom) in zip(ordered, ordered[1:]):
+        if box["colour"] == before["colour"]:
+            whole = before["height"] + box["height"] - box["band"] - TIER_PAD - 1
+            out.append({"page": box["page"], "whole": whole, "column": bottom - box["top"], "above": (before["top"] - top) / (end - top)})
+    return out

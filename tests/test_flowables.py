@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from io import BytesIO
 
+import pytest
 from reportlab.lib.colors import HexColor
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Spacer
@@ -113,6 +114,43 @@ def test_a_split_tier_leaves_two_items_on_each_side():
     height = three.wrap(300, 1000)[1]
     assert three.split(300, height - 5) == []
     assert three.split(300, height / 2) == []
+
+
+def test_a_tier_that_fits_the_next_column_moves_there_whole():
+    # Issue 14, item 2: half the tier fits under what the column holds, and the whole tier
+    # fits the next column: it ends this column and goes on whole.
+    from handouts.flowables import TwoColumns
+
+    tier = _text_tier(6)
+    height = tier.wrap(300, 1000)[1]
+    column = height + 40
+    content = [Spacer(300, column - height / 2), tier]
+    placed, rest, _ = TwoColumns._fill(300, column, content, column)
+    assert [f for f, _, _ in placed] == [content[0]] and rest == [tier]
+    # Taller than the column it would go on in, or as the last-resort refit (column 0),
+    # it splits: its first part fills this column, the rest goes on "(continued)".
+    for next_column in (height - 1, 0.0):
+        placed, rest, _ = TwoColumns._fill(300, column, content, next_column)
+        assert len(placed) == 2 and isinstance(rest[0], TierBox) and rest[0].repeated
+
+
+@pytest.mark.parametrize(("before", "after", "split"), [(0.6, 0.2, False), (0.4, 0.5, True)])
+def test_large_print_splits_a_tier_only_to_save_a_page_or_a_short_page(before, after, split):
+    # One column a page: a tier moved whole to the next page leaves the rest of this one
+    # empty. After 60% of a page it moves whole (two pages either way, none short); after
+    # 40% it splits: whole, this page would be under half full and the handout a page longer.
+    from handouts.flowables import LastPage, TwoColumns
+
+    tier = _text_tier(8)
+    page = tier.wrap(300, 1000)[1] * 1.5
+    content = [Spacer(300, before * page), tier, Spacer(300, after * page)]
+    columns = TwoColumns(content, 10, last=LastPage(page, 1 / 3), count=1)
+    placed, _ = columns.split(300, page)
+    on_page = [f for f, _, _ in placed.columns[0]]
+    if split:
+        assert len(on_page) == 2 and isinstance(on_page[1], TierBox) and on_page[1] is not tier
+    else:
+        assert on_page == [content[0]]
 
 
 def test_a_lead_in_is_not_one_of_the_two_items_a_split_tier_keeps():

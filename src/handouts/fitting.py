@@ -36,14 +36,18 @@ LARGE_PRINT_DENSITY = 0.0
 @dataclass(frozen=True)
 class Fit:
     """How tightly a handout is laid out: the gaps between blocks (``density``, 1 the
-    roomiest). Type size, leading and the panels' rules never change: the emergency
-    tier moves whole to the next column or page, at any fit."""
+    roomiest), and whether a side-effect tier that fits the next column whole may
+    still split to fill this one (``split_tiers``, a last resort). Type size, leading
+    and the panels' rules never change: the emergency tier moves whole to the next
+    column or page, at any fit."""
 
     density: float = 1.0
+    split_tiers: bool = False
 
 
-# Tighter gaps, then the tightest, before a page more.
-REFITS = (Fit(0.5), Fit(0.0))
+# Tighter gaps, then the tightest; then, as a last resort before a page more, tiers split
+# across columns (each part two items at least) rather than move whole.
+REFITS = (Fit(0.5), Fit(0.0), Fit(0.5, split_tiers=True), Fit(0.0, split_tiers=True))
 
 
 class Built(NamedTuple):
@@ -81,9 +85,9 @@ def build_pdf(
     ``page_budget`` is the most pages the handout may take, ``target`` the pages it aims
     for (a translation may take a page more than English, but not for a few lines).
     When the handout runs past its target by a few lines, or past its budget at all, it
-    is laid out again with tighter gaps between blocks (:data:`REFITS`); type size and
-    leading stay as they are. If that saves no page, the roomy layout is kept, its last
-    page at least a third full.
+    is laid out again with tighter gaps between blocks, then with tiers split rather
+    than moved whole (:data:`REFITS`); type size and leading stay as they are. If that
+    saves no page, the roomy layout is kept, its last page at least a third full.
 
     ``draw=False`` only counts pages (the result has no PDF; its ``fit`` can be drawn
     later with ``fit=``). ``fit`` lays out at that fit, with no search.
@@ -96,7 +100,9 @@ def build_pdf(
     stacks = (stack, covering(stack, fills.values(), remember=False))
 
     def attempt(at: Fit, full: bool) -> Built:
-        pdf, pages, own, overflow = lay_out(doc, clinic, stacks, palette, options, texts, fills, at.density, probe=not full)
+        pdf, pages, own, overflow = lay_out(
+            doc, clinic, stacks, palette, options, texts, fills, at.density, probe=not full, split_tiers=at.split_tiers,
+        )
         return Built(pdf, pages, own, overflow, at)
 
     if fit is not None:

@@ -527,7 +527,7 @@ class TwoColumns(Flowable):
 
     def __init__(
         self, content: Sequence[Flowable], gap: float, rtl: bool = False, last: LastPage | None = None, count: int = 2,
-        counting: bool = False,
+        counting: bool = False, split_tiers: bool = False,
     ) -> None:
         super().__init__()
         self.content = list(content)
@@ -539,12 +539,24 @@ class TwoColumns(Flowable):
         # balancing the last page and ending a page early to fill it change where
         # content sits, never how many pages it takes, so neither is done.
         self.counting = counting
+        # A last-resort refit (fitting.Fit.split_tiers): tiers split where they fit in part
+        # rather than move whole, to win back a page.
+        self.split_tiers = split_tiers
         self._columns: list[list[tuple[Flowable, float, float]]] = []
         self._rest: list[Flowable] = []
 
     @staticmethod
-    def _fill(width: float, height: float, content: list[Flowable]) -> tuple[list[tuple[Flowable, float, float]], list[Flowable], float]:
-        """Place flowables top-down in one column: (placed as (flowable, top, h), rest, used)."""
+    def _fill(
+        width: float, height: float, content: list[Flowable], column: float = 0.0,
+    ) -> tuple[list[tuple[Flowable, float, float]], list[Flowable], float]:
+        """Place flowables top-down in one column: (placed as (flowable, top, h), rest, used).
+
+        ``column`` is the height of the column the rest goes on in: a side-effect tier
+        that does not fit the space left but fits that column whole ends this one, and
+        moves there whole (a hole at this column's foot rather than a tier in two parts).
+        Only a tier taller than that column, or at the top of this one, splits.
+        ``column`` 0: any tier splits where two items fit on each side (a last-resort
+        refit, and large print, see :class:`handouts.fitting.Fit`)."""
         placed: list[tuple[Flowable, float, float]] = []
         rest = list(content)
         y = 0.0
@@ -560,6 +572,8 @@ class TwoColumns(Flowable):
                 after = f.getSpaceAfter()
                 rest.pop(0)
                 continue
+            if placed and h <= column + 1e-6 and _is_tier(f):
+                break  # moves whole to the next column (a tier's height is its width's)
             parts = f.split(width, avail) if avail > 0 else []
             if len(parts) > 1:
                 first = parts[0]
@@ -571,12 +585,25 @@ class TwoColumns(Flowable):
             break
         return placed, rest, y
 
-    def _pair(self, colw: float, height: float, content: list[Flowable]) -> tuple:
-        """Both columns filled at ``height``: (first, second, h1, h2, rest)."""
-        first, rest, h1 = self._fill(colw, height, content)
+    def _next_page(self, height: float) -> float:
+        """The height of a column on the page after this one (``height`` when unknown)."""
+        return self.last.height if self.last is not None else height
+
+    def _pair(self, colw: float, height: float, content: list[Flowable], page: float | None = None, split: bool = False) -> tuple:
+        """Both columns filled at ``height``: (first, second, h1, h2, rest).
+
+        ``page`` is the columns' full height on this page (``height`` unless balancing
+        tries shorter columns): a tier moves whole to the second column if it fits a
+        column of that height, and on to the next page if it fits a column there;
+        ``split``: tiers split where they fit in part (the planner's choice for a page)."""
+        page = height if page is None else page
+        after = self._next_page(page)
+        if self.split_tiers or split:
+            page = after = 0.0
+        first, rest, h1 = self._fill(colw, height, content, page if self.count == 2 else after)
         if self.count == 1:
             return first, [], h1, 0.0, rest
-        second, rest, h2 = self._fill(colw, height, rest)
+        second, rest, h2 = self._fill(colw, height, rest, after)
         return first, second, h1, h2, rest
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
@@ -584,27 +611,28 @@ class TwoColumns(Flowable):
         colw = (aw - self.gap) / 2 if self.count == 2 else aw
         first, second, h1, h2, rest = self._pair(colw, ah, self.content)
         if not rest and len(self.content) > 1 and self.count == 2 and not self.counting:
-            first, second, h1, h2 = self._balanced(colw, self.content, (first, second, h1, h2))
+            first, second, h1, h2 = self._balanced(colw, self.content, (first, second, h1, h2), ah)
         self._columns, self._rest, self._colw = [first, second][: self.count], rest, colw
         # Content left over means "does not fit": the frame then asks us to split.
         self.height = max(h1, h2) if not rest else ah + 1
         return aw, self.height
 
-    def _balanced(self, colw: float, content: list[Flowable], filled: tuple) -> tuple:  # noqa: ANN001 (column tuples as _fill gives them)
+    def _balanced(self, colw: float, content: list[Flowable], filled: tuple, page: float) -> tuple:  # noqa: ANN001 (column tuples as _fill gives them)
         """The last of the content in two columns of (nearly) even height, so the last
         page is not one full column beside a stub. A binary search on the column height:
-        a handful of fills, each at a height the paragraphs remember."""
+        a handful of fills, each at a height the paragraphs remember. A tier that fits a
+        column of the page's height (``page``) stays whole: the columns grow instead."""
         full = max(filled[2], filled[3])
         low, high = full / 2, full
         for _ in range(7):
             mid = (low + high) / 2
-            first, _, _, _, rest = self._pair(colw, mid, content)
+            first, _, _, _, rest = self._pair(colw, mid, content, page)
             if rest or not first:
                 low = mid
             else:
                 high = mid
         # Fill once more at the height chosen: what is drawn is wrapped for it.
-        first, second, h1, h2, rest = self._pair(colw, high, content)
+        first, second, h1, h2, rest = self._pair(colw, high, content, page)
         return (first, second, h1, h2) if not rest else filled
 
     def _last_page_height(self, colw: float, content: list[Flowable], enough: float | None = None, above: float | None = None) -> float | None:
@@ -629,7 +657,7 @@ class TwoColumns(Flowable):
             return least
         if above is not None and unbalanced <= above and (enough is None or unbalanced < enough):
             return unbalanced
-        _, _, h1, h2 = self._balanced(colw, content, filled[:4])
+        _, _, h1, h2 = self._balanced(colw, content, filled[:4], self.last.height)
         return max(h1, h2)
 
     def _early_break(self, colw: float, ah: float) -> int | None:
@@ -682,76 +710,96 @@ class TwoColumns(Flowable):
     def _planned_break(self, colw: float, ah: float) -> int | None:
         """One column (large print): where this page should end, as an index into the
         content, or None to fill it. Every way to lay out the pages still to come is
-        weighed, each page ending either where it fills or earlier, between two blocks:
-        the fewest pages first, then the fewest faults (a page other than the last under
-        half full, a last page under ``last.fill``), then the least shortfall, then the
-        fullest early pages. Moving blocks on can fill a page left short before a block
-        that never splits (the emergency tier), or the last page, without a page more."""
+        weighed, each page ending either where it fills or earlier, between two blocks,
+        or, where a tier moves whole to the next page, with the tier split instead
+        (``_split_page`` then says so): the fewest pages first, then the fewest faults (a
+        page other than the last under half full, a last page under ``last.fill``), then
+        the fewest split tiers, then the least shortfall, then the fullest early pages.
+        Moving blocks on can fill a page left short before a block that never splits (the
+        emergency tier), or the last page, without a page more; a tier moved whole to the
+        next page can leave most of this one empty, and then splits."""
         last = self.last
         if last is None or not self._rest:
             return None
         full = last.height
-        Score = tuple[int, int, float, float]  # pages, faults, shortfall, emptiest page before the last (negated fill)
+        column = 0.0 if self.split_tiers else full
+        # pages, faults, split tiers, shortfall, emptiest page before the last (negated fill)
+        Score = tuple[int, int, int, float, float]
         memo: dict[tuple[int, int], tuple[Score, list[Flowable]]] = {}
 
-        def options(rest: list[Flowable], avail: float, frame: float) -> list[tuple[list[Flowable], float]]:
-            """The page's endings: (what goes on, fill of the page), filled first, then
-            each earlier break between whole blocks, latest first."""
-            placed, after, used = self._fill(colw, avail, rest)
+        def options(rest: list[Flowable], avail: float, frame: float) -> list[tuple[list[Flowable], float, int]]:
+            """The page's endings: (what goes on, fill of the page, tiers split), filled
+            first, then filled with the tier that moved on split, then each earlier break
+            between whole blocks, latest first."""
+            placed, after, used = self._fill(colw, avail, rest, column)
             if not placed:
                 return []
             # The blocks placed whole (the last may be the first part of a split one);
             # ending after all of them is filling the page.
             whole = len(placed) if placed[-1][0] is rest[len(placed) - 1] else len(placed) - 1
-            ends = [(after, used)]
+            ends = [(after, used, 0)]
+            if after and column and _is_tier(after[0]):
+                split_placed, split_after, split_used = self._fill(colw, avail, rest, 0.0)
+                if len(split_placed) > len(placed):
+                    ends.append((split_after, split_used, 1))
             for k in range(min(whole, len(placed) - 1), 0, -1):
                 _, top, h = placed[k - 1]
-                ends.append((rest[k:], top + h))
-            return [(nxt, (frame - avail + used) / frame) for nxt, used in ends]
+                ends.append((rest[k:], top + h, 0))
+            return [(nxt, (frame - avail + used) / frame, split) for nxt, used, split in ends]
 
         def best(rest: list[Flowable]) -> Score:
             """The best layout of ``rest`` from a page's top."""
-            key = (id(rest[0]), len(rest))
+            head = rest[0]
+            # A tier's continuation is made afresh at each split: one going on from the same
+            # item lays out alike, whichever page split it.
+            key = (id(head.items[0] if isinstance(head, TierBox) and head.repeated else head), len(rest))
             if key not in memo:
                 memo[key] = (score(options(rest, full, full)), rest)  # rest kept alive: ids stay unique
             return memo[key][0]
 
-        def score(ends: list[tuple[list[Flowable], float]]) -> Score:
+        def score(ends: list[tuple[list[Flowable], float, int]]) -> Score:
             if not ends:
-                return (10**6, 0, 0.0, 0.0)  # a block taller than a page: no plan
-            return min(one(nxt, fill) for nxt, fill in ends)
+                return (10**6, 0, 0, 0.0, 0.0)  # a block taller than a page: no plan
+            return min(one(*end) for end in ends)
 
-        def one(nxt: list[Flowable], fill: float) -> Score:
+        def one(nxt: list[Flowable], fill: float, split: int) -> Score:
             if not nxt:
                 short = max(0.0, last.fill - fill)
-                return (1, int(short > 0), short, -1.0)
-            pages, faults, short, emptiest = best(nxt)
+                return (1, int(short > 0), split, short, -1.0)
+            pages, faults, splits, short, emptiest = best(nxt)
             gap = max(0.0, HALF_PAGE - fill)
-            return (pages + 1, faults + int(gap > 0), round(short + gap, 3), max(emptiest, -round(fill, 3)))
+            return (pages + 1, faults + int(gap > 0), splits + split, round(short + gap, 3), max(emptiest, -round(fill, 3)))
 
         frame = last.first if self._columns_start_part_way(ah) else full
         if not self._faults(colw, ah, frame):
-            return None  # filling every page leaves none short: nothing to weigh
+            return None  # filling every page leaves none short and no tier moved: nothing to weigh
         ends = options(self.content, ah, frame)
         if len(ends) < 2:
             return None
-        scores = [one(nxt, fill) for nxt, fill in ends]
+        scores = [one(*end) for end in ends]
         choice = min(range(len(ends)), key=lambda i: (scores[i], i))
         self._searched = True  # the search wrapped flowables at other heights
+        if ends[choice][2]:
+            self._split_page = True
+            return None
         if choice == 0:
             return None
         return len(self.content) - len(ends[choice][0])
 
     def _faults(self, colw: float, ah: float, frame: float) -> bool:
-        """Whether filling this page and every one after leaves a page short: one before
-        the last under half full, or the last under ``last.fill``."""
+        """Whether filling this page and every one after leaves a page short (one before
+        the last under half full, or the last under ``last.fill``), or moves a tier whole
+        to the next page (splitting it might save a page)."""
         assert self.last is not None
         fills, rest = [], self.content
         avail, height = ah, frame
+        column = 0.0 if self.split_tiers else self.last.height
         while rest:
-            placed, rest, used = self._fill(colw, avail, rest)
+            placed, rest, used = self._fill(colw, avail, rest, column)
             if not placed:
                 return False  # a block taller than a page: no plan helps
+            if rest and column and _is_tier(rest[0]):
+                return True
             fills.append((height - avail + used) / height)
             avail = height = self.last.height
         return any(f < HALF_PAGE for f in fills[:-1]) or fills[-1] < self.last.fill
@@ -777,20 +825,30 @@ class TwoColumns(Flowable):
         if not any(self._columns):
             return []
         self._searched = False
+        self._split_page = False  # the planner chose to split a tier at this page's foot
         k = self._planned_break(self._colw, ah) if self.count == 1 else self._early_break(self._colw, ah)
         columns, rest = self._columns, self._rest  # this page as wrap laid it out
         if k is not None or self._searched:
             # Fill this page again (the search wrapped flowables at other heights): what
             # is drawn is wrapped for this page.
-            first, second, _, _, rest = self._pair(self._colw, ah, self.content[:k] if k is not None else self.content)
+            content = self.content[:k] if k is not None else self.content
+            first, second, _, _, rest = self._pair(self._colw, ah, content, split=self._split_page)
             columns = [first, second][: self.count]
             if k is not None:
                 rest = self.content[k:]
         placed = _PlacedColumns(columns, self._colw, self.gap, ah, self.rtl)
-        return [placed, TwoColumns(rest, self.gap, self.rtl, self._carry(rest), self.count, self.counting)]
+        return [placed, TwoColumns(rest, self.gap, self.rtl, self._carry(rest), self.count, self.counting, self.split_tiers)]
 
     def draw(self) -> None:
         _draw_columns(self.canv, self._columns, self._colw, self.gap, self.height, self.rtl)
+
+
+def _is_tier(f: Flowable) -> bool:
+    """Whether ``f`` is a side-effect tier, or ends with one (a section's heading kept
+    with its first tier): what moves whole to the next column when it fits there."""
+    if isinstance(f, Stack) and f.content:
+        f = f.content[-1]
+    return isinstance(f, TierBox) and not f.whole
 
 
 class _PlacedColumns(Flowable):

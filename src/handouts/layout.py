@@ -77,6 +77,7 @@ class Builder:
         self.colon = colon(styles.lang)
         self.single_column = False
         self.grayscale = False
+        self.split_tiers = False  # a last-resort refit: tiers split rather than move whole
         self.continued = "(continued)"  # translated, from the document
         self.companion_from: list[int] = []  # the page companion pages start on, once drawn
         self.later_height = 0.0  # the frame height of pages after the first
@@ -392,7 +393,7 @@ def build_story(doc: m.Document, builder: Builder, width: float) -> list[Flowabl
             last = LastPage(builder.later_height, LAST_PAGE_FILL, tuple(breaks[1:]), builder.overflow, builder.first_height)
             # Large print: one column at the frame's measure (<= 6 in), with the same
             # care for its last page.
-            story.append(TwoColumns(flow, col_gap, doc.rtl, last, count=1 if builder.single_column else 2))
+            story.append(TwoColumns(flow, col_gap, doc.rtl, last, count=1 if builder.single_column else 2, split_tiers=builder.split_tiers))
         elif isinstance(block, m.Section):
             story += builder.section(block, width)
         elif isinstance(block, m.Companion):  # on pages of its own, outside the page budget
@@ -427,6 +428,7 @@ def lay_out(
     fills: Mapping[str, str],
     density: float,
     probe: bool = False,
+    split_tiers: bool = False,
 ) -> tuple[bytes, int, int, float]:
     """Lay the document out once: (the PDF, its pages, the handout's own pages, how
     much its last page holds beyond the page before, in frame heights; see
@@ -435,7 +437,10 @@ def lay_out(
     A ``probe`` only counts: the same flowables are laid out on the same frames, but
     nothing is drawn, tagged or written (the PDF is empty). Fitting lays a handout out
     at several densities to keep the one that makes its page count; drawing is over
-    half the cost of a layout, and only the one kept needs it."""
+    half the cost of a layout, and only the one kept needs it.
+
+    ``split_tiers``: a side-effect tier that fits the next column whole may split to
+    fill this one (:class:`handouts.fitting.Fit`), as a last resort for a page."""
     if options.grayscale:
         palette = palette.grayscale()
     body = 18.0 if options.large_print and options.body_size < 16 else options.body_size
@@ -451,6 +456,7 @@ def lay_out(
         builder.bullet_gutter = styles.body.fontSize * 0.9
         builder.label_inline = True
     builder.grayscale = options.grayscale
+    builder.split_tiers = split_tiers
     builder.continued = doc.continued
     pages = Pages(doc, clinic, styles, options)
     buffer = io.BytesIO()
