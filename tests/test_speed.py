@@ -40,6 +40,23 @@ def test_a_warm_process_makes_the_same_bytes_as_a_fresh_one(lang):
 
 
 @pytest.mark.usefixtures("caches_on")
+def test_a_handout_is_the_same_after_another_language_with_the_same_sentences():
+    # Spanish and Polish share the English draft-translation notice; Polish keeps its
+    # one-letter words with the next word ("by a qualified"), Spanish does not. The
+    # notice Spanish laid out was served to Polish, which then broke it after "a".
+    import handouts
+
+    def polish() -> bytes:
+        return handouts.render_pdf("botox-neck", lang="pl", provider="dr-rivera", visit_date=dt.date(2026, 12, 28), large_print=True)
+
+    _clear()
+    alone = polish()
+    _clear()
+    handouts.render_pdf("botox-neck", lang="es", provider="dr-rivera", visit_date=dt.date(2026, 12, 28), large_print=True)
+    assert polish() == alone
+
+
+@pytest.mark.usefixtures("caches_on")
 def test_batch_handouts_replay_most_paragraphs(monkeypatch):
     from reportlab.platypus import Paragraph
 

@@ -134,7 +134,9 @@ class Styles:
         handout's fonts and direction; shared across handouts (speed.paragraphs)."""
         runs = (m.Run(content),) if isinstance(content, str) else content
         style = style or self.body
-        return shared((runs, style_key(style), self.stack, self.rtl), lambda: self._paragraph(runs, style, self.stack, remember=True))
+        # The language too: its no-break rules (typography.keep_together) change the markup.
+        key = (runs, style_key(style), self.stack, self.rtl, self.lang)
+        return shared(key, lambda: self._paragraph(runs, style, self.stack, remember=True))
 
     def own_para(self, runs: m.Inline, style: ParagraphStyle, fills: Mapping[str, str], stack: FontStack) -> Flowable:
         """A paragraph holding personal text, its slots filled: made for this handout
