@@ -472,6 +472,18 @@ def test_latin_faces_are_kerned_without_ligatures():
     assert "Your office file" in text
 
 
+def test_a_korean_handout_shapes_its_latin_words_but_never_reads_nanumgothic_into_harfbuzz(tmp_path: Path):
+    # Shaping a Hangul run would read the whole face (4.7 MB) into HarfBuzz in every
+    # worker and change none of its glyphs.
+    code = (
+        "import datetime\nfrom handouts import render_pdf\nfrom reportlab.pdfbase.pdfmetrics import getFont\n"
+        "render_pdf('botox-neck', lang='ko', provider='dr-rivera', visit_date=datetime.date(2026, 12, 1))\n"
+        "print(*(name for name in ('AtkinsonHyperlegible', 'NanumGothic', 'NanumGothic-Bold')"
+        " if getattr(getFont(name), '__hbFace__', None) is not None))\n"
+    )
+    assert _python(code, tmp_path).splitlines()[-1] == "AtkinsonHyperlegible"
+
+
 def test_a_run_is_shaped_with_the_fonts_ligatures_and_positions():
     from handouts.internals import shape_run
 

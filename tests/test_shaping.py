@@ -180,3 +180,43 @@ def test_latin_in_chinese_and_japanese_lines_is_kerned_and_reads_as_typed(lang):
     text = text_layer(pdf)
     for phrase in ("Sample Neck & Spine Clinic (demo)", "Botox", "Ana Rivera, MD", "(555) 010-0100"):
         assert phrase in text, phrase
+
+
+def text_operators(pdf: bytes, page: int = 0) -> list[tuple[str, bytes, int]]:
+    """Each text-showing operator of a page (Tj or TJ) as (its font's name, its
+    strings' bytes, its count of non-zero adjustments)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    fonts = {name: ref.get_object()["/BaseFont"] for name, ref in reader.pages[page]["/Resources"]["/Font"].items()}
+    data = reader.pages[page].get_contents().get_data()
+    font, out = "", []
+    pattern = rb"(/\S+) [\d.]+ Tf|\[((?:\((?:\\.|[^\\)])*\)|[^\]()])*)\]\s*TJ|(\((?:\\.|[^\\)])*\))\s*Tj"
+    for match in re.finditer(pattern, data):
+        if match.group(1):
+            font = str(fonts.get(match.group(1).decode(), ""))
+            continue
+        shown = match.group(2) if match.group(2) is not None else match.group(3)
+        adjustments = sum(1 for n in re.findall(rb"\)\s*(-?[\d.]+)\s*(?=\()", shown) if float(n))
+        out.append((font, shown, adjustments))
+    return out
+
+
+@pytest.mark.parametrize("procedure", ("botox-neck", "botox-migraine"))
+def test_latin_in_korean_paragraphs_is_kerned_and_the_hangul_is_not_shaped(procedure):
+    # Korean breaks between words like Latin, but was not shaped (so NanumGothic would
+    # not be read into HarfBuzz): its Latin words (the clinic, the provider, "FDA",
+    # "Botox", dates) were drawn unkerned (Tj only).
+    pdf = render_pdf(procedure, lang="ko", provider="dr-rivera", visit_date=datetime.date(2026, 12, 1))
+    arrays = latin_arrays(pdf)
+    for name in ("Sample Neck & Spine Clinic (demo)", "Ana Rivera, MD"):  # the band, the provider line
+        assert arrays.get(name, 0) > 0, (name, arrays)
+    assert kerning_adjustments(pdf) >= 10
+    # The Hangul (NanumGothic, which kerns no Hangul) is drawn as before: each glyph at
+    # its own advance, its letters as typed, with no /ActualText span.
+    operators = text_operators(pdf)
+    hangul = [op for op in operators if "Nanum" in op[0]]
+    assert len(hangul) > 100 and not [op for op in hangul if op[2]]
+    assert b"/ActualText" not in PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data()
+    text = text_layer(pdf)
+    for phrase in ("Sample Neck & Spine Clinic (demo)", "Botox", "Ana Rivera, MD", "(555) 010-0100", "FDA", "핵심 내용", "치료 원리"):
+        assert phrase in text, phrase
+    assert not [c for c in text if 0xE000 <= ord(c) <= 0xF8FF]  # no private-use glyph codes

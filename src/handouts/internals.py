@@ -28,7 +28,7 @@ ReportLab
   8. ``ImageReader._image``: the Pillow image behind a logo, for grayscale.
   10. ``paragraph.shapeFragWord`` (the name paragraph.py imported): a word set in two
      fonts is shaped one font run at a time, with the features of its font (kerning
-     only for faces that need no substitution), and ``PDFTextObject._formatText``:
+     only for faces that need no substitution, none for the CJK faces), and ``PDFTextObject._formatText``:
      shaped text is drawn inside an /ActualText span holding the text it was shaped from;
   11. tagged PDF: ``PDFDocument.thisPageName``'s naming of pages (``Page1``), the
      ``__NoDefault__`` list a ``PDFPage`` formats its entries from (``/StructParents`` and
@@ -453,6 +453,20 @@ _HOOKED = False
 # Fira Sans next to a Hindi danda in Hind came out as Hind glyph numbers past the end of
 # Hind (IndexError when the subset is cut), or as wrong glyphs. Each run of one font is
 # shaped on its own here, and the runs are joined back into one word.
+# A run in a CJK face is left as ReportLab sets it (see :func:`_left_unshaped`): Korean
+# paragraphs are shaped for the kerning of their Latin words, and their Hangul never
+# reaches HarfBuzz.
+
+
+def _left_unshaped(font: Any) -> bool:
+    """Whether a font's runs are never shaped: the CJK faces (:func:`kerning_only`
+    without ``in_cjk_lines``). HarfBuzz would change none of their glyphs: the text is
+    NFC (Hangul syllables and kana precomposed), NanumGothic has no GPOS and its
+    ``kern`` table pairs only ASCII letters (which the Latin faces before it in every
+    stack draw), WQY Zen Hei's GPOS has no feature and IPAGothic none at all. Shaping
+    them would only read the whole face (5-17 MB, tens of thousands of glyphs) into
+    HarfBuzz in every worker."""
+    return getattr(font, "_handouts_features", None) is not None and not getattr(font, "_handouts_kern_in_cjk", True)
 
 
 def _shape_per_font() -> None:
@@ -468,6 +482,8 @@ def _shape_per_font() -> None:
         if first is None:
             return shape_default(word)
         font = pdfmetrics.getFont(first.fontName)
+        if _left_unshaped(font):
+            return word
         features = getattr(font, "_handouts_features", None)
         if features is None:  # substitutions: glyphs without a character, numbered first
             _hb_font(first.fontName)
@@ -492,6 +508,8 @@ def _shape_per_font() -> None:
             else:
                 runs.append([(frag, text)])
         if len(runs) == 1:
+            if _left_unshaped(pdfmetrics.getFont(parts[0][0].fontName)):
+                return word  # a Hangul word: not a memo entry either
             memo = _WORDS.get()
             if memo is None or len(parts) != 1:
                 return _with_sources(shape_one(word), parts)

@@ -48,7 +48,6 @@ MAX_LINE = 6 * inch  # longest line of running text (36 CFR 1193 advisory)
 # laying it out would take minutes. Layout stops at this page.
 MAX_PAGES = 16
 CJK_LANGUAGES = {"zh", "ja"}
-UNSHAPED_LANGUAGES = {"zh", "ja", "ko"}
 
 
 @dataclass(frozen=True)
@@ -94,10 +93,11 @@ class Styles:
             # like the Latin scripts, between words.
             wordWrap="CJK" if lang.split("_")[0] in CJK_LANGUAGES else None,
             # HarfBuzz shapes the text: Devanagari's conjuncts and vowel signs, and the
-            # kerning of every other script (fonts.SUBSTITUTING_FAMILIES). Not Chinese,
-            # Japanese or Korean: ReportLab's CJK breaker does not shape, and their
-            # faces are read whole into HarfBuzz (tens of megabytes a worker).
-            shaping=0 if lang.split("_")[0] in UNSHAPED_LANGUAGES else 1,
+            # kerning of every other script (fonts.SUBSTITUTING_FAMILIES); in Korean the
+            # Latin words only (a Hangul run is never shaped, see internals). Not Chinese
+            # or Japanese: ReportLab's CJK breaker does not shape (internals.cjk_lines
+            # kerns their Latin runs).
+            shaping=0 if lang.split("_")[0] in CJK_LANGUAGES else 1,
         )
         self.body = base
         self.bold = ParagraphStyle("bold", base, fontName=family.face(bold=True))
