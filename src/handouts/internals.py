@@ -213,6 +213,20 @@ _NO_BREAK_SPACES = "\u00a0\u202f\u2007\u2060\ufeff"
 #: Ideographs that follow a number as its counter or unit: a number keeps them, and a
 #: date ("2026年12月28日") is not broken after its year or month either.
 _DATE_MARKS = "年月"
+#: Ideographs read with the number after them ("約5人", "每10人", "第2次", "各20人").
+_NUMBER_PREFIXES = "約约每毎各第"
+#: A CLDR date in Chinese or Japanese, and a range of two ("2026年12月28日～2027年1月4日",
+#: "2027年6月7日 – 14日", "12月28日至1月4日"): spaces may stand around its numbers.
+_CJK_DATE = r"\d+\s*年\s*\d+\s*月(?:\s*\d+\s*日)?|\d+\s*月\s*\d+\s*日"
+#: A parenthesis holding a number and this few letters ("（約5人に1人）") is kept on one line.
+_SHORT_ASIDE = 6
+_RANGE_DASH = r"[\s\u00a0]*[–—~〜～至-][\s\u00a0]*"
+#: Units a CJK line is not broken inside (see :func:`_kept_together`).
+_CJK_UNITS = re.compile(
+    rf"(?P<date>{_CJK_DATE})(?:(?P<dash>{_RANGE_DASH})(?:{_CJK_DATE}|\d+\s*日))?"
+    rf"|[{_NUMBER_PREFIXES}]+\s*\d"
+)
+_ASIDE = re.compile(r"[（(][^（）()\n]{1,24}[）)]")
 
 
 def _wide(char: str) -> bool:
@@ -241,6 +255,8 @@ def _may_break(before: str, after: str, earlier: str) -> bool:
 
     if not before or not after or after in paragraph.ALL_CANNOT_START or before in CANNOT_END or _space(after):
         return False
+    if before in _NO_BREAK_SPACES or after in _NO_BREAK_SPACES:  # it binds what stands either side
+        return False
     if _space(before):
         return not (earlier.isdigit() and _ideograph(after))  # "20 分": a number and its unit
     if before.isdigit() and _ideograph(after):
@@ -248,6 +264,26 @@ def _may_break(before: str, after: str, earlier: str) -> bool:
     if before in _DATE_MARKS and after.isdigit():
         return False
     return _wide(before) or _wide(after)
+
+
+def _kept_together(units: list[Any]) -> tuple[set[int], set[int]]:
+    """Where a CJK line must not break between ``units[i - 1]`` and ``units[i]`` (as
+    indexes ``i``), and where it may only when nothing else on the line allows it: inside
+    a date (all of a range: its second half is never left alone, but a range wider than
+    the line breaks after its dash), a number with the word before it that it is read
+    with ("約5人"), and a short parenthesis holding a number ("（約5人に1人）")."""
+    text = "".join(u if len(u) == 1 else "\ufffc" for u in units)  # one character per unit
+    kept: set[int] = set()
+    soft: set[int] = set()
+    for match in _CJK_UNITS.finditer(text):
+        kept.update(range(match.start() + 1, match.end()))
+        if match.group("dash") is not None and match.end() > match.end("dash"):
+            soft.add(match.end("dash"))
+    for match in _ASIDE.finditer(text):
+        aside = match.group(0)
+        if any(c.isdigit() for c in aside) and _letters(aside) <= _SHORT_ASIDE:  # not one of words, or a long one
+            kept.update(range(match.start() + 1, match.end()))
+    return kept - soft, soft
 
 
 def cjk_lines(para: Any, max_widths: Any) -> Any:
@@ -267,7 +303,7 @@ def cjk_lines(para: Any, max_widths: Any) -> Any:
     return _cjk_split(para.frags, max_widths, leading not in ("", "off"))
 
 
-def _cjk_split(frags: Any, max_widths: Any, calc_bounds: bool, encoding: str = "utf8") -> Any:  # noqa: C901 (one greedy pass)
+def _cjk_split(frags: Any, max_widths: Any, calc_bounds: bool, encoding: str = "utf8") -> Any:
     """Break fragments into CJK lines: as many characters as fit, then back to the last
     place :func:`_may_break` allows; one closing mark or space may hang past the measure."""
     from reportlab.platypus import paragraph
@@ -280,12 +316,40 @@ def _cjk_split(frags: Any, max_widths: Any, calc_bounds: bool, encoding: str = "
         else:
             units.append(paragraph.cjkU(text, frag, encoding))
     kerns = _kern_units(units)
-    fuzz = paragraph._FUZZ  # noqa: SLF001
+    kept, soft = _kept_together(units)
+
+    def may_break(i: int) -> bool:
+        return i not in kept and _may_break(units[i - 1], units[i], units[i - 2] if i >= 2 else "")
+
+    spans = _greedy_spans(units, max_widths, may_break, soft)
+    _no_lone_last_character(units, spans, max_widths, may_break)
     lines: list[Any] = []
+    for start, end, hard in spans:
+        max_width = max_widths[min(len(lines), len(max_widths) - 1)]
+        line = units[start:end]
+        drawn = line
+        while drawn and _space(drawn[-1]):
+            drawn = drawn[:-1]
+        used = sum(u.width for u in drawn) - (kerns.get(id(drawn[-1]), 0.0) if drawn else 0.0)
+        lines.append(paragraph.makeCJKParaLine(line, max_width, used, max_width - used, hard, calc_bounds))
+    for line in lines:
+        line.words = [_kerned_piece(word) for word in line.words]
+    return paragraph.ParaLines(kind=1, lines=lines)
+
+
+def _greedy_spans(
+    units: list[Any], max_widths: Any, may_break: Callable[[int], bool], soft: set[int],
+) -> list[tuple[int, int, bool]]:  # noqa: C901 (one greedy pass)
+    """Each line's ``(start, end, ends in a hard break)``: as many units as fit, then
+    back to the last allowed break (a ``soft`` one only when the line has no other)."""
+    from reportlab.platypus import paragraph
+
+    fuzz = paragraph._FUZZ  # noqa: SLF001
+    spans: list[tuple[int, int, bool]] = []
     start, count = 0, len(units)
     while start < count:
-        max_width = max_widths[min(len(lines), len(max_widths) - 1)]
-        width, last_break, i, end, hard = 0.0, None, start, count, False
+        max_width = max_widths[min(len(spans), len(max_widths) - 1)]
+        width, last_break, last_soft, i, end, hard = 0.0, None, None, start, count, False
         while i < count:
             unit = units[i]
             if hasattr(unit.frag, "lineBreak"):
@@ -295,27 +359,57 @@ def _cjk_split(frags: Any, max_widths: Any, calc_bounds: bool, encoding: str = "
             if hasattr(w, "normalizedValue"):  # a percentage width (an image): as ReportLab
                 w._normalizer = max_width
                 w = w.normalizedValue(max_width)
-            if i > start and _may_break(units[i - 1], unit, units[i - 2] if i - 2 >= start else ""):
+            if i > start and i in soft:
+                last_soft = i
+            elif i > start and may_break(i):
                 last_break = i
             if width + w > max_width + fuzz and i > start:
                 hangs = bool(unit) and (unit in paragraph.ALL_CANNOT_START or _space(unit)) and width <= max_width + fuzz
                 if not hangs:
-                    end = last_break if last_break is not None else _forced_break(units, start, i)
+                    fallback = last_soft if last_soft is not None else _forced_break(units, start, i)
+                    end = last_break if last_break is not None else fallback
                     break
             width += w
             i += 1
         while end < count and _space(units[end]) and not hard:  # spaces stay at the end of the line they follow
             end += 1
-        line = units[start:end]
-        drawn = line
-        while drawn and _space(drawn[-1]):
-            drawn = drawn[:-1]
-        used = sum(u.width for u in drawn) - (kerns.get(id(drawn[-1]), 0.0) if drawn else 0.0)
-        lines.append(paragraph.makeCJKParaLine(line, max_width, used, max_width - used, hard, calc_bounds))
+        spans.append((start, end, hard))
         start = end
-    for line in lines:
-        line.words = [_kerned_piece(word) for word in line.words]
-    return paragraph.ParaLines(kind=1, lines=lines)
+    return spans
+
+
+def _no_lone_last_character(
+    units: list[Any], spans: list[tuple[int, int, bool]], max_widths: Any, may_break: Callable[[int], bool],
+) -> None:
+    """A paragraph's last line (or the last before a forced break) holding one letter and
+    its punctuation ("くださ" / "い。") takes more from the line above, at an allowed
+    break, when they fit: the last line of CJK text has at least two characters."""
+    from reportlab.platypus import paragraph
+
+    fuzz = paragraph._FUZZ  # noqa: SLF001
+    for n in range(1, len(spans)):
+        start, end, hard = spans[n]
+        prev_start, prev_end, prev_hard = spans[n - 1]
+        last = hard or n == len(spans) - 1
+        if not last or prev_hard or _letters(units[start:end]) >= 2:
+            continue
+        max_width = max_widths[min(n, len(max_widths) - 1)]
+        for k in range(prev_end - 1, prev_start, -1):
+            if _letters(units[k:end]) < 2 or not may_break(k):
+                continue
+            drawn = units[k:end - 1 if hard else end]
+            while drawn and (_space(drawn[-1]) or drawn[-1] in paragraph.ALL_CANNOT_START):
+                drawn = drawn[:-1]  # as in the greedy pass, a closing mark may hang
+            if sum(u.width for u in drawn) <= max_width + fuzz and _letters(units[prev_start:k]) >= 1:
+                spans[n - 1], spans[n] = (prev_start, k, False), (k, end, hard)
+            break
+
+
+def _letters(units: Iterable[str]) -> int:
+    """How many letters and digits (not punctuation or spaces) are among ``units``."""
+    import unicodedata
+
+    return sum(1 for u in units if len(u) == 1 and unicodedata.category(u)[0] in "LN")
 
 
 def _forced_break(units: list[Any], start: int, overflow: int) -> int:
