@@ -70,6 +70,36 @@ def markers(page: Any) -> list[dict]:
     return [o for o in (*page.rects, *page.curves) if o["width"] < 14 and o["height"] > 1]
 
 
+def _baseline_lines(page: Any) -> list[tuple[float, float, float, str]]:
+    """(baseline from the top, x0, size, text) of each line as :func:`visual_lines` reads it."""
+    rows: dict[float, list[dict]] = {}
+    for char in page.chars:
+        if char["upright"]:
+            rows.setdefault(round(char["matrix"][5], 1), []).append(char)
+    lines: list[tuple[float, float, float, str]] = []
+    for baseline, chars in rows.items():
+        chars.sort(key=lambda c: c["x0"])
+        start, text = chars[0], [chars[0]["text"]]
+        for before, char in zip(chars, chars[1:]):
+            if char["x0"] - before["x1"] > char["size"]:
+                lines.append((-baseline, start["x0"], start["size"], "".join(text)))
+                start, text = char, []
+            text.append(char["text"])
+        lines.append((-baseline, start["x0"], start["size"], "".join(text)))
+    return lines
+
+
+def paragraph_lines(page: Any) -> list[tuple[str, str]]:
+    """Pairs of lines that follow each other inside one paragraph (read by baseline, as
+    :func:`visual_lines`): the next line in the same column starts where the line does
+    and sits one line space lower (at most 1.6 times the type size: large print's 1.5)."""
+    lines = sorted(_baseline_lines(page), key=lambda line: (line[1] >= page.width / 2 - 5, line[0], line[1]))
+    return [
+        (a[3], b[3]) for a, b in zip(lines, lines[1:])
+        if abs(a[1] - b[1]) < 1 and abs(a[2] - b[2]) < 0.5 and 0 < b[0] - a[0] <= a[2] * 1.6 + 0.5
+    ]
+
+
 def visual_lines(page: Any) -> list[str]:
     """The page's lines as a reader sees them: characters on one baseline, left to right,
     a line ending where a gap wider than an em (a column gutter, a table cell's edge)

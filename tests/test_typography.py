@@ -13,7 +13,7 @@ import pytest
 from handouts import render_pdf
 from handouts.typography import NBSP, date_text, keep_together, name_with_credentials
 
-from .pdfpages import visual_lines
+from .pdfpages import paragraph_lines, visual_lines
 
 
 def test_each_half_of_a_date_range_stays_together_and_breaks_after_the_dash():
@@ -98,6 +98,49 @@ def test_cjk_lines_never_start_with_a_closing_mark_end_with_an_opening_one_or_br
         # A phone number, a number and its unit stay on one line.
         assert not (re.search(r"\(\d{3}\)\s*$", before) and re.match(r"\d{3}-\d{4}", line)), pair
         assert not (re.search(r"\d$", before.rstrip()) and re.match(r"[分週周年人]|(minutes?|hours?|weeks?)\b", line)), pair
+
+
+# A date's pieces, a range's dash (Chinese "–" or "至", Japanese "～"), a word read with
+# the number after it, and the counters and units that follow a number.
+_DATE_END = r"(?<![\d-])\d+\s*[年月]?\s*$|\d\s*日\s*$|\d\s*日?\s*[–〜～~至]\s*$"
+_DATE_START = r"\s*(\d+\s*[年月日]|[–〜～~至年月日])"
+_PREFIX_END = r"(大?[約约]|[每毎各第])\s*$"
+_COUNTER = r"\s*(人|回|週|周|日|か月|ヶ月|个月|個月|時間|小时|小時|分|歳|岁|歲|%|次|天)"
+_LETTER = re.compile(r"[^\W_]")
+
+
+@pytest.mark.parametrize("look", list(LOOKS))
+@pytest.mark.parametrize("lang", CJK)
+@pytest.mark.parametrize("procedure", ["botox-neck", "botox-migraine"])
+def test_cjk_lines_keep_dates_and_quantities_whole_and_two_characters_on_a_last_line(lang, procedure, look):
+    # The audit of issue 14 item 5 found, on late-December visits: a date range broken
+    # between its halves ("2027年1月11日～" / "25日", Korean "2027년 1월 11일 ~" / "25일"),
+    # a line ending "（約" or "（约每" before its number ("5人に1人）"), and paragraphs
+    # ending in a line of one character ("くださ" / "い。", "授乳" / "中").
+    pdf = render_pdf(procedure, lang=lang, provider="dr-rivera", visit_date=dt.date(2026, 12, 28), allow_incomplete=True, **LOOKS[look])
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        pairs = [pair for page in doc.pages for pair in paragraph_lines(page)]
+    assert len(pairs) > 40
+    for before, line in pairs:
+        pair = f"{before!r} / {line!r}"
+        before, line = before.rstrip(), line.strip()
+        if lang == "ko":  # a range's halves, a day alone after the dash
+            assert not (before.endswith("~") and re.fullmatch(r"\d+일\.?", line)), pair
+            continue
+        # A date, or a range (a range wider than the line may break after its dash).
+        assert not (re.search(_DATE_END, before) and re.match(_DATE_START, line)), pair
+        assert not (re.search(r"\d\s*日\s*[–〜～~至]\s*$", before) and re.match(r"\d+\s*日", line)), pair
+        # A number with the word before it and the counter after it.
+        assert not (re.search(_PREFIX_END, before) and re.match(r"\s*\d", line)), pair
+        assert not (re.search(r"(?<![\d-])\d+$", before) and re.match(_COUNTER, line)), pair  # not a phone number's
+        # A short parenthesis holding a number ("（約5人に1人）") is kept whole.
+        opened = re.search(r"[（(]([^（）()]*)$", before)
+        closed = re.match(r"([^（）()]*)[）)]", line)
+        if opened and closed and re.search(r"\d", opened[1] + closed[1]):
+            assert len(_LETTER.findall(opened[1] + closed[1])) > 6, pair
+        # A paragraph's last line has two characters or more, besides its punctuation
+        # (a line of text, not a diary's day numbers).
+        assert len(_LETTER.findall(line)) >= 2 or len(_LETTER.findall(before)) < 4, pair
 
 
 @pytest.mark.parametrize("lang", ["en", "es", "zh_Hans", "zh_Hant", "vi", "ar", "hi", "ko", "ja", "ht", "ru", "fil", "fr", "pt_BR", "pl"])

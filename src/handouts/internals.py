@@ -213,8 +213,9 @@ _NO_BREAK_SPACES = "\u00a0\u202f\u2007\u2060\ufeff"
 #: Ideographs that follow a number as its counter or unit: a number keeps them, and a
 #: date ("2026年12月28日") is not broken after its year or month either.
 _DATE_MARKS = "年月"
-#: Ideographs read with the number after them ("約5人", "每10人", "第2次", "各20人").
-_NUMBER_PREFIXES = "約约每毎各第"
+#: Words read with the number after them ("約5人", "大約 3 個月", "每10人", "第2次", "各20人"):
+#: a line does not end with one and begin with its number.
+_NUMBER_PREFIXES = r"(?:大[約约]|[約约每毎各第])+"
 #: A CLDR date in Chinese or Japanese, and a range of two ("2026年12月28日～2027年1月4日",
 #: "2027年6月7日 – 14日", "12月28日至1月4日"): spaces may stand around its numbers.
 _CJK_DATE = r"\d+\s*年\s*\d+\s*月(?:\s*\d+\s*日)?|\d+\s*月\s*\d+\s*日"
@@ -224,7 +225,7 @@ _RANGE_DASH = r"[\s\u00a0]*[–—~〜～至-][\s\u00a0]*"
 #: Units a CJK line is not broken inside (see :func:`_kept_together`).
 _CJK_UNITS = re.compile(
     rf"(?P<date>{_CJK_DATE})(?:(?P<dash>{_RANGE_DASH})(?:{_CJK_DATE}|\d+\s*日))?"
-    rf"|[{_NUMBER_PREFIXES}]+\s*\d"
+    rf"|{_NUMBER_PREFIXES}\s*\d"
 )
 _ASIDE = re.compile(r"[（(][^（）()\n]{1,24}[）)]")
 

@@ -142,7 +142,22 @@ class Builder:
     # -- composite blocks
     def section(self, section: m.Section, width: float) -> list[Flowable]:
         heading = self.s.para(section.title, self.s.heading)
-        body = self.blocks(section.blocks, width)
+        # A later block that introduces the next (a paragraph ending in a colon, a
+        # labelled line to write on: "Your next visit: ____" over "Not before March
+        # 22.") stays with the next block's first flowable too: the rule below saw only
+        # a section's first block, and "Your next visit:" was left at a column's foot.
+        body: list[Flowable] = []
+        carry: Flowable | None = None
+        for i, block in enumerate(section.blocks):
+            flowables = self.blocks((block,), width)
+            if carry is not None:
+                flowables = [Stack([carry, flowables[0]]), *flowables[1:]] if flowables else [carry]
+                carry = None
+            if 0 < i < len(section.blocks) - 1 and flowables and _introduces(block):
+                carry = flowables.pop()
+            body.extend(flowables)
+        if carry is not None:
+            body.append(carry)
         if not body:
             return [heading]
         # Keep the heading with its first block (no orphaned headings); a short lead-in
@@ -284,6 +299,14 @@ class Builder:
     def _field_row(self, cells: list[Flowable], widths: list[float], key: object = None) -> Flowable:
         row = [Cell((c,), w, (0.0, 14.0, 3.0, 3.0)) for c, w in zip(cells, widths)]
         return Row(row[::-1] if self.s.rtl else row, valign="BOTTOM", role="L", key=key or object(), rtl=self.s.rtl)
+
+
+def _introduces(block: m.Block) -> bool:
+    """Whether a block leads in to the one after it: a paragraph ending in a colon, or a
+    labelled line to write on (its label is set with a colon)."""
+    if isinstance(block, m.Para):
+        return m.plain(block.runs).rstrip().endswith((":", "："))
+    return isinstance(block, m.Notes) and bool(block.label)
 
 
 class Narrow(Flowable):

@@ -46,6 +46,8 @@ def keep_together(text: str, lang: str) -> str:
     return text
 
 
+#: A range's second half this short (characters, not counting spaces) stays on its line.
+_LONE_DAY = 3
 _DASH = re.compile(r"[ \u00a0\u2009\u202f]*([–—~-])[ \u00a0\u2009\u202f]*")
 _FRENCH_FIRST = re.compile(
     r"(?<!\d)1(?=[ \u00a0](janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre))"
@@ -62,7 +64,10 @@ def date_text(text: str, lang: str) -> str:
     if len(halves) != 3:  # not a range (or an unusual one): the whole date stays together
         return re.sub(r"[ \u2009\u202f]", NBSP, text)
     first, dash, second = (re.sub(r"[ \u2009\u202f]", NBSP, part) for part in halves)
-    return f"{first}{NBSP}{dash} {second}"
+    # A half that is only a day ("25일", "14日") is too short to begin a line alone: the
+    # range stays whole ("2027년 1월 11일 ~ 25일").
+    after = NBSP if len(second.replace(NBSP, "")) <= _LONE_DAY else " "
+    return f"{first}{NBSP}{dash}{after}{second}"
 
 
 def name_with_credentials(name: str) -> str:
