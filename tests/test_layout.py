@@ -589,6 +589,39 @@ def test_a_lead_in_never_ends_a_column(procedure, lang, request):
                 assert not (set(ends) & {":", "："} and not ruled), f"page {page.page_number}, column {index + 1} ends with {text!r}"
 
 
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+@pytest.mark.parametrize("lang", ["en", "zh_Hans", "zh_Hant", "ja", "ko"])
+@pytest.mark.parametrize("procedure", ["botox-neck", "botox-migraine"])
+def test_a_write_in_label_ends_a_column_only_where_its_section_ends(procedure, lang, paper):
+    # "Your next visit: ____" introduces "Not before 12 weeks after this visit.": the
+    # lead-in rule saw only a section's first block, and the English migraine handout
+    # on A4 (no visit date) ended page 1 with the label, its sentence on page 2. The
+    # test above excuses a ruled label ("My questions: ____" ends the handout); this
+    # one lets a ruled label end a column only before a heading or nothing.
+    import io
+
+    from handouts import render_pdf
+
+    from .pdfpages import columns
+
+    pdf = render_pdf(procedure, lang=lang, provider="dr-rivera", paper=paper, allow_incomplete=True)
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        flow = [(page.page_number, index, lines) for page in doc.pages for index, lines in enumerate(columns(page)) if lines]
+        rules = {page.page_number: page.lines for page in doc.pages}
+    labels = 0
+    for (number, index, lines), after in zip(flow, [*flow[1:], None]):
+        last = lines[-1]
+        text = last["text"].strip()
+        ruled = [r for r in rules[number] if abs(r["top"] - last["bottom"]) < 8 and r["x1"] - r["x0"] > 30]
+        if not (text.endswith((":", "：")) and ruled):
+            continue
+        labels += 1
+        size = last["chars"][0]["size"]
+        heading = after is not None and after[2][0]["chars"][0]["size"] > size + 1
+        assert after is None or heading, f"page {number}, column {index + 1} ends with {text!r}; {after[2][0]['text']!r} follows"
+    assert labels <= 1  # "My questions:", at the end
+
+
 # Known today (the audit of issue 14): build_pdf's last refit lets the emergency tier
 # split to save a page, and these take it.
 _SPLIT_EMERGENCY: set[tuple[str, str]] = set()  # none since the emergency tier never splits

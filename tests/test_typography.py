@@ -20,6 +20,8 @@ def test_each_half_of_a_date_range_stays_together_and_breaks_after_the_dash():
     assert date_text("December 28, 2026 – January 4, 2027", "en") == f"December{NBSP}28,{NBSP}2026{NBSP}– January{NBSP}4,{NBSP}2027"
     assert date_text("December 8\u2009–\u200915, 2026", "en") == f"December{NBSP}8{NBSP}– 15,{NBSP}2026"
     assert date_text("December 1, 2026", "en") == f"December{NBSP}1,{NBSP}2026"
+    # A half that is a day alone does not begin a line: the range stays whole.
+    assert date_text("2027년 1월 11일 ~ 25일", "ko") == f"2027년{NBSP}1월{NBSP}11일{NBSP}~{NBSP}25일"
 
 
 def test_french_writes_the_first_of_the_month_as_1er():
@@ -32,6 +34,9 @@ def test_numbers_stay_with_their_words_and_french_and_polish_rules():
     assert keep_together("Appelez-nous : demain ?", "fr") == f"Appelez-nous{NBSP}: demain{NBSP}?"
     assert keep_together("Ból w szyi i plecach", "pl") == f"Ból w{NBSP}szyi i{NBSP}plecach"
     assert keep_together("2026年12月28日 下午", "zh_Hans") == "2026年12月28日 下午"  # CJK breaks between characters anyway
+    # A short parenthesis holding a number stays whole; a longer one breaks as text.
+    assert keep_together("삼키기 어려움(약 5명 중 1명). 몇 주", "ko") == f"삼키기 어려움(약{NBSP}5명{NBSP}중{NBSP}1명). 몇 주"
+    assert keep_together("(seen in 1 of every 5 people)", "en") == f"(seen in{NBSP}1 of every{NBSP}5{NBSP}people)"
 
 
 def test_a_name_keeps_its_credentials():
@@ -116,7 +121,8 @@ def test_cjk_lines_keep_dates_and_quantities_whole_and_two_characters_on_a_last_
     # The audit of issue 14 item 5 found, on late-December visits: a date range broken
     # between its halves ("2027年1月11日～" / "25日", Korean "2027년 1월 11일 ~" / "25일"),
     # a line ending "（約" or "（约每" before its number ("5人に1人）"), and paragraphs
-    # ending in a line of one character ("くださ" / "い。", "授乳" / "中").
+    # ending in a line of one character ("くださ" / "い。", "授乳" / "中"); Korean broke
+    # "(약 5명" / "중 1명)".
     pdf = render_pdf(procedure, lang=lang, provider="dr-rivera", visit_date=dt.date(2026, 12, 28), allow_incomplete=True, **LOOKS[look])
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         pairs = [pair for page in doc.pages for pair in paragraph_lines(page)]
@@ -124,6 +130,11 @@ def test_cjk_lines_keep_dates_and_quantities_whole_and_two_characters_on_a_last_
     for before, line in pairs:
         pair = f"{before!r} / {line!r}"
         before, line = before.rstrip(), line.strip()
+        # A short parenthesis holding a number ("（約5人に1人）", "(약 5명 중 1명)") is kept whole.
+        opened = re.search(r"[（(]([^（）()]*)$", before)
+        closed = re.match(r"([^（）()]*)[）)]", line)
+        if opened and closed and re.search(r"\d", opened[1] + closed[1]):
+            assert len(_LETTER.findall(opened[1] + closed[1])) > 6, pair
         if lang == "ko":  # a range's halves, a day alone after the dash
             assert not (before.endswith("~") and re.fullmatch(r"\d+일\.?", line)), pair
             continue
@@ -133,11 +144,6 @@ def test_cjk_lines_keep_dates_and_quantities_whole_and_two_characters_on_a_last_
         # A number with the word before it and the counter after it.
         assert not (re.search(_PREFIX_END, before) and re.match(r"\s*\d", line)), pair
         assert not (re.search(r"(?<![\d-])\d+$", before) and re.match(_COUNTER, line)), pair  # not a phone number's
-        # A short parenthesis holding a number ("（約5人に1人）") is kept whole.
-        opened = re.search(r"[（(]([^（）()]*)$", before)
-        closed = re.match(r"([^（）()]*)[）)]", line)
-        if opened and closed and re.search(r"\d", opened[1] + closed[1]):
-            assert len(_LETTER.findall(opened[1] + closed[1])) > 6, pair
         # A paragraph's last line has two characters or more, besides its punctuation
         # (a line of text, not a diary's day numbers).
         assert len(_LETTER.findall(line)) >= 2 or len(_LETTER.findall(before)) < 4, pair

@@ -219,7 +219,8 @@ _NUMBER_PREFIXES = r"(?:大[約约]|[約约每毎各第])+"
 #: A CLDR date in Chinese or Japanese, and a range of two ("2026年12月28日～2027年1月4日",
 #: "2027年6月7日 – 14日", "12月28日至1月4日"): spaces may stand around its numbers.
 _CJK_DATE = r"\d+\s*年\s*\d+\s*月(?:\s*\d+\s*日)?|\d+\s*月\s*\d+\s*日"
-#: A parenthesis holding a number and this few letters ("（約5人に1人）") is kept on one line.
+#: A parenthesis holding a number and this few letters ("（約5人に1人）") is kept on one
+#: line (typography.SHORT_ASIDE, which other languages keep with no-break spaces).
 _SHORT_ASIDE = 6
 _RANGE_DASH = r"[\s\u00a0]*[–—~〜～至-][\s\u00a0]*"
 #: Units a CJK line is not broken inside (see :func:`_kept_together`).

@@ -6,6 +6,7 @@ from her "MD", or a number apart from its unit. The rules here turn the spaces i
 such units into no-break spaces (U+00A0, which every font has), before layout:
 
 - a number and the word next to it ("30 minutes", "Week 4", "Suite 200", "100.4°F");
+- a short parenthesis holding a number ("(약 5명 중 1명)");
 - each half of a date or date range, with the break allowed after the dash;
 - a name and its credentials;
 - French: the space before ``: ; ? !`` (a no-break space, as French typesetting asks),
@@ -30,6 +31,18 @@ _ONE_LETTER = {
     "cs": re.compile(r"(?<![^\s(„\"])([aiouvkszAIOUVKSZ]) "),
 }
 _CJK = ("zh", "ja")
+#: A parenthesis holding a number and at most this many letters ("(약 5명 중 1명)") is
+#: kept on one line (Chinese and Japanese: see internals._kept_together).
+SHORT_ASIDE = 6
+_ASIDE = re.compile(r"\([^()\n]{1,40}\)")
+_LETTER = re.compile(r"[^\W_]")
+
+
+def _short_aside(match: re.Match[str]) -> str:
+    aside = match.group(0)
+    if any(c.isdigit() for c in aside) and len(_LETTER.findall(aside)) <= SHORT_ASIDE:
+        return re.sub(r"[ \u2009\u202f]", NBSP, aside)
+    return aside
 
 
 def keep_together(text: str, lang: str) -> str:
@@ -38,6 +51,7 @@ def keep_together(text: str, lang: str) -> str:
     if base in _CJK or " " not in text:
         return text
     text = _NUMBER_WORD.sub(NBSP, text)
+    text = _ASIDE.sub(_short_aside, text)
     if base == "fr":
         text = _FRENCH_PUNCTUATION.sub(NBSP, text)
     one_letter = _ONE_LETTER.get(base)
