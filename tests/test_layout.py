@@ -589,22 +589,24 @@ def test_a_lead_in_never_ends_a_column(procedure, lang, request):
                 assert not (set(ends) & {":", "："} and not ruled), f"page {page.page_number}, column {index + 1} ends with {text!r}"
 
 
+@pytest.mark.parametrize("day", [None, dt.date(2026, 12, 28)])
 @pytest.mark.parametrize("paper", ["letter", "a4"])
-@pytest.mark.parametrize("lang", ["en", "zh_Hans", "zh_Hant", "ja", "ko"])
+@pytest.mark.parametrize("lang", ["en", "es", "zh_Hans", "ja", "ko"])
 @pytest.mark.parametrize("procedure", ["botox-neck", "botox-migraine"])
-def test_a_write_in_label_ends_a_column_only_where_its_section_ends(procedure, lang, paper):
+def test_a_write_in_label_ends_a_column_only_where_its_section_ends(procedure, lang, paper, day):
     # "Your next visit: ____" introduces "Not before 12 weeks after this visit.": the
     # lead-in rule saw only a section's first block, and the English migraine handout
-    # on A4 (no visit date) ended page 1 with the label, its sentence on page 2. The
-    # test above excuses a ruled label ("My questions: ____" ends the handout); this
-    # one lets a ruled label end a column only before a heading or nothing.
+    # on A4 (no visit date) ended page 1 with the label, its sentence on page 2, as did
+    # Spanish neck on A4 for December 28 ("Su próxima cita:"). The test above excuses a
+    # ruled label ("My questions: ____" ends the handout); this one lets a ruled label
+    # end a column only before a heading or nothing.
     import io
 
     from handouts import render_pdf
 
     from .pdfpages import columns
 
-    pdf = render_pdf(procedure, lang=lang, provider="dr-rivera", paper=paper, allow_incomplete=True)
+    pdf = render_pdf(procedure, lang=lang, provider="dr-rivera", visit_date=day, paper=paper, allow_incomplete=True)
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         flow = [(page.page_number, index, lines) for page in doc.pages for index, lines in enumerate(columns(page)) if lines]
         rules = {page.page_number: page.lines for page in doc.pages}

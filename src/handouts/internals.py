@@ -341,7 +341,7 @@ def _cjk_split(frags: Any, max_widths: Any, calc_bounds: bool, encoding: str = "
 
 def _greedy_spans(
     units: list[Any], max_widths: Any, may_break: Callable[[int], bool], soft: set[int],
-) -> list[tuple[int, int, bool]]:  # noqa: C901 (one greedy pass)
+) -> list[tuple[int, int, bool]]:
     """Each line's ``(start, end, ends in a hard break)``: as many units as fit, then
     back to the last allowed break (a ``soft`` one only when the line has no other)."""
     from reportlab.platypus import paragraph
