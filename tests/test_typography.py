@@ -36,7 +36,7 @@ def test_numbers_stay_with_their_words_and_french_and_polish_rules():
     assert keep_together("2026年12月28日 下午", "zh_Hans") == "2026年12月28日 下午"  # CJK breaks between characters anyway
     # A short parenthesis holding a number stays whole; a longer one breaks as text.
     assert keep_together("삼키기 어려움(약 5명 중 1명). 몇 주", "ko") == f"삼키기 어려움(약{NBSP}5명{NBSP}중{NBSP}1명). 몇 주"
-    assert keep_together("(seen in 1 of every 5 people)", "en") == f"(seen in{NBSP}1 of every{NBSP}5{NBSP}people)"
+    assert keep_together("(seen in 1 of every 5 people)", "en") == f"(seen in{NBSP}1{NBSP}of every{NBSP}5{NBSP}people)"
 
 
 def test_a_name_keeps_its_credentials():
