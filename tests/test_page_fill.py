@@ -111,17 +111,8 @@ def test_large_print_qr_code_sits_with_the_care_team(large):
     pytest.fail("no QR code")
 
 
-# Known today (issue 14 item 5): Chinese neck on Letter took two pages only at the
-# tightest fit with compact dates and not a line to spare, its last list item broken
-# "（约每" / "5人中有1人）"; kept whole ("约每5人"), that item takes a fourth line and the
-# handout a third page.
-_NO_LONGER_TWO = {("botox-neck", "zh_Hans", "letter"): "'（约每5人中有1人）' kept whole costs the line that made two pages"}
-
-
 @pytest.mark.parametrize(("procedure", "lang", "paper"), [("botox-neck", "zh_Hans", "letter"), ("botox-neck", "hi", "a4"), ("botox-neck", "ko", "a4")])
-def test_a_translation_a_few_lines_over_two_pages_is_refitted_to_two(procedure, lang, paper, request):
-    if (procedure, lang, paper) in _NO_LONGER_TWO:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=_NO_LONGER_TWO[procedure, lang, paper]))
+def test_a_translation_a_few_lines_over_two_pages_is_refitted_to_two(procedure, lang, paper):
     # Laid out with the roomy gaps these run a few lines onto a third page; refitted
     # (tighter gaps between blocks, the same type) they take two, as English does.
     pdf = render_pdf(procedure, lang=lang, provider="dr-rivera", visit_date=dt.date(2026, 12, 28), paper=paper)
