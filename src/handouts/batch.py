@@ -468,16 +468,15 @@ def _results(clinic: Clinic, tasks: list[tuple[Item, str]], jobs: int) -> Iterat
         firsts = []
     for task in firsts:
         yield _make(task)
-    if not fork:
-        yield from _pooled(clinic, rest, jobs, fork)
-        return
-    # What the parent built stays shared with the workers: the garbage collector then
+    # What the parent built stays shared with forked workers: the garbage collector then
     # neither copies its pages nor walks it again in every worker.
-    gc.freeze()
+    if fork:
+        gc.freeze()
     try:
         yield from _pooled(clinic, rest, jobs, fork)
     finally:
-        gc.unfreeze()
+        if fork:
+            gc.unfreeze()
 
 
 def _font_group(language: str) -> frozenset[str]:

@@ -589,6 +589,11 @@ class TwoColumns(Flowable):
         """The height of a column on the page after this one (``height`` when unknown)."""
         return self.last.height if self.last is not None else height
 
+    def _whole_within(self, height: float) -> float:
+        """:meth:`_fill`'s ``column`` for a column of ``height``: a tier that fits it
+        moves whole, but in a last-resort refit (``split_tiers``) none does."""
+        return 0.0 if self.split_tiers else height
+
     def _pair(self, colw: float, height: float, content: list[Flowable], page: float | None = None, split: bool = False) -> tuple:
         """Both columns filled at ``height``: (first, second, h1, h2, rest).
 
@@ -597,9 +602,7 @@ class TwoColumns(Flowable):
         column of that height, and on to the next page if it fits a column there;
         ``split``: tiers split where they fit in part (the planner's choice for a page)."""
         page = height if page is None else page
-        after = self._next_page(page)
-        if self.split_tiers or split:
-            page = after = 0.0
+        page, after = (0.0, 0.0) if split else (self._whole_within(page), self._whole_within(self._next_page(page)))
         first, rest, h1 = self._fill(colw, height, content, page if self.count == 2 else after)
         if self.count == 1:
             return first, [], h1, 0.0, rest
@@ -722,7 +725,7 @@ class TwoColumns(Flowable):
         if last is None or not self._rest:
             return None
         full = last.height
-        column = 0.0 if self.split_tiers else full
+        column = self._whole_within(full)
         # pages, faults, split tiers, shortfall, emptiest page before the last (negated fill)
         Score = tuple[int, int, int, float, float]
         memo: dict[tuple[int, int], tuple[Score, list[Flowable]]] = {}
@@ -793,7 +796,7 @@ class TwoColumns(Flowable):
         assert self.last is not None
         fills, rest = [], self.content
         avail, height = ah, frame
-        column = 0.0 if self.split_tiers else self.last.height
+        column = self._whole_within(self.last.height)
         while rest:
             placed, rest, used = self._fill(colw, avail, rest, column)
             if not placed:

@@ -58,6 +58,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from . import typography
+
 # --- 1. start-up ---------------------------------------------------------------------------
 # ReportLab imports Pillow (bitmap logos), uharfbuzz (Devanagari) and Pyphen (which
 # handouts never asks ReportLab for) whenever it is imported: 40-50 ms of a cold start
@@ -219,9 +221,6 @@ _NUMBER_PREFIXES = r"(?:大[約约]|[約约每毎各第])+"
 #: A CLDR date in Chinese or Japanese, and a range of two ("2026年12月28日～2027年1月4日",
 #: "2027年6月7日 – 14日", "12月28日至1月4日"): spaces may stand around its numbers.
 _CJK_DATE = r"\d+\s*年\s*\d+\s*月(?:\s*\d+\s*日)?|\d+\s*月\s*\d+\s*日"
-#: A parenthesis holding a number and this few letters ("（約5人に1人）") is kept on one
-#: line (typography.SHORT_ASIDE, which other languages keep with no-break spaces).
-_SHORT_ASIDE = 6
 _RANGE_DASH = r"[\s\u00a0]*[–—~〜～至-][\s\u00a0]*"
 #: Units a CJK line is not broken inside (see :func:`_kept_together`).
 _CJK_UNITS = re.compile(
@@ -283,7 +282,8 @@ def _kept_together(units: list[Any]) -> tuple[set[int], set[int]]:
             soft.add(match.end("dash"))
     for match in _ASIDE.finditer(text):
         aside = match.group(0)
-        if any(c.isdigit() for c in aside) and _letters(aside) <= _SHORT_ASIDE:  # not one of words, or a long one
+        # "（約5人に1人）", as typography keeps one in other languages with no-break spaces
+        if typography.short_aside(aside):
             kept.update(range(match.start() + 1, match.end()))
     return kept - soft, soft
 

@@ -38,11 +38,15 @@ _ASIDE = re.compile(r"\([^()\n]{1,40}\)")
 _LETTER = re.compile(r"[^\W_]")
 
 
+def short_aside(aside: str) -> bool:
+    """Whether a parenthesis holds a number and at most :data:`SHORT_ASIDE` letters: a
+    unit of meaning ("(about 1 in 5)") a line does not break inside."""
+    return any(c.isdigit() for c in aside) and len(_LETTER.findall(aside)) <= SHORT_ASIDE
+
+
 def _short_aside(match: re.Match[str]) -> str:
     aside = match.group(0)
-    if any(c.isdigit() for c in aside) and len(_LETTER.findall(aside)) <= SHORT_ASIDE:
-        return re.sub(r"[ \u2009\u202f]", NBSP, aside)
-    return aside
+    return re.sub(r"[ \u2009\u202f]", NBSP, aside) if short_aside(aside) else aside
 
 
 def keep_together(text: str, lang: str) -> str:

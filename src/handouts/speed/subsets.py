@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import internals
 from ..fonts import seed_of
-from . import Memo
+from . import Memo, enabled
 
 #: Compressed subsets: a few megabytes at most, even for CJK.
 SUBSETS: Memo[tuple[str, str, tuple[int, ...]], tuple[int, bytes]] = Memo("font-subsets", 64)
@@ -28,6 +28,13 @@ WIDTHS: Memo[tuple[bool, tuple[float, ...]], bytes] = Memo("font-widths", 64)
 TO_UNICODE: Memo[tuple[str, tuple[int, ...]], tuple[str, bytes]] = Memo("to-unicode-maps", 64)
 
 
+def _shared(doc: Any) -> bool:
+    """Whether a document's subsets may come from, and go into, these memos: not when it
+    draws personal text (its subsets' characters could be a name's)."""
+    seeded = seed_of(doc)
+    return seeded is not None and not seeded.personal
+
+
 def cut(face: str, source: str, doc: Any, subset: tuple[int, ...], make: Callable[[], bytes]) -> tuple[int, bytes]:
     """(length, compressed bytes) of a face's subset in a document; ``source`` names
     the font file (and the font's index in a collection) the face was read from."""
@@ -36,10 +43,7 @@ def cut(face: str, source: str, doc: Any, subset: tuple[int, ...], make: Callabl
         raw = make()
         return len(raw), internals.compress(raw)
 
-    seeded = seed_of(doc)
-    if seeded is None or seeded.personal:
-        return fresh()
-    return SUBSETS.get((face, source, subset), fresh)
+    return SUBSETS.get((face, source, subset), fresh) if _shared(doc) else fresh()
 
 
 def widths(doc: Any, values: tuple[float, ...], make: Callable[[], bytes]) -> bytes:
@@ -48,18 +52,10 @@ def widths(doc: Any, values: tuple[float, ...], make: Callable[[], bytes]) -> by
     in the order the name has them, would say something of the name."""
     from reportlab import rl_config
 
-    seeded = seed_of(doc)
-    if seeded is None or seeded.personal:
-        return make()
-    return WIDTHS.get((bool(rl_config.pdfMultiLine), values), make)
+    return WIDTHS.get((bool(rl_config.pdfMultiLine), values), make) if _shared(doc) else make()
 
 
-def to_unicode(doc: Any) -> Callable[[tuple[str, tuple[int, ...]], Callable[[], tuple[str, bytes]]], tuple[str, bytes]] | None:
-    """The memo a document's ToUnicode maps are made through, if it may share them: not
-    for a document that draws personal text (its subsets' characters could be a name's)."""
-    from . import enabled
-
-    seeded = seed_of(doc)
-    if seeded is None or seeded.personal or not enabled():
-        return None
-    return TO_UNICODE.get
+def to_unicode(doc: Any) -> internals.ToUnicode | None:
+    """The memo a document's ToUnicode maps are made through, if it may share them (with
+    caches on, and no personal text)."""
+    return TO_UNICODE.get if _shared(doc) and enabled() else None
